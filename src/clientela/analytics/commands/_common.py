@@ -1,0 +1,121 @@
+"""What every analytics command shares: reading the input, dates, writing CSV."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from clientela.analytics.cli import CommandError
+from clientela.analytics.transactions import TransactionFileError, Transactions, read_transactions
+
+WARNINGS_SHOWN = 100
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--input FILE` (CSV or Parquet) and `--skip-bad-rows`."""
+    parser.add_argument(
+        "--input", required=True, metavar="FILE", help="transactions, CSV or Parquet"
+    )
+    parser.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="skip rows with bad values (each reported on stderr) instead of stopping",
+    )
+
+
+def add_output_argument(parser: argparse.ArgumentParser) -> None:
+    """`--output FILE`, default `-` (standard output)."""
+    parser.add_argument(
+        "--output", default="-", metavar="FILE", help="CSV file to write ('-' = stdout)"
+    )
+
+
+def load(args: argparse.Namespace) -> Transactions:
+    """Read `args.input`; report bad rows on stderr; CommandError if they stop the run."""
+    try:
+        transactions, skipped = read_transactions(args.input, skip_bad_rows=args.skip_bad_rows)
+    except TransactionFileError as error:
+        for row_error in error.errors[:WARNINGS_SHOWN]:
+            print(f"error: {row_error}", file=sys.stderr)
+        if len(error.errors) > WARNINGS_SHOWN:
+            print(f"error: ... and {len(error.errors) - WARNINGS_SHOWN} more", file=sys.stderr)
+        hint = " (use --skip-bad-rows to skip them)" if error.errors else ""
+        raise CommandError(error.summary + hint) from error
+    for row_error in skipped[:WARNINGS_SHOWN]:
+        print(f"warning: skipped {row_error}", file=sys.stderr)
+    if len(skipped) > WARNINGS_SHOWN:
+        print(f"warning: ... and {len(skipped) - WARNINGS_SHOWN} more", file=sys.stderr)
+    if skipped:
+        rows = len({error.row for error in skipped})
+        print(
+            f"warning: skipped {rows} bad row{'s' if rows != 1 else ''} of {args.input}",
+            file=sys.stderr,
+        )
+    return transactions
+
+
+def parse_date(text: str, option: str) -> np.datetime64:
+    """An ISO date given on the command line, or CommandError naming the option."""
+    try:
+        return np.datetime64(dt.date.fromisoformat(text.strip()), "D")
+    except ValueError:
+        raise CommandError(f"{option}: not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def write_csv(path: str, columns: Mapping[str, Any]) -> None:
+    """Write columns (numpy arrays or lists of equal length) as CSV; '-' = stdout.
+
+    NaN, NaT and None are written as empty cells; floats in their shortest form.
+    """
+    frame = pl.DataFrame([_series(name, values) for name, values in columns.items()])
+    text = frame.write_csv()
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror or error}") from error
+
+
+def write_json(value: Any) -> None:
+    """Print one JSON document on stdout (numpy scalars and NaN handled)."""
+    print(json.dumps(value, indent=2, default=_json_default, allow_nan=False))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.datetime64 | dt.date):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _series(name: str, values: Any) -> pl.Series:
+    if isinstance(values, pl.Series):
+        return values.alias(name)
+    array = np.asarray(values)
+    if array.dtype.kind == "M":
+        return pl.Series(name, array.astype("datetime64[D]")).cast(pl.Date)
+    if array.dtype.kind == "f":
+        return pl.Series(name, array, nan_to_null=True)
+    if array.dtype.kind in "OUS":
+        return pl.Series(
+            name, [None if v is None else str(v) for v in array.tolist()], dtype=pl.String
+        )
+    return pl.Series(name, array)

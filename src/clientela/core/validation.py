@@ -1,0 +1,61 @@
+"""Turning raw input into clean model values, with errors that name the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+
+from clientela.core.errors import FieldError, ValidationFailed
+
+
+def _messages(error: ValidationError) -> str:
+    return " ".join(str(m) for m in error.messages)
+
+
+def check_text(name: str, value: Any, errors: list[FieldError]) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        errors.append(FieldError(name, "invalid", "must not contain NUL characters"))
+
+
+def clean_values(model: type[models.Model], values: dict[str, Any], *, allowed: set[str]) -> dict[str, Any]:
+    """Validate and convert `values` with the model's own field rules.
+
+    Unknown fields, NUL bytes, over-long text, bad choices, dates and numbers all
+    become one `ValidationFailed` listing every bad field; nothing is written.
+    """
+    errors: list[FieldError] = []
+    cleaned: dict[str, Any] = {}
+    for name, raw in values.items():
+        if name not in allowed:
+            errors.append(FieldError(name, "unknown_field", "is not a field you can set"))
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # pragma: no cover - allowed names are model fields
+            errors.append(FieldError(name, "unknown_field", "is not a field you can set"))
+            continue
+        check_text(name, raw, errors)
+        if errors and errors[-1].field == name:
+            continue
+        value = raw
+        if value is None and isinstance(field, models.CharField | models.TextField):
+            value = ""
+        if isinstance(value, str) and isinstance(field, models.CharField | models.TextField):
+            value = value.strip()
+        if value == "" and not isinstance(field, models.CharField | models.TextField):
+            value = None
+        try:
+            if value is None:
+                if not field.null:
+                    raise ValidationError(field.error_messages["null"])
+            else:
+                value = field.clean(value, None)
+        except ValidationError as error:
+            errors.append(FieldError(name, "invalid", _messages(error)))
+            continue
+        cleaned[name] = value
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned

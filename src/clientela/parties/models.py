@@ -1,0 +1,295 @@
+"""Organizations, contacts and how they relate: one record per customer."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clientela.core.models import Record
+
+
+class Tag(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationSize(models.TextChoices):
+    MICRO = "1-9", _("1–9 employees")
+    SMALL = "10-49", _("10–49 employees")
+    MEDIUM = "50-249", _("50–249 employees")
+    LARGE = "250-999", _("250–999 employees")
+    ENTERPRISE = "1000+", _("1,000+ employees")
+
+
+class LifecycleStage(models.TextChoices):
+    TARGET = "target", _("Target")
+    PROSPECT = "prospect", _("Prospect")
+    CUSTOMER = "customer", _("Customer")
+    LOST = "lost", _("Lost")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    SMS = "sms", _("SMS")
+    FAX = "fax", _("Fax")
+    LETTER = "letter", _("Letter")
+    MEETING = "meeting", _("Meeting")
+    WEB = "web", _("Web")
+    CHAT = "chat", _("Chat")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNDISCLOSED = "undisclosed", _("Prefers not to say")
+
+
+class MaritalStatus(models.TextChoices):
+    SINGLE = "single", _("Single")
+    MARRIED = "married", _("Married")
+    PARTNERSHIP = "partnership", _("Civil partnership")
+    DIVORCED = "divorced", _("Divorced")
+    WIDOWED = "widowed", _("Widowed")
+
+
+class IncomeBand(models.TextChoices):
+    LOW = "low", _("Low")
+    LOWER_MIDDLE = "lower_middle", _("Lower middle")
+    MIDDLE = "middle", _("Middle")
+    UPPER_MIDDLE = "upper_middle", _("Upper middle")
+    HIGH = "high", _("High")
+
+
+class Organization(Record):
+    name = models.CharField(_("name"), max_length=200)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
+    tax_id_normalized = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    size = models.CharField(_("size"), max_length=10, choices=OrganizationSize.choices, blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="subsidiaries",
+        verbose_name=_("parent organization"),
+    )
+    customer_category = models.CharField(_("customer category"), max_length=60, blank=True)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=12, choices=LifecycleStage.choices, default=LifecycleStage.TARGET
+    )
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="organizations", verbose_name=_("tags"))
+    # Lower-cased names, e-mails, phones and tax id, kept by the actions for search.
+    search_text = models.TextField(blank=True, editable=False)
+    name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["team", "owner"], name="org_scope_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(Record):
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, blank=True)
+    marital_status = models.CharField(_("marital status"), max_length=12, choices=MaritalStatus.choices, blank=True)
+    children = models.PositiveSmallIntegerField(_("children"), null=True, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    income_band = models.CharField(_("income band"), max_length=14, choices=IncomeBand.choices, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    preferred_channel = models.CharField(_("preferred channel"), max_length=10, choices=Channel.choices, blank=True)
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"), max_length=12, choices=LifecycleStage.choices, default=LifecycleStage.TARGET
+    )
+    customer_category = models.CharField(_("customer category"), max_length=60, blank=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))
+    # Denormalised by the actions: the primary e-mail/phone for lists, and search text.
+    primary_email = models.CharField(max_length=254, blank=True, editable=False)
+    primary_phone = models.CharField(max_length=40, blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
+    name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["team", "owner"], name="contact_scope_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ContactPoint(models.Model):
+    """An e-mail address or phone number of a contact or an organization."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Phone")
+
+    class Label(models.TextChoices):
+        WORK = "work", _("Work")
+        HOME = "home", _("Home")
+        MOBILE = "mobile", _("Mobile")
+        FAX = "fax", _("Fax")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="points")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="points"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    label = models.CharField(max_length=8, choices=Label.choices, default=Label.WORK)
+    value = models.CharField(max_length=254)
+    # e-mail lower-cased; phone digits with country code, for duplicate detection
+    normalized = models.CharField(max_length=254, db_index=True)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contact__isnull=False, organization__isnull=True)
+                | models.Q(contact__isnull=True, organization__isnull=False),
+                name="contactpoint_one_party",
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "normalized"], name="contactpoint_lookup_idx")]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Address(models.Model):
+    class Label(models.TextChoices):
+        WORK = "work", _("Work")
+        HOME = "home", _("Home")
+        BILLING = "billing", _("Billing")
+        SHIPPING = "shipping", _("Shipping")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses"
+    )
+    label = models.CharField(max_length=10, choices=Label.choices, default=Label.WORK)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2"))
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contact__isnull=False, organization__isnull=True)
+                | models.Q(contact__isnull=True, organization__isnull=False),
+                name="address_one_party",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(part for part in (self.street, self.postal_code, self.city, self.country) if part)
+
+
+class Affiliation(models.Model):
+    """A contact's role at an organization."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="affiliations")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="affiliations")
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    is_primary = models.BooleanField(default=False)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "organization", "role"], name="affiliation_unique")
+        ]
+
+
+class Relationship(models.Model):
+    """A named link between two parties (contact or organization on each side)."""
+
+    class Kind(models.TextChoices):
+        REPORTS_TO = "reports_to", _("reports to")
+        SPOUSE = "spouse", _("spouse of")
+        FAMILY = "family", _("family of")
+        REFERRED_BY = "referred_by", _("referred by")
+        PARTNER = "partner", _("partner of")
+        SUPPLIER = "supplier", _("supplier of")
+        COMPETITOR = "competitor", _("competitor of")
+        OTHER = "other", _("related to")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    from_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    from_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    to_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    to_organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class CustomField(models.Model):
+    """A field an administrator adds to organizations or contacts."""
+
+    class Entity(models.TextChoices):
+        ORGANIZATION = "organization", _("Organization")
+        CONTACT = "contact", _("Contact")
+
+    class Type(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        CHOICE = "choice", _("Choice")
+        MULTI_CHOICE = "multi_choice", _("Multiple choice")
+        BOOLEAN = "boolean", _("Yes/no")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entity = models.CharField(_("entity"), max_length=20, choices=Entity.choices)
+    key = models.SlugField(_("key"), max_length=50, help_text=_("lower-case letters, digits and underscores"))
+    label = models.CharField(_("label"), max_length=100)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["entity", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["entity", "key"], name="customfield_entity_key")]
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,90 @@
+"""Every read of organizations and contacts, scoped to what the user may see."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from clientela.core.errors import NotFound
+from clientela.core.visibility import visible
+from clientela.parties import normalize
+from clientela.parties.models import Affiliation, Contact, ContactPoint, CustomField, Organization
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+
+def _parse_uuid(public_id: Any) -> uuid.UUID:
+    try:
+        return public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
+    except (ValueError, AttributeError, TypeError):
+        raise NotFound("no such record") from None
+
+
+def contacts_visible(user: User, *, trash: bool = False) -> QuerySet[Contact]:
+    manager = Contact.all_objects if trash else Contact.objects
+    queryset = manager.filter(deleted_at__isnull=False) if trash else manager.all()
+    return visible(queryset, user).select_related("owner", "team")
+
+
+def organizations_visible(user: User, *, trash: bool = False) -> QuerySet[Organization]:
+    manager = Organization.all_objects if trash else Organization.objects
+    queryset = manager.filter(deleted_at__isnull=False) if trash else manager.all()
+    return visible(queryset, user).select_related("owner", "team", "parent")
+
+
+def search_filter(text: str) -> Q:
+    """Substring match on every word over names, e-mails, phones and tax id."""
+    condition = Q()
+    for word in normalize.fold(text).split()[:8]:
+        digits = normalize.phone_key(word)
+        word_q = Q(search_text__contains=word)
+        if len(digits) >= 5 and digits != word:
+            word_q |= Q(search_text__contains=digits)
+        condition &= word_q
+    return condition
+
+
+def contact_detail_queryset(user: User, *, include_trash: bool = False) -> QuerySet[Contact]:
+    base = Contact.all_objects.all() if include_trash else Contact.objects.all()
+    return visible(base, user).select_related("owner", "team").prefetch_related(
+        "points",
+        "addresses",
+        "tags",
+        Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
+    )
+
+
+def organization_detail_queryset(user: User, *, include_trash: bool = False) -> QuerySet[Organization]:
+    base = Organization.all_objects.all() if include_trash else Organization.objects.all()
+    return visible(base, user).select_related("owner", "team", "parent").prefetch_related(
+        "points", "addresses", "tags",
+        Prefetch("affiliations", queryset=Affiliation.objects.select_related("contact")),
+    )
+
+
+def contact_get(user: User, public_id: Any, *, include_trash: bool = False) -> Contact:
+    contact = contact_detail_queryset(user, include_trash=include_trash).filter(public_id=_parse_uuid(public_id)).first()
+    if contact is None:
+        raise NotFound("no such contact")
+    return contact
+
+
+def organization_get(user: User, public_id: Any, *, include_trash: bool = False) -> Organization:
+    organization = (
+        organization_detail_queryset(user, include_trash=include_trash).filter(public_id=_parse_uuid(public_id)).first()
+    )
+    if organization is None:
+        raise NotFound("no such organization")
+    return organization
+
+
+def points_of(record: Contact | Organization, kind: str) -> list[ContactPoint]:
+    """From the prefetched points (no query when prefetched)."""
+    return [p for p in record.points.all() if p.kind == kind]
+
+
+def custom_fields(entity: str) -> list[CustomField]:
+    return list(CustomField.objects.filter(entity=entity).order_by("position", "id"))

@@ -1,0 +1,208 @@
+"""The one settings module. Every deploy-specific value comes from the environment
+(see README "Configuration"); defaults are safe for a developer's machine."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from clientela.settings_env import ImproperSetting, env_bool, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent.parent
+DATA_DIR = Path(env_str("CLIENTELA_DATA_DIR", str(REPO_DIR / "var")))
+
+PRODUCTION = env_bool("CLIENTELA_PRODUCTION", False)
+DEBUG = env_bool("CLIENTELA_DEBUG", not PRODUCTION)
+
+
+def _secret_key() -> str:
+    configured = env_str("CLIENTELA_SECRET_KEY", "")
+    if configured:
+        return configured
+    if PRODUCTION:
+        raise ImproperSetting("CLIENTELA_SECRET_KEY must be set when CLIENTELA_PRODUCTION=true")
+    # A developer's machine: one random key kept in the data folder, so sessions
+    # survive restarts without anyone committing a key.
+    key_file = DATA_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("CLIENTELA_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CLIENTELA_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "django_tasks",
+    "django_tasks_db",
+    "clientela.core",
+    "clientela.accounts",
+    "clientela.parties",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clientela.accounts.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "clientela.urls"
+WSGI_APPLICATION = "clientela.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+            "builtins": ["template_partials.templatetags.partials"],
+        },
+    }
+]
+
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CLIENTELA_DB_CONN_MAX_AGE", 60))}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("CLIENTELA_SQLITE_PATH", str(DATA_DIR / "clientela.sqlite3")),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+                ),
+            },
+        }
+    }
+DATABASES["default"].setdefault("TEST", {})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions end after this many idle minutes (IdleTimeoutMiddleware).
+SESSION_IDLE_MINUTES = env_int("CLIENTELA_SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Login throttling: failures allowed per account and per client address in the window.
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("CLIENTELA_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("CLIENTELA_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("CLIENTELA_LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("hu", "Magyar"),
+    ("tr", "Türkçe"),
+    ("ru", "Русский"),
+    ("pl", "Polski"),
+    ("ro", "Română"),
+]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env_str("CLIENTELA_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("CLIENTELA_STATIC_ROOT", str(DATA_DIR / "static")))
+# Front-end packages pinned in package.json, copied here by scripts/setup (git-ignored).
+VENDOR_STATIC_DIR = REPO_DIR / "build" / "static"
+STATICFILES_DIRS = [VENDOR_STATIC_DIR] if VENDOR_STATIC_DIR.exists() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = DATA_DIR / "media"
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str("CLIENTELA_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+EMAIL_HOST = env_str("CLIENTELA_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("CLIENTELA_SMTP_PORT", 25)
+EMAIL_HOST_USER = env_str("CLIENTELA_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("CLIENTELA_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CLIENTELA_SMTP_STARTTLS", False)
+DEFAULT_FROM_EMAIL = env_str("CLIENTELA_FROM_EMAIL", "clientela@localhost")
+EMAIL_BACKEND = env_str(
+    "CLIENTELA_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+
+# Security defaults; in production mode `check --deploy` is clean.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("CLIENTELA_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("CLIENTELA_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# API
+API_MAX_PAGE_SIZE = env_int("CLIENTELA_API_MAX_PAGE_SIZE", 200, minimum=1)
+API_DEFAULT_PAGE_SIZE = 50
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("CLIENTELA_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from clientela.api import api
+
+urlpatterns = [
+    path("", include("clientela.core.urls")),
+    path("accounts/", include("clientela.accounts.urls")),
+    path("", include("clientela.parties.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
