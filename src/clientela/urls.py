@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("clientela.core.urls")),
     path("accounts/", include("clientela.accounts.urls")),
     path("", include("clientela.parties.urls")),
+    path("import/", include("clientela.parties.urls_import")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
