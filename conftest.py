@@ -5,6 +5,12 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # noqa: ANN001 - pytest fixture
+    # The production hasher is deliberately slow; tests hash dozens of passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def cast(db):  # noqa: ANN001 - pytest fixture
     from clientela.testing.cast import make_cast

@@ -17,7 +17,11 @@ class Team(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
     manager = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams",
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
         verbose_name=_("manager"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -38,6 +42,8 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=8, blank=True)
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_enabled = models.BooleanField(default=False)
+    # The last TOTP time step accepted, so a code cannot be used twice.
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["username"]
@@ -71,6 +77,9 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.lookup_prefix}… ({self.name})" if self.name else f"{self.lookup_prefix}…"
+
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
@@ -87,3 +96,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address or '?'} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"

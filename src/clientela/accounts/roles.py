@@ -62,8 +62,7 @@ def _overrides() -> dict[str, str]:
         role, _sep, visibility = item.partition("=")
         if role not in Role.values or visibility not in Visibility.values:
             raise ImproperSetting(
-                f"CLIENTELA_ROLE_VISIBILITY: {item!r} is not role=own|team|all "
-                f"(roles: {', '.join(Role.values)})"
+                f"CLIENTELA_ROLE_VISIBILITY: {item!r} is not role=own|team|all (roles: {', '.join(Role.values)})"
             )
         result[role] = visibility
     return result
@@ -74,7 +73,9 @@ def policy_for(role: str) -> RolePolicy:
     visibility = _overrides().get(role)
     if visibility is None:
         return base
-    return RolePolicy(visibility, base.can_write, base.can_delete, base.can_import, base.can_export, base.can_administer)
+    return RolePolicy(
+        visibility, base.can_write, base.can_delete, base.can_import, base.can_export, base.can_administer
+    )
 
 
 def all_policies() -> list[tuple[str, str, RolePolicy]]:

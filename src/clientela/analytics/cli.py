@@ -66,3 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, PermissionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,16 +13,16 @@ import numpy as np
 import polars as pl
 
 from clientela.analytics.cli import CommandError
-from clientela.analytics.transactions import TransactionFileError, Transactions, read_transactions
+from clientela.analytics.parsing import DataFileError, RowError
+from clientela.analytics.tables import Kind, Table, read_table
+from clientela.analytics.transactions import Transactions, read_transactions
 
 WARNINGS_SHOWN = 100
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     """`--input FILE` (CSV or Parquet) and `--skip-bad-rows`."""
-    parser.add_argument(
-        "--input", required=True, metavar="FILE", help="transactions, CSV or Parquet"
-    )
+    parser.add_argument("--input", required=True, metavar="FILE", help="transactions, CSV or Parquet")
     parser.add_argument(
         "--skip-bad-rows",
         action="store_true",
@@ -32,33 +32,57 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_output_argument(parser: argparse.ArgumentParser) -> None:
     """`--output FILE`, default `-` (standard output)."""
-    parser.add_argument(
-        "--output", default="-", metavar="FILE", help="CSV file to write ('-' = stdout)"
-    )
+    parser.add_argument("--output", default="-", metavar="FILE", help="CSV file to write ('-' = stdout)")
 
 
 def load(args: argparse.Namespace) -> Transactions:
     """Read `args.input`; report bad rows on stderr; CommandError if they stop the run."""
     try:
         transactions, skipped = read_transactions(args.input, skip_bad_rows=args.skip_bad_rows)
-    except TransactionFileError as error:
-        for row_error in error.errors[:WARNINGS_SHOWN]:
-            print(f"error: {row_error}", file=sys.stderr)
-        if len(error.errors) > WARNINGS_SHOWN:
-            print(f"error: ... and {len(error.errors) - WARNINGS_SHOWN} more", file=sys.stderr)
-        hint = " (use --skip-bad-rows to skip them)" if error.errors else ""
-        raise CommandError(error.summary + hint) from error
+    except DataFileError as error:
+        raise stopped(error) from error
+    warn_skipped(skipped, args.input)
+    return transactions
+
+
+def load_table(
+    path: str,
+    *,
+    required: Mapping[str, Kind],
+    optional: Mapping[str, Kind] | None = None,
+    unique: str | None = None,
+    skip_bad_rows: bool = False,
+) -> Table:
+    """Read a side file (costs, predictions, surveys...) reporting bad rows like `load`."""
+    try:
+        table, skipped = read_table(
+            path, required=required, optional=optional, unique=unique, skip_bad_rows=skip_bad_rows
+        )
+    except DataFileError as error:
+        raise stopped(error) from error
+    warn_skipped(skipped, path)
+    return table
+
+
+def stopped(error: DataFileError) -> CommandError:
+    """Print the bad rows of `error` on stderr; the one-line CommandError to raise."""
+    for row_error in error.errors[:WARNINGS_SHOWN]:
+        print(f"error: {row_error}", file=sys.stderr)
+    if len(error.errors) > WARNINGS_SHOWN:
+        print(f"error: ... and {len(error.errors) - WARNINGS_SHOWN} more", file=sys.stderr)
+    hint = " (use --skip-bad-rows to skip them)" if any(e.row > 1 for e in error.errors) else ""
+    return CommandError(error.summary + hint)
+
+
+def warn_skipped(skipped: list[RowError], path: str) -> None:
+    """Print each skipped row and their count on stderr as warnings."""
     for row_error in skipped[:WARNINGS_SHOWN]:
         print(f"warning: skipped {row_error}", file=sys.stderr)
     if len(skipped) > WARNINGS_SHOWN:
         print(f"warning: ... and {len(skipped) - WARNINGS_SHOWN} more", file=sys.stderr)
     if skipped:
         rows = len({error.row for error in skipped})
-        print(
-            f"warning: skipped {rows} bad row{'s' if rows != 1 else ''} of {args.input}",
-            file=sys.stderr,
-        )
-    return transactions
+        print(f"warning: skipped {rows} bad row{'s' if rows != 1 else ''} of {path}", file=sys.stderr)
 
 
 def parse_date(text: str, option: str) -> np.datetime64:
@@ -115,7 +139,5 @@ def _series(name: str, values: Any) -> pl.Series:
     if array.dtype.kind == "f":
         return pl.Series(name, array, nan_to_null=True)
     if array.dtype.kind in "OUS":
-        return pl.Series(
-            name, [None if v is None else str(v) for v in array.tolist()], dtype=pl.String
-        )
+        return pl.Series(name, [None if v is None else str(v) for v in array.tolist()], dtype=pl.String)
     return pl.Series(name, array)

@@ -122,9 +122,7 @@ def test_every_bad_value_is_reported_with_row_column_and_reason(tmp_path: Path) 
 
 
 def test_skip_bad_rows_keeps_the_good_rows_and_returns_the_errors(tmp_path: Path) -> None:
-    path = write(
-        tmp_path, "customer_id,date,amount\na,2024-01-01,1\nb,2024-01-01,x\nc,2024-01-02,2\n"
-    )
+    path = write(tmp_path, "customer_id,date,amount\na,2024-01-01,1\nb,2024-01-01,x\nc,2024-01-02,2\n")
     tx, errors = read_transactions(path, skip_bad_rows=True)
     assert errors == [RowError(3, "amount", "not a number: 'x'")]
     assert tx.row.tolist() == [2, 4]
@@ -156,9 +154,7 @@ def test_parquet_files_with_native_types_are_read(tmp_path: Path) -> None:
 
 def test_parquet_string_columns_are_validated_like_csv(tmp_path: Path) -> None:
     path = tmp_path / "tx.pq"
-    pl.DataFrame(
-        {"customer_id": ["a", "b"], "date": ["2024-01-01", "x"], "amount": ["1", "2"]}
-    ).write_parquet(path)
+    pl.DataFrame({"customer_id": ["a", "b"], "date": ["2024-01-01", "x"], "amount": ["1", "2"]}).write_parquet(path)
     with pytest.raises(TransactionFileError) as raised:
         read_transactions(path)
     assert raised.value.errors == [RowError(3, "date", "not a date: 'x'")]

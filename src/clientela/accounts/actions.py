@@ -1,0 +1,523 @@
+"""The write path for users, teams, API tokens and two-factor authentication.
+
+Every action checks permission, validates, writes and appends one event per record
+it changes, inside one transaction. ``actor=None`` means the system itself: the
+``clientela`` command run by the operator on the server. Pages and the API always
+pass the signed-in user. Secrets (passwords, TOTP secrets, raw tokens) never reach
+the change log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clientela.accounts import twofactor
+from clientela.accounts.models import ApiToken, Team, User
+from clientela.accounts.roles import Role
+from clientela.core.changelog import append_event, jsonable
+from clientela.core.errors import FieldError, PermissionDenied, ValidationFailed
+from clientela.core.models import Event
+from clientela.core.validation import clean_values
+
+USER_FIELDS_FOR_ADMIN = {"username", "email", "first_name", "last_name", "role", "team", "is_active", "language"}
+USER_FIELDS_FOR_SELF = {"email", "first_name", "last_name", "language"}
+TEAM_FIELDS = {"name", "manager", "members"}
+HIDDEN = "(hidden)"
+
+
+# --- permission -------------------------------------------------------------------------------
+
+
+def _is_admin(actor: User | None) -> bool:
+    return actor is None or (actor.is_active and actor.policy.can_administer)
+
+
+def _require_admin(actor: User | None) -> None:
+    if not _is_admin(actor):
+        raise PermissionDenied(_("only administrators may manage users and teams"))
+
+
+def _require_self(actor: User | None, user: User, what: str) -> None:
+    if actor is not None and actor.pk != user.pk:
+        raise PermissionDenied(_("you may only manage your own %(what)s") % {"what": what})
+
+
+def _require_self_or_admin(actor: User | None, user: User, what: str) -> None:
+    if actor is not None and actor.pk != user.pk and not _is_admin(actor):
+        raise PermissionDenied(_("you may only manage your own %(what)s") % {"what": what})
+
+
+# --- validation helpers -----------------------------------------------------------------------
+
+
+def _check_role(values: dict[str, Any], errors: list[FieldError]) -> None:
+    if "role" in values and values["role"] not in Role.values:
+        errors.append(
+            FieldError(
+                "role",
+                "invalid_choice",
+                _("unknown role %(role)r; valid roles: %(roles)s")
+                % {"role": values["role"], "roles": ", ".join(Role.values)},
+            )
+        )
+
+
+def _resolve_team(value: Any, errors: list[FieldError]) -> Team | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Team):
+        return value
+    team = Team.objects.filter(public_id=value).first() if _looks_like_uuid(value) else None
+    if team is None:
+        team = Team.objects.filter(name=str(value)).first()
+    if team is None:
+        errors.append(FieldError("team", "not_found", _("no such team: %(team)s") % {"team": value}))
+    return team
+
+
+def _resolve_user(field: str, value: Any, errors: list[FieldError]) -> User | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, User):
+        # Fresh from the database: the caller's copy may be stale (e.g. deactivated since).
+        user: User | None = User.objects.filter(pk=value.pk).first()
+    elif _looks_like_uuid(value):
+        user = User.objects.filter(public_id=value).first()
+    else:
+        user = User.objects.filter(username=str(value)).first()
+    if user is None:
+        errors.append(FieldError(field, "not_found", _("no such user: %(user)s") % {"user": value}))
+    elif not user.is_active:
+        errors.append(FieldError(field, "inactive", _("%(user)s is not active") % {"user": user.username}))
+    return user
+
+
+def _looks_like_uuid(value: Any) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_password(password: str, user: User, errors: list[FieldError]) -> None:
+    if not password:
+        errors.append(FieldError("password", "required", _("the password must not be empty")))
+        return
+    if "\x00" in password:
+        errors.append(FieldError("password", "invalid", _("must not contain NUL characters")))
+        return
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as error:
+        errors.append(FieldError("password", "invalid", " ".join(str(m) for m in error.messages)))
+
+
+def _raise(errors: list[FieldError]) -> None:
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _diff(record: Any, values: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        name: [jsonable(getattr(record, name)), jsonable(value)]
+        for name, value in values.items()
+        if getattr(record, name) != value
+    }
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def _clean_user_values(values: dict[str, Any], allowed: set[str], current: User | None) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    unknown = sorted(set(values) - allowed)
+    for name in unknown:
+        errors.append(FieldError(name, "unknown_field", _("is not a field you can set")))
+    plain = {k: v for k, v in values.items() if k in allowed and k != "team"}
+    _check_role(plain, errors)
+    cleaned: dict[str, Any] = {}
+    if not any(e.field == "role" for e in errors):
+        try:
+            cleaned = clean_values(User, plain, allowed=allowed - {"team"})
+        except ValidationFailed as failed:
+            errors.extend(failed.errors)
+    if "team" in values and "team" in allowed:
+        cleaned["team"] = _resolve_team(values["team"], errors)
+    username = cleaned.get("username")
+    if current is None and not username and not any(e.field == "username" for e in errors):
+        errors.append(FieldError("username", "required", _("a username is required")))
+    if username and User.objects.filter(username__iexact=username).exclude(pk=getattr(current, "pk", None)).exists():
+        errors.append(
+            FieldError("username", "duplicate", _("a user named %(username)s already exists") % {"username": username})
+        )
+    _raise(errors)
+    return cleaned
+
+
+def user_create(*, actor: User | None, values: dict[str, Any], password: str | None = None) -> User:
+    """A new user. Without a password the account can only be entered after a password reset."""
+    _require_admin(actor)
+    cleaned = _clean_user_values(values, USER_FIELDS_FOR_ADMIN, None)
+    user = User(**cleaned)
+    if password is not None:
+        errors: list[FieldError] = []
+        _check_password(password, user, errors)
+        _raise(errors)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    with transaction.atomic():
+        user.save()
+        append_event(
+            actor=actor,
+            action="user.create",
+            kind=Event.Kind.CREATED,
+            record=user,
+            changes={name: [None, jsonable(value)] for name, value in cleaned.items()},
+        )
+    return user
+
+
+def user_update(*, actor: User | None, user: User, values: dict[str, Any]) -> User:
+    """Administrators change anything; a user changes their own name, e-mail and language.
+
+    Nobody changes their own role or deactivates themselves (no escalation, and the
+    last administrator can't lock everyone out). Deactivating revokes the user's tokens.
+    """
+    self_edit = actor is not None and actor.pk == user.pk
+    if self_edit:
+        forbidden = sorted(k for k in ("role", "is_active") if k in values and values[k] != getattr(user, k))
+        if forbidden:
+            raise PermissionDenied(_("you may not change your own role or deactivate yourself"))
+        values = {k: v for k, v in values.items() if k not in ("role", "is_active")}
+    if _is_admin(actor):
+        allowed = USER_FIELDS_FOR_ADMIN
+    elif self_edit:
+        allowed = USER_FIELDS_FOR_SELF
+    else:
+        raise PermissionDenied(_("only administrators may manage users and teams"))
+    cleaned = _clean_user_values(values, allowed, user)
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        changes = _diff(current, cleaned)
+        if not changes:
+            return current
+        for name, value in cleaned.items():
+            setattr(current, name, value)
+        current.save(update_fields=[*cleaned.keys()])
+        append_event(actor=actor, action="user.update", kind=Event.Kind.UPDATED, record=current, changes=changes)
+        if changes.get("is_active") == [True, False]:
+            _revoke_all_tokens(actor, current)
+    return current
+
+
+def user_set_password(*, actor: User | None, user: User, password: str) -> User:
+    """Sets a new password (validated with the site's password rules)."""
+    _require_self_or_admin(actor, user, _("password"))
+    errors: list[FieldError] = []
+    _check_password(password, user, errors)
+    _raise(errors)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        append_event(
+            actor=actor,
+            action="user.set_password",
+            kind=Event.Kind.UPDATED,
+            record=user,
+            changes={"password": [HIDDEN, HIDDEN]},
+        )
+    return user
+
+
+# --- teams ------------------------------------------------------------------------------------
+
+
+def _clean_team_values(values: dict[str, Any], current: Team | None) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    for name in sorted(set(values) - TEAM_FIELDS):
+        errors.append(FieldError(name, "unknown_field", _("is not a field you can set")))
+    cleaned: dict[str, Any] = {}
+    if "name" in values or current is None:
+        try:
+            cleaned.update(clean_values(Team, {"name": values.get("name", "")}, allowed={"name"}))
+        except ValidationFailed as failed:
+            errors.extend(failed.errors)
+        name = cleaned.get("name")
+        if "name" in cleaned and not name:
+            errors.append(FieldError("name", "required", _("a team needs a name")))
+        elif name and Team.objects.filter(name__iexact=name).exclude(pk=getattr(current, "pk", None)).exists():
+            errors.append(FieldError("name", "duplicate", _("a team named %(name)s already exists") % {"name": name}))
+    if "manager" in values:
+        cleaned["manager"] = _resolve_user("manager", values["manager"], errors)
+    if "members" in values:
+        members: list[User] = []
+        for item in values["members"] or []:
+            member = _resolve_user("members", item, errors)
+            if member is not None and member not in members:
+                members.append(member)
+        cleaned["members"] = members
+    _raise(errors)
+    # The manager sees the team's records through membership, so a manager is a member.
+    manager = cleaned.get("manager", getattr(current, "manager", None))
+    if manager is not None and "members" in cleaned and manager not in cleaned["members"]:
+        cleaned["members"].append(manager)
+    elif manager is not None and "manager" in cleaned and "members" not in cleaned:
+        cleaned["members_add"] = [manager]
+    return cleaned
+
+
+def _member_usernames(team: Team) -> list[str]:
+    return sorted(User.objects.filter(team=team).values_list("username", flat=True))
+
+
+def _move_users(actor: User | None, team: Team, members: list[User], *, remove_others: bool) -> None:
+    """Puts `members` in `team` (and, if asked, takes everyone else out), one event per moved user."""
+    wanted = {user.pk for user in members}
+    for user in User.objects.select_for_update().filter(pk__in=wanted).exclude(team=team):
+        before = user.team
+        user.team = team
+        user.save(update_fields=["team"])
+        append_event(
+            actor=actor,
+            action="user.update",
+            kind=Event.Kind.UPDATED,
+            record=user,
+            changes={"team": [jsonable(before), jsonable(team)]},
+        )
+    if remove_others:
+        for user in User.objects.select_for_update().filter(team=team).exclude(pk__in=wanted):
+            user.team = None
+            user.save(update_fields=["team"])
+            append_event(
+                actor=actor,
+                action="user.update",
+                kind=Event.Kind.UPDATED,
+                record=user,
+                changes={"team": [jsonable(team), None]},
+            )
+
+
+def team_create(*, actor: User | None, values: dict[str, Any]) -> Team:
+    _require_admin(actor)
+    cleaned = _clean_team_values(values, None)
+    members = cleaned.pop("members", None) or cleaned.pop("members_add", [])
+    with transaction.atomic():
+        team = Team.objects.create(**cleaned)
+        _move_users(actor, team, members, remove_others=False)
+        changes: dict[str, list[Any]] = {name: [None, jsonable(value)] for name, value in cleaned.items()}
+        if members:
+            changes["members"] = [[], _member_usernames(team)]
+        append_event(actor=actor, action="team.create", kind=Event.Kind.CREATED, record=team, changes=changes)
+    return team
+
+
+def team_update(*, actor: User | None, team: Team, values: dict[str, Any]) -> Team:
+    _require_admin(actor)
+    cleaned = _clean_team_values(values, team)
+    members = cleaned.pop("members", None)
+    members_add = cleaned.pop("members_add", None)
+    with transaction.atomic():
+        current = Team.objects.select_for_update().get(pk=team.pk)
+        before_members = _member_usernames(current)
+        changes = _diff(current, cleaned)
+        for name, value in cleaned.items():
+            setattr(current, name, value)
+        if changes:
+            current.save(update_fields=list(cleaned))
+        if members is not None:
+            _move_users(actor, current, members, remove_others=True)
+        elif members_add:
+            _move_users(actor, current, members_add, remove_others=False)
+        after_members = _member_usernames(current)
+        if after_members != before_members:
+            changes["members"] = [before_members, after_members]
+        if changes:
+            append_event(actor=actor, action="team.update", kind=Event.Kind.UPDATED, record=current, changes=changes)
+    return current
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def token_create(
+    *, actor: User | None, user: User, name: str = "", expires_at: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new personal token for `user`; returns it with the raw token, which is never stored or shown again."""
+    _require_self(actor, user, _("API tokens"))
+    errors: list[FieldError] = []
+    if not user.is_active:
+        errors.append(FieldError("user", "inactive", _("%(user)s is not active") % {"user": user.username}))
+    try:
+        cleaned = clean_values(ApiToken, {"name": name}, allowed={"name"})
+    except ValidationFailed as failed:
+        errors.extend(failed.errors)
+        cleaned = {}
+    if expires_at is not None and (timezone.is_naive(expires_at) or expires_at <= timezone.now()):
+        errors.append(FieldError("expires_at", "invalid", _("the expiry must be a time in the future")))
+    _raise(errors)
+    raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=cleaned.get("name", ""),
+            token_hash=ApiToken.hash(raw),
+            lookup_prefix=raw[:12],
+            expires_at=expires_at,
+        )
+        append_event(
+            actor=actor,
+            action="api_token.create",
+            kind=Event.Kind.CREATED,
+            record=token,
+            changes={
+                "name": [None, token.name],
+                "lookup_prefix": [None, token.lookup_prefix],
+                "expires_at": [None, jsonable(expires_at)],
+            },
+            data={"user": str(user.public_id)},
+        )
+    return token, raw
+
+
+def token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revokes a token at once; revoking a revoked token changes nothing."""
+    _require_self_or_admin(actor, token.user, _("API tokens"))
+    with transaction.atomic():
+        current = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if current.revoked_at is not None:
+            return current
+        current.revoked_at = timezone.now()
+        current.save(update_fields=["revoked_at"])
+        append_event(
+            actor=actor,
+            action="api_token.revoke",
+            kind=Event.Kind.UPDATED,
+            record=current,
+            changes={"revoked_at": [None, jsonable(current.revoked_at)]},
+            data={"user": str(token.user.public_id)},
+        )
+    return current
+
+
+def _revoke_all_tokens(actor: User | None, user: User) -> None:
+    for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True).select_related("user"):
+        token_revoke(actor=actor, token=token)
+
+
+# --- two-factor authentication ----------------------------------------------------------------
+
+
+def totp_enable(*, actor: User | None, user: User) -> str:
+    """Starts two-factor setup: stores a new secret, not yet required at login until confirmed."""
+    _require_self(actor, user, _("two-factor authentication"))
+    if user.totp_enabled:
+        raise ValidationFailed.single(
+            "totp", "already_enabled", _("two-factor authentication is already on; turn it off first")
+        )
+    secret = twofactor.new_secret()
+    with transaction.atomic():
+        user.totp_secret = secret
+        user.totp_last_step = None
+        user.save(update_fields=["totp_secret", "totp_last_step"])
+        append_event(
+            actor=actor,
+            action="user.totp_enable",
+            kind=Event.Kind.UPDATED,
+            record=user,
+            changes={"totp_secret": [HIDDEN, HIDDEN]},
+        )
+    return secret
+
+
+def totp_confirm(*, actor: User | None, user: User, code: str) -> User:
+    """Turns two-factor on once the user proves their app produces the right codes."""
+    _require_self(actor, user, _("two-factor authentication"))
+    if user.totp_enabled:
+        return user
+    if not user.totp_secret:
+        raise ValidationFailed.single("code", "not_started", _("start the two-factor setup first"))
+    normalised = twofactor.normalise_code(code)
+    step = twofactor.matching_step(user.totp_secret, normalised) if normalised else None
+    if step is None:
+        raise ValidationFailed.single(
+            "code", "invalid", _("the code is not correct; check that the time on your device is right")
+        )
+    with transaction.atomic():
+        user.totp_enabled = True
+        user.totp_last_step = step
+        user.save(update_fields=["totp_enabled", "totp_last_step"])
+        append_event(
+            actor=actor,
+            action="user.totp_confirm",
+            kind=Event.Kind.UPDATED,
+            record=user,
+            changes={"totp_enabled": [False, True]},
+        )
+    return user
+
+
+def totp_disable(*, actor: User | None, user: User) -> User:
+    """Turns two-factor off (the user, or an administrator helping someone who lost their device)."""
+    _require_self_or_admin(actor, user, _("two-factor authentication"))
+    was_enabled = user.totp_enabled
+    with transaction.atomic():
+        user.totp_enabled = False
+        user.totp_secret = ""
+        user.totp_last_step = None
+        user.save(update_fields=["totp_enabled", "totp_secret", "totp_last_step"])
+        append_event(
+            actor=actor,
+            action="user.totp_disable",
+            kind=Event.Kind.UPDATED,
+            record=user,
+            changes={"totp_enabled": [was_enabled, False]},
+        )
+    return user
+
+
+def totp_check_login(*, user: User, code: str) -> bool:
+    """The second login step: True if `code` is current and not used before.
+
+    Bookkeeping only (no event): remembers the accepted time step with a conditional
+    update, so the same code can't be replayed, even by two requests at once.
+    """
+    if not user.totp_enabled:
+        return False
+    normalised = twofactor.normalise_code(code)
+    step = twofactor.matching_step(user.totp_secret, normalised) if normalised else None
+    if step is None:
+        return False
+    fresh = Q(totp_last_step__isnull=True) | Q(totp_last_step__lt=step)
+    accepted = User.objects.filter(fresh, pk=user.pk).update(totp_last_step=step)
+    return accepted == 1
+
+
+# --- password reset links issued by an administrator -----------------------------------------
+
+
+def user_issue_reset_token(*, actor: User | None, user: User) -> tuple[str, str]:
+    """A one-time password reset (uid, token) for `user`, logged so the audit shows who asked."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    _require_admin(actor)
+    if not user.is_active:
+        raise ValidationFailed.single("user", "inactive", _("%(user)s is not active") % {"user": user.username})
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    append_event(actor=actor, action="user.password_reset_link", kind=Event.Kind.OTHER, record=user, changes={})
+    return uid, token

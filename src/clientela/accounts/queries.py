@@ -1,0 +1,166 @@
+"""Reads of users, teams and tokens, each checking who may see what."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from clientela.accounts.models import ApiToken, Team, User
+from clientela.core.errors import NotFound
+from clientela.core.visibility import require_admin
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+# --- for administrators -----------------------------------------------------------------------
+
+
+def users_for_admin(
+    actor: User, *, search: str = "", role: str = "", team: str = "", active: str = ""
+) -> QuerySet[User]:
+    """Every user, filtered for the settings list (administrators only)."""
+    require_admin(actor)
+    users = User.objects.select_related("team").order_by("username")
+    if search:
+        users = users.filter(
+            Q(username__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(email__icontains=search)
+        )
+    if role:
+        users = users.filter(role=role)
+    team_id = _uuid(team)
+    if team_id is not None:
+        users = users.filter(team__public_id=team_id)
+    elif team == "none":
+        users = users.filter(team__isnull=True)
+    if active in ("yes", "no"):
+        users = users.filter(is_active=active == "yes")
+    return users
+
+
+def user_for_admin(actor: User, public_id: Any) -> User:
+    require_admin(actor)
+    key = _uuid(public_id)
+    user = User.objects.select_related("team").filter(public_id=key).first() if key else None
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def teams_for_admin(actor: User) -> QuerySet[Team]:
+    require_admin(actor)
+    return Team.objects.select_related("manager").annotate(member_count=Count("members")).order_by("name")
+
+
+def team_for_admin(actor: User, public_id: Any) -> Team:
+    require_admin(actor)
+    key = _uuid(public_id)
+    team = Team.objects.select_related("manager").filter(public_id=key).first() if key else None
+    if team is None:
+        raise NotFound("no such team")
+    return team
+
+
+def team_members(team: Team) -> list[User]:
+    return list(User.objects.filter(team=team).order_by("username"))
+
+
+def active_users() -> QuerySet[User]:
+    """Users who can be picked as a manager, a member or an owner."""
+    return User.objects.filter(is_active=True).select_related("team").order_by("username")
+
+
+def all_teams() -> QuerySet[Team]:
+    return Team.objects.order_by("name")
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """A user's own tokens, newest first (revoked ones too, for the record)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+def token_for(actor: User, public_id: Any) -> ApiToken:
+    """One token its owner or an administrator may act on."""
+    key = _uuid(public_id)
+    token = ApiToken.objects.select_related("user").filter(public_id=key).first() if key else None
+    if token is None or (token.user_id != actor.pk and not actor.policy.can_administer):
+        raise NotFound("no such token")
+    return token
+
+
+def token_lookup(value: str) -> list[ApiToken]:
+    """For the operator's command line: a token by id, by its shown prefix, or by the full token."""
+    value = value.strip()
+    tokens = ApiToken.objects.select_related("user")
+    key = _uuid(value)
+    if key is not None:
+        return list(tokens.filter(public_id=key))
+    if value.startswith(ApiToken.PREFIX) and len(value) > 12:
+        return list(tokens.filter(token_hash=ApiToken.hash(value)))
+    return list(tokens.filter(lookup_prefix=value))
+
+
+def active_token(raw: str) -> ApiToken | None:
+    """The live token for a raw bearer token, with its active user; None if unknown, revoked or expired."""
+    if not raw or not raw.startswith(ApiToken.PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user", "user__team")
+        .filter(token_hash=ApiToken.hash(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .first()
+    )
+    return token
+
+
+def user_by_username(username: str) -> User:
+    user = User.objects.select_related("team").filter(username=username).first()
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+# --- custom field definitions (the settings pages; the parties app owns the model) ------------
+
+
+def custom_fields_for_admin(actor: User) -> list[Any]:
+    from clientela.parties.models import CustomField
+
+    require_admin(actor)
+    return list(CustomField.objects.order_by("entity", "position", "id"))
+
+
+def custom_field_for_admin(actor: User, public_id: Any) -> Any:
+    from clientela.parties.models import CustomField
+
+    require_admin(actor)
+    key = _uuid(public_id)
+    definition = CustomField.objects.filter(public_id=key).first() if key else None
+    if definition is None:
+        raise NotFound("no such custom field")
+    return definition
+
+
+def active_user(pk: Any) -> User | None:
+    """An active user by internal id (the login's second step keeps only this in the session)."""
+    if not isinstance(pk, int):
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()
+
+
+def team_by_name(name: str) -> Team | None:
+    """A team by name, ignoring case (for the command line)."""
+    return Team.objects.filter(name__iexact=name.strip()).first()

@@ -1,0 +1,112 @@
+"""`clientela serve`: granian serving the WSGI application and its static files."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+CLIENTELA = Path(sys.executable).with_name("clientela")
+
+
+def _dry_run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("serve", "--dry-run", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_serve_defaults_to_localhost_and_port_from_the_environment(db, monkeypatch):
+    monkeypatch.setenv("PORT", "8123")
+    command = _dry_run()
+    assert "--interface wsgi" in command
+    assert "--host 127.0.0.1 --port 8123 --workers 1" in command
+    assert command.strip().endswith("clientela.wsgi:application")
+    monkeypatch.delenv("PORT")
+    assert "--port 8000" in _dry_run()
+
+
+def test_serve_takes_host_port_and_workers(db):
+    command = _dry_run("--host", "0.0.0.0", "--port", "9000", "--workers", "3", "--threads", "4")  # noqa: S104
+    assert "--host 0.0.0.0 --port 9000 --workers 3" in command
+    assert "--blocking-threads 4" in command
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--port", "70000"], {}, "between 1 and 65535"),
+        (["--workers", "0"], {}, "at least 1"),
+        ([], {"PORT": "eighty"}, "PORT must be a whole number"),
+    ],
+)
+def test_serve_refuses_bad_options_clearly(db, monkeypatch, args, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(CommandError, match=message):
+        _dry_run(*args)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own local server
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.mark.skipif(not CLIENTELA.exists(), reason="the console script is not installed")
+def test_serve_answers_pages_and_static_files(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CLIENTELA_SQLITE_PATH": str(tmp_path / "serve.sqlite3"),
+        "CLIENTELA_DATA_DIR": str(tmp_path),
+        "PORT": str(port),
+    }
+    env.pop("DATABASE_URL", None)
+    migrate = subprocess.run(  # noqa: S603
+        [str(CLIENTELA), "migrate", "--no-input", "-v", "0"], env=env, capture_output=True, timeout=300, check=False
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    server = subprocess.Popen(  # noqa: S603
+        [str(CLIENTELA), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        status = None
+        for _ in range(120):
+            try:
+                status, body = _get(f"{base}/accounts/login/")
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if server.poll() is not None:
+                    pytest.fail(server.stdout.read().decode())
+                time.sleep(0.5)
+        assert status == 200
+        assert b'name="username"' in body
+        static_status, css = _get(f"{base}/static/clientela/app.css")
+        assert static_status == 200
+        assert b"body" in css
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
