@@ -1,13 +1,38 @@
-"""The REST API under /api/v1/: one NinjaAPI, a router per app."""
+"""The REST API under /api/v1/: one NinjaAPI, a router per app.
+
+OpenAPI 3.1 at /api/v1/openapi.json, interactive docs at /api/v1/docs. See
+docs/api.md for authentication, ETag/If-Match, Idempotency-Key, pagination and errors.
+"""
 
 from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from clientela.accounts.api import router as users_router
+from clientela.core.api import events as events_router
+from clientela.core.api import health as health_router
+from clientela.core.apikit import errors
+from clientela.core.apikit.auth import AUTH
+from clientela.core.apikit.parser import StrictJsonParser
+from clientela.parties.api import contacts as contacts_router
+from clientela.parties.api import organizations as organizations_router
+from clientela.parties.api_custom_fields import router as custom_fields_router
+
 api = NinjaAPI(
     title="Clientela API",
     version="1",
     description="Everything the web pages can do. Authenticate with `Authorization: Bearer <token>` "
-    "(create one with `clientela token create USERNAME` or on your profile page).",
+    "(create one with `clientela token create USERNAME` or on your profile page). Writes need `If-Match` "
+    '(PATCH, DELETE) and honour `Idempotency-Key` (POST); errors are `{"errors": [{field, code, message}]}`.',
     urls_namespace="api",
+    auth=AUTH,
+    parser=StrictJsonParser(),
 )
+errors.install(api)
+
+api.add_router("/organizations", organizations_router)
+api.add_router("/contacts", contacts_router)
+api.add_router("/custom-fields", custom_fields_router)
+api.add_router("/events", events_router)
+api.add_router("/users", users_router)
+api.add_router("/health", health_router)

@@ -37,7 +37,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = env_list("CLIENTELA_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env_list(
+    "CLIENTELA_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env_list("CLIENTELA_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -150,7 +152,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("CLIENTELA_STATIC_ROOT", str(DATA_DIR / "static")))
 # Front-end packages pinned in package.json, copied here by scripts/setup (git-ignored).
 VENDOR_STATIC_DIR = REPO_DIR / "build" / "static"
-STATICFILES_DIRS = [VENDOR_STATIC_DIR] if VENDOR_STATIC_DIR.exists() else []
+# The project package's own static folder (not an app, so no finder sees it otherwise).
+STATICFILES_DIRS = [PACKAGE_DIR / "static", *([VENDOR_STATIC_DIR] if VENDOR_STATIC_DIR.exists() else [])]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -161,6 +164,9 @@ STORAGES = {
         )
     },
 }
+# Development: WhiteNoise serves the apps' static folders and build/static straight from disk.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 
 TASKS = {

@@ -4,7 +4,8 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
+from pydantic import BaseModel
 
 from clientela.core.apikit.auth import caller
 from clientela.core.apikit.errors import COMMON
@@ -12,12 +13,12 @@ from clientela.core.apikit.errors import COMMON
 router = Router(tags=["users"])
 
 
-class TeamOut(Schema):
+class TeamOut(BaseModel):
     id: uuid.UUID
     name: str
 
 
-class PermissionsOut(Schema):
+class PermissionsOut(BaseModel):
     visibility: str
     can_write: bool
     can_delete: bool
@@ -26,7 +27,7 @@ class PermissionsOut(Schema):
     can_administer: bool
 
 
-class MeOut(Schema):
+class MeOut(BaseModel):
     id: uuid.UUID
     username: str
     display_name: str

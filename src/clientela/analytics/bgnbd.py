@@ -23,12 +23,14 @@ x = t_x = T = 0, which gives the paper's eq. 9 for E[X(t)].
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
+from scipy.integrate import IntegrationWarning, quad
 from scipy.special import betaln, expit, gammaln, hyp2f1, psi
 
-from clientela.analytics.mle import FitResult, fit_positive, group_rows
+from clientela.analytics.mle import FitResult, distinct, dot, fit_positive, warm_start_sample
 from clientela.analytics.summary import check_rft
 
 NAMES: tuple[str, ...] = ("r", "alpha", "a", "b")
@@ -38,44 +40,87 @@ def _unpack(params: Mapping[str, float]) -> tuple[float, float, float, float]:
     return float(params["r"]), float(params["alpha"]), float(params["a"]), float(params["b"])
 
 
-def log_likelihood_terms(
-    params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+def log_likelihood_terms(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Each customer's log-likelihood contribution ln L_i (eq. 6 in logs)."""
     r, alpha, a, b = _unpack(params)
     x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
-    return _terms(np.array([r, alpha, a, b]), x, t_x, T)[0]
+    return _terms(np.array([r, alpha, a, b]), x, t_x, T)
 
 
-def _terms(
-    theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, gradient: bool = False
-) -> tuple[np.ndarray, np.ndarray | None]:
-    r, alpha, a, b = theta
+class _Design:
+    """The data arranged so that a likelihood evaluation touches each customer once, cheaply.
+
+    With d = ln(dropped-out branch) - ln(alive branch) (zero weight when x = 0),
+
+        ln L_i = head(x) + B2(x) - (r+x) ln(alpha+T) + [x > 0] ln(1 + e^d),
+        d = B3(x) - B2(x) - (r+x) (ln(alpha+t_x) - ln(alpha+T)),
+
+    head(x) = ln G(r+x) - ln G(r) + r ln alpha, B2(x) = ln B(a, b+x) - ln B(a, b),
+    B3(x) = ln B(a+1, b+x-1) - ln B(a, b). Everything but the last term sums over
+    tables of distinct x and distinct T (whole days: few values however many
+    customers), so only customers with repeat purchases need per-customer work:
+    a few gathers, one softplus and (for the gradient) one logistic.
+    """
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray) -> None:
+        self.n = float(weights.sum())
+        self.ux, ix = distinct(x)
+        self.uT, iT = distinct(T)
+        self.n_x = np.bincount(ix, weights=weights, minlength=self.ux.size)
+        self.n_T = np.bincount(iT, weights=weights, minlength=self.uT.size)
+        self.x_T = np.bincount(iT, weights=weights * x, minlength=self.uT.size)
+        repeat = x > 0
+        self.ut, self.it = distinct(t_x[repeat])
+        self.x = x[repeat]
+        self.w = weights[repeat]
+        self.ix = ix[repeat]
+        self.iT = iT[repeat]
+        self.repeat_u = self.ux > 0
+
+    def evaluate(self, theta: np.ndarray, gradient: bool = False) -> tuple[float, np.ndarray | None]:
+        r, alpha, a, b = (float(v) for v in theta)
+        ux, rep = self.ux, self.repeat_u
+        base = betaln(a, b)
+        b2 = betaln(a, b + ux) - base
+        with np.errstate(invalid="ignore", divide="ignore"):
+            b3 = np.where(rep, betaln(a + 1, b + np.maximum(ux, 1) - 1) - base, 0.0)
+        head = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
+        log_T = np.log(alpha + self.uT)
+        log_t = np.log(alpha + self.ut)
+        rx = r + self.x
+        gap = log_t[self.it] - log_T[self.iT]
+        d = (b3 - b2)[self.ix] - rx * gap
+        value = dot(self.n_x, head + b2) - dot(r * self.n_T + self.x_T, log_T)
+        value += dot(self.w, np.logaddexp(0.0, d))
+        if not gradient:
+            return value, None
+        ws = self.w * expit(d)  # weight x share of the "dropped out at t_x" branch
+        s_x = np.bincount(self.ix, weights=ws, minlength=ux.size)
+        psi_ab = psi(a + b)
+        psi_abx = psi(a + b + ux)
+        b2_a = psi_ab - psi_abx
+        b3_a = psi(a + 1) - psi(a) + psi_ab - psi_abx
+        b2_b = psi(b + ux) - psi_abx - psi(b) + psi_ab
+        b3_b = np.where(rep, psi(b + np.maximum(ux, 1) - 1), 0.0) - psi_abx - psi(b) + psi_ab
+        inv_gap = (1.0 / (alpha + self.ut))[self.it] - (1.0 / (alpha + self.uT))[self.iT]
+        d_r = dot(self.n_x, psi(r + ux) - psi(r) + np.log(alpha)) - dot(self.n_T, log_T) - dot(ws, gap)
+        d_alpha = self.n * r / alpha - dot(r * self.n_T + self.x_T, 1.0 / (alpha + self.uT)) - dot(ws * rx, inv_gap)
+        d_a = dot(self.n_x, b2_a) + dot(s_x, np.where(rep, b3_a - b2_a, 0.0))
+        d_b = dot(self.n_x, b2_b) + dot(s_x, np.where(rep, b3_b - b2_b, 0.0))
+        return value, np.array([d_r, d_alpha, d_a, d_b])
+
+
+def _terms(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    r, alpha, a, b = (float(v) for v in theta)
     repeat = x > 0
     base = betaln(a, b)
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = betaln(a, b + x) - base - (r + x) * np.log(alpha + T)
+    head = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    alive = betaln(a, b + x) - base - (r + x) * np.log(alpha + T)
     with np.errstate(invalid="ignore", divide="ignore"):
-        a3 = np.where(
-            repeat,
-            betaln(a + 1, b + x - 1) - base - (r + x) * np.log(alpha + t_x),
-            -np.inf,
+        dropped = np.where(
+            repeat, betaln(a + 1, b + np.maximum(x, 1) - 1) - base - (r + x) * np.log(alpha + t_x), -np.inf
         )
-    total = np.logaddexp(a2, a3)
-    terms = a1 + total
-    if not gradient:
-        return terms, None
-    w3 = np.exp(a3 - total)  # share of the "dropped out at t_x" branch
-    w2 = 1.0 - w3
-    psi_ab, psi_abx = psi(a + b), psi(a + b + x)
-    d_r = psi(r + x) - psi(r) + np.log(alpha)
-    d_r = d_r - w2 * np.log(alpha + T) - w3 * np.log(alpha + t_x)
-    d_alpha = r / alpha - w2 * (r + x) / (alpha + T) - w3 * (r + x) / (alpha + t_x)
-    d_a = w2 * (psi_ab - psi_abx) + w3 * (psi(a + 1) - psi(a) + psi_ab - psi_abx)
-    with np.errstate(invalid="ignore"):
-        d_b3 = np.where(repeat, psi(np.where(repeat, b + x - 1, 1.0)), 0.0)
-    d_b = w2 * (psi(b + x) - psi_abx) + w3 * (d_b3 - psi_abx) - psi(b) + psi_ab
-    return terms, np.stack([d_r, d_alpha, d_a, d_b])
+    return head + np.logaddexp(alive, dropped)
 
 
 def fit_bgnbd(
@@ -89,27 +134,31 @@ def fit_bgnbd(
     """Maximum-likelihood BG/NBD fit on per-customer (x, t_x, T).
 
     ``weights`` counts how many customers each row stands for (default 1).
-    Identical rows are grouped, so the cost grows with the number of distinct
-    (x, t_x, T), not with the number of customers.
+    Uses the analytic gradient; the work per likelihood evaluation is a few
+    array operations per customer, special functions run per distinct value.
     """
     x, t_x, t_cal = check_rft(frequency, recency, T)
     if x.size == 0:
         raise ValueError("no customers to fit")
-    # t_x does not enter the likelihood when x = 0; zero it so rows group.
-    t_x = np.where(x > 0, t_x, 0.0)
-    (gx, gt, gT), counts, _ = group_rows(x, t_x, t_cal, weights=weights)
-    n = float(counts.sum())
+    w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=np.float64)
+    # t_x does not enter the likelihood when x = 0.
+    design = _Design(x, np.where(x > 0, t_x, 0.0), t_cal, w)
 
     def ll(theta: np.ndarray) -> float:
-        return float(counts @ _terms(theta, gx, gt, gT)[0])
+        return design.evaluate(theta)[0]
 
-    def grad(theta: np.ndarray) -> np.ndarray:
-        gradient = _terms(theta, gx, gt, gT, gradient=True)[1]
+    def both(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        value, gradient = design.evaluate(theta, gradient=True)
         assert gradient is not None
-        return gradient @ counts
+        return value, gradient
 
+    sample = warm_start_sample(x.size) if start is None else None
+    warm = None
+    if sample is not None:
+        warm = fit_bgnbd(x[sample], t_x[sample], t_cal[sample], weights=None if weights is None else w[sample])
+        start = warm.params
     if start is None:
-        rate = float(np.average(gx / np.maximum(gT, 1e-9), weights=counts)) or 1.0
+        rate = float(np.average(x / np.maximum(t_cal, 1e-9), weights=w)) or 1.0
         start_values = [1.0, 1.0 / max(rate, 1e-6), 1.0, 1.0]
     else:
         start_values = [float(start[name]) for name in NAMES]
@@ -118,40 +167,40 @@ def fit_bgnbd(
         NAMES,
         ll,
         start_values,
-        n=int(round(n)),
-        weight_total=n,
-        gradient=grad,
+        n=int(round(design.n)),
+        weight_total=design.n,
+        value_and_gradient=both,
+        warm=warm,
     )
 
 
-def bgnbd_p_alive(
-    params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+def bgnbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """P(alive at T | x, t_x, T) (eq. 11): exactly 1 when x = 0."""
     r, alpha, a, b = _unpack(params)
     x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
     repeat = x > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         log_odds_dead = (
-            np.log(a)
-            - np.log(np.where(repeat, b + x - 1, 1.0))
-            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+            np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         )
     return np.where(repeat, expit(-log_odds_dead), 1.0)
 
 
 def bgnbd_expected_purchases(
-    params: Mapping[str, float],
-    t: float | np.ndarray,
-    x: np.ndarray,
-    t_x: np.ndarray,
-    T: np.ndarray,
+    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
     """E[purchases in (T, T+t] | x, t_x, T] (eq. 10)."""
-    r, alpha, a, b = _unpack(params)
     x, t_x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T, t)))
-    alive = bgnbd_p_alive(params, x, t_x, T)
-    return _growth(r, alpha, a, b, t, x, T) * alive
+    return bgnbd_expected_purchases_if_alive(params, t, x, T) * bgnbd_p_alive(params, x, t_x, T)
+
+
+def bgnbd_expected_purchases_if_alive(
+    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """E[purchases in (T, T+t] | alive at T, x, T]: eq. 10 without its P(alive) factor."""
+    r, alpha, a, b = _unpack(params)
+    x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, T, t)))
+    return _growth(r, alpha, a, b, t, x, T)
 
 
 def bgnbd_expected_purchases_new(params: Mapping[str, float], t: float | np.ndarray) -> np.ndarray:
@@ -183,19 +232,48 @@ def bgnbd_p_no_purchase(
     return 1.0 - alive + alive * quiet
 
 
-def _growth(
-    r: float, alpha: float, a: float, b: float, t: np.ndarray, x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
-    """(a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)], z = t/(alpha+T+t).
+def _growth(r: float, alpha: float, a: float, b: float, t: np.ndarray, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """E[purchases in (T, T+t] | alive at T] = (a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)].
 
-    At a = 1 the expression is 0/0; its limit is taken as the mean of the
-    values just either side (the function is smooth in a).
+    z = t/(alpha+T+t). At a = 1 the expression is 0/0; its limit is taken as
+    the mean of the values just either side (the function is smooth in a).
+    Where scipy's 2F1 fails (degenerate parameter combinations such as an
+    integer c-a-b with z near 1, or c <= 0), the value comes from its integral
+    form instead (see ``_growth_by_quadrature``).
     """
     if abs(a - 1.0) < 1e-7:
-        return 0.5 * (
-            _growth(r, alpha, 1.0 - 1e-6, b, t, x, T) + _growth(r, alpha, 1.0 + 1e-6, b, t, x, T)
-        )
+        return 0.5 * (_growth(r, alpha, 1.0 - 1e-6, b, t, x, T) + _growth(r, alpha, 1.0 + 1e-6, b, t, x, T))
+    x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, T, t)))
     z = t / (alpha + T + t)
     c = a + b + x - 1
-    bracket = 1.0 - np.power(1.0 - z, a - 1) * hyp2f1(a + b - 1 - r, a - 1, c, z)
-    return c / (a - 1) * bracket
+    with np.errstate(all="ignore"):
+        bracket = 1.0 - np.power(1.0 - z, a - 1) * hyp2f1(a + b - 1 - r, a - 1, c, z)
+        value = np.array(c / (a - 1) * bracket, dtype=np.float64)
+    bad = ~(np.isfinite(value) & (value >= 0.0))
+    if bad.any():
+        value[bad] = [
+            _growth_by_quadrature(r, alpha, a, b, ti, xi, Ti) for ti, xi, Ti in zip(t[bad], x[bad], T[bad], strict=True)
+        ]
+    return value
+
+
+def _growth_by_quadrature(r: float, alpha: float, a: float, b: float, t: float, x: float, T: float) -> float:
+    """The same expectation from its definition (Fader, Hardie & Lee 2005, eq. 7).
+
+    An alive customer with rate lambda and dropout p makes (1 - e^(-lambda p t))/p
+    purchases in t on average; given the history, lambda ~ Gamma(r+x, alpha+T)
+    and p ~ Beta(a, b+x) independently, and averaging over lambda leaves
+    E_p[(1 - (1 + p t/(alpha+T))^-(r+x)) / p], one integral over p whose
+    Beta weight is handled exactly by QUADPACK's algebraic-weight rule.
+    """
+    kappa = t / (alpha + T)
+
+    def mean_purchases(p: float) -> float:
+        if p == 0.0:
+            return (r + x) * kappa
+        return float(-np.expm1(-(r + x) * np.log1p(p * kappa)) / p)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IntegrationWarning)
+        integral, _ = quad(mean_purchases, 0.0, 1.0, weight="alg", wvar=(a - 1.0, b + x - 1.0), limit=200)
+    return float(integral / np.exp(betaln(a, b + x)))

@@ -31,9 +31,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from scipy.integrate import quad
 from scipy.special import expit, gammaln, hyp2f1
 
-from clientela.analytics.mle import FitResult, fit_positive, group_rows
+from clientela.analytics.mle import FitResult, dot, fit_positive, group_rows, warm_start_sample
 from clientela.analytics.summary import check_rft
 
 NAMES: tuple[str, ...] = ("r", "alpha", "s", "beta")
@@ -43,42 +44,126 @@ def _unpack(params: Mapping[str, float]) -> tuple[float, float, float, float]:
     return float(params["r"]), float(params["alpha"]), float(params["s"]), float(params["beta"])
 
 
-def _log_a0(
-    r: float, alpha: float, s: float, beta: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
-    """ln A0 (-inf where t_x = T, where A0 = 0)."""
+class _Pairs:
+    """The distinct (x, t_x) and (x, T) pairs: each 2F1 term depends on one of them only."""
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
+        (self.x1, self.u1), _, self.i1 = group_rows(x, t_x)
+        (self.x2, self.u2), _, self.i2 = group_rows(x, T)
+
+
+def _log_f(r: float, alpha: float, s: float, beta: float, x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """ln of F(m, k, u) = 2F1(r+s+x, k; r+s+x+1; |alpha-beta|/(m+u)) / (m+u)^(r+s+x)."""
     c = r + s + x + 1.0  # the 2F1's c; its first parameter is c - 1 = r+s+x
     if alpha >= beta:
-        m, k = alpha, s + 1.0
+        m, k = alpha, np.full_like(x, s + 1.0)
     else:
         m, k = beta, r + x
     gap = abs(alpha - beta)
-
-    def log_f(u: np.ndarray) -> np.ndarray:
-        # z = gap/(m+u), 1-z = (m+u-gap)/(m+u) = min(alpha, beta)+u over m+u.
-        log_one_minus_z = np.log(m + u - gap) - np.log(m + u)
-        w = -gap / (m + u - gap)  # z/(z-1)
-        return -k * log_one_minus_z + np.log(hyp2f1(1.0, k, c, w)) - (c - 1.0) * np.log(m + u)
-
-    first = log_f(t_x)
-    second = log_f(T)
-    with np.errstate(divide="ignore"):
-        return first + np.log1p(-np.exp(np.minimum(second - first, 0.0)))
+    # z = gap/(m+u), 1-z = (m+u-gap)/(m+u) = min(alpha, beta)+u over m+u.
+    log_one_minus_z = np.log(m + u - gap) - np.log(m + u)
+    w = -gap / (m + u - gap)  # z/(z-1)
+    return -k * log_one_minus_z + np.log(hyp2f1_unit(k, c, w)) - (c - 1.0) * np.log(m + u)
 
 
-def log_likelihood_terms(
-    params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+def _log_a0(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    pairs: _Pairs | None = None,
 ) -> np.ndarray:
+    """ln A0 (-inf where t_x = T, where A0 = 0)."""
+    if pairs is None:
+        shape = np.broadcast_shapes(np.shape(x), np.shape(t_x), np.shape(T))
+        flat = [np.broadcast_to(np.asarray(v, dtype=np.float64), shape).ravel() for v in (x, t_x, T)]
+        return _log_a0(r, alpha, s, beta, *flat, pairs=_Pairs(*flat)).reshape(shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        first = _log_f(r, alpha, s, beta, pairs.x1, pairs.u1)[pairs.i1]
+        second = _log_f(r, alpha, s, beta, pairs.x2, pairs.u2)[pairs.i2]
+        result = first + np.log1p(-np.exp(np.minimum(second - first, 0.0)))
+    unresolved = np.isnan(result) & (t_x < T)
+    if unresolved.any():
+        result = np.array(result, dtype=np.float64)
+        result[unresolved] = [
+            _log_a0_by_quadrature(r, alpha, s, beta, xi, ti, Ti)
+            for xi, ti, Ti in zip(x[unresolved], t_x[unresolved], T[unresolved], strict=True)
+        ]
+    return result
+
+
+def hyp2f1_unit(k: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """2F1(1, k; c; w) for w <= 0 and c > k > 0; its value lies in (0, 1].
+
+    scipy's ``hyp2f1`` is accurate here when it returns a number, but it
+    returns NaN once k or c - k reaches the hundreds with w below about -3
+    (customers with hundreds of purchase days). Those entries are summed from
+    the series after Pfaff's transformation, v = w/(w-1) in [0, 1):
+    ``2F1(1, k; c; w) = (1-v) sum_n (c-k)_n/(c)_n v^n``, whose terms are
+    positive and fall at least like v^n (and like n^-k), with the tail bounded
+    by the last term times v/(1-v). Entries that would need more than
+    ``_SERIES_TERMS`` terms are left NaN for the caller's quadrature.
+    """
+    k, c, w = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (k, c, w)))
+    with np.errstate(all="ignore"):
+        value = np.array(hyp2f1(1.0, k, c, w), dtype=np.float64)
+    bad = ~(np.isfinite(value) & (value > 0.0) & (value <= 1.0 + 1e-12))
+    if bad.any():
+        value[bad] = _unit_series(k[bad], c[bad], w[bad])
+    return value
+
+
+_SERIES_TERMS = 20_000
+
+
+def _unit_series(k: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
+    v = w / (w - 1.0)
+    b = c - k
+    term = np.ones_like(v)
+    total = np.ones_like(v)
+    done = np.zeros(v.shape, dtype=bool)
+    headroom = v / (1.0 - v)
+    for n in range(_SERIES_TERMS):
+        term = term * (b + n) / (c + n) * v
+        total = total + np.where(done, 0.0, term)
+        done |= term * headroom <= 1e-16 * total
+        if done.all():
+            break
+    return np.where(done, total * (1.0 - v), np.nan)
+
+
+def _log_a0_by_quadrature(r: float, alpha: float, s: float, beta: float, x: float, t_x: float, T: float) -> float:
+    """ln A0 from its integral, A0 = (r+s+x) int_{t_x}^T (alpha+u)^-(r+x) (beta+u)^-(s+1) du.
+
+    The integrand is scaled by its value at t_x (its maximum) so nothing
+    underflows; its decay length at t_x is given to the adaptive rule.
+    """
+    p, q = r + x, s + 1.0
+
+    def log_g(u: float) -> float:
+        return -p * np.log(alpha + u) - q * np.log(beta + u)
+
+    peak = log_g(t_x)
+    length = 1.0 / (p / (alpha + t_x) + q / (beta + t_x))
+    points = [t_x + length * f for f in (1.0, 10.0, 100.0) if t_x + length * f < T]
+    value, _ = quad(lambda u: np.exp(log_g(u) - peak), t_x, T, points=points or None, limit=400, epsrel=1e-12)
+    return float(np.log(r + s + x) + peak + np.log(value))
+
+
+def log_likelihood_terms(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """Each customer's log-likelihood contribution ln L_i."""
     x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
     return _terms(np.array(_unpack(params)), x, t_x, T)
 
 
-def _terms(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+def _terms(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, pairs: _Pairs | None = None) -> np.ndarray:
     r, alpha, s, beta = (float(v) for v in theta)
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     alive_all_along = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    died = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T)
+    died = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T, pairs)
     return head + np.logaddexp(alive_all_along, died)
 
 
@@ -101,22 +186,28 @@ def fit_pareto_nbd(
         raise ValueError("no customers to fit")
     (gx, gt, gT), counts, _ = group_rows(x, t_x, t_cal, weights=weights)
     n = float(counts.sum())
+    pairs = _Pairs(gx, gt, gT)
 
     def ll(theta: np.ndarray) -> float:
-        return float(counts @ _terms(theta, gx, gt, gT))
+        return dot(counts, _terms(theta, gx, gt, gT, pairs))
 
+    sample = warm_start_sample(x.size) if start is None else None
+    warm = None
+    if sample is not None:
+        warm = fit_pareto_nbd(
+            x[sample], t_x[sample], t_cal[sample], weights=None if weights is None else np.asarray(weights)[sample]
+        )
+        start = warm.params
     if start is None:
         rate = float(np.average(gx / np.maximum(gT, 1e-9), weights=counts)) or 1.0
         mean_T = float(np.average(gT, weights=counts)) or 1.0
         start_values = [1.0, 1.0 / max(rate, 1e-6), 1.0, mean_T]
     else:
         start_values = [float(start[name]) for name in NAMES]
-    return fit_positive("pareto", NAMES, ll, start_values, n=int(round(n)), weight_total=n)
+    return fit_positive("pareto", NAMES, ll, start_values, n=int(round(n)), weight_total=n, warm=warm)
 
 
-def pareto_nbd_p_alive(
-    params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
+def pareto_nbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """P(alive at T | x, t_x, T)."""
     r, alpha, s, beta = _unpack(params)
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T)))
@@ -131,26 +222,30 @@ def pareto_nbd_p_alive(
 
 
 def pareto_nbd_expected_purchases(
-    params: Mapping[str, float],
-    t: float | np.ndarray,
-    x: np.ndarray,
-    t_x: np.ndarray,
-    T: np.ndarray,
+    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
     """E[purchases in (T, T+t] | x, t_x, T]."""
-    r, alpha, s, beta = _unpack(params)
     x, t_x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T, t)))
+    return pareto_nbd_expected_purchases_if_alive(params, t, x, T) * pareto_nbd_p_alive(params, x, t_x, T)
+
+
+def pareto_nbd_expected_purchases_if_alive(
+    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """E[purchases in (T, T+t] | alive at T, x, T].
+
+    (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)].
+    """
+    r, alpha, s, beta = _unpack(params)
+    x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, T, t)))
     log_ratio = np.log(beta + T + t) - np.log(beta + T)
     # [1 - ((beta+T)/(beta+T+t))^(s-1)] / (s-1), and its limit at s = 1.
     near_one = abs(s - 1.0) < 1e-9
     horizon = log_ratio if near_one else -np.expm1(-(s - 1.0) * log_ratio) / (s - 1.0)
-    rate = (r + x) * (beta + T) / (alpha + T)
-    return rate * horizon * pareto_nbd_p_alive(params, x, t_x, T)
+    return (r + x) * (beta + T) / (alpha + T) * horizon
 
 
-def pareto_nbd_expected_purchases_new(
-    params: Mapping[str, float], t: float | np.ndarray
-) -> np.ndarray:
+def pareto_nbd_expected_purchases_new(params: Mapping[str, float], t: float | np.ndarray) -> np.ndarray:
     """E[X(t)] for a customer acquired at 0: r beta/(alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]."""
     t = np.asarray(t, dtype=np.float64)
     zero = np.zeros_like(t)

@@ -23,21 +23,30 @@ period ends *at* the calibration-end date: a purchase on that date counts, and
 T for a customer who first bought on that date is 0. Rows with a negative amount
 (returns) are not purchases: they neither make a purchase day nor reduce spend.
 Zero-amount rows (free items) are purchases worth nothing: the CDNOW sample has
-8 customers whose only calibration purchases are zero-valued, and the published
-analyses count all 2,357 customers. Customers whose first purchase is after the calibration
-end are not in the summary (they are not customers yet at that date).
+8 customers whose only calibration purchases are zero-valued, and the
+published analyses count all 2,357 customers. Customers whose first purchase
+is after the calibration end are not in the summary (they are not customers
+yet at that date).
 
-Everything is vectorised: one stable sort of a 64-bit (customer, day) key,
-skipped when the log is already in that order, then segment reductions.
+Everything is vectorised: the distinct (customer, day) pairs come from one
+sort of packed integer keys (32-bit when they fit; no sort when the log is
+already in that order), spend from per-customer ``bincount``s, which need no
+sort at all. Money is summed in whole millionths, so no result depends on the
+order of the rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from clientela.analytics.transactions import Transactions
+
 PERIODS: dict[str, int] = {"day": 1, "week": 7}
+MICRO = 1_000_000  # money is summed exactly in millionths
 
 
 def period_days(period: str | int) -> int:
@@ -46,9 +55,7 @@ def period_days(period: str | int) -> int:
         try:
             return PERIODS[period]
         except KeyError:
-            raise ValueError(
-                f"unknown period {period!r}; expected one of {sorted(PERIODS)}"
-            ) from None
+            raise ValueError(f"unknown period {period!r}; expected one of {sorted(PERIODS)}") from None
     if int(period) <= 0:
         raise ValueError("period must be a positive number of days")
     return int(period)
@@ -124,49 +131,59 @@ def summarize(
     keep = (amount >= 0) & (days_of <= last_day)
     if not keep.all():
         customer, days_of, amount = customer[keep], days_of[keep], amount[keep]
-    day_customer, day, day_spend = _purchase_days(customer, days_of, amount)
+    if customer.size == 0:
+        return _empty(cal_end, hold_end, step)
+    labels = None
+    if int(customer.max()) >= 2 * customer.size + 1024:
+        # Sparse codes (say, external ids): work on dense ones, map back at the end.
+        labels, customer = np.unique(customer, return_inverse=True)
+        customer = customer.ravel()
+    size = int(customer.max()) + 1
+    first_day = int(days_of.min())
+    day_customer, day = _purchase_days(customer, days_of - first_day)
+    day += first_day
 
     in_cal = day <= cal_day
     # Purchase days are sorted by (customer, day): a customer's first purchase
     # day is their first entry, and calibration days precede holdout days.
-    cal_customer = day_customer[in_cal]
-    cal_dayn = day[in_cal]
-    cal_spend = day_spend[in_cal]
-    starts = (
-        np.flatnonzero(np.r_[True, cal_customer[1:] != cal_customer[:-1]])
-        if cal_customer.size
-        else np.empty(0, np.int64)
-    )
-    ends = np.r_[starts[1:], cal_customer.size].astype(np.int64)
+    everything_in_cal = bool(in_cal.all())
+    cal_customer = day_customer if everything_in_cal else day_customer[in_cal]
+    cal_dayn = day if everything_in_cal else day[in_cal]
+    starts = _segment_starts(cal_customer)
+    ends = np.r_[starts[1:], cal_customer.size].astype(np.int64)[: starts.size]
     codes = cal_customer[starts]
     first = cal_dayn[starts]
     last = cal_dayn[ends - 1]
-    n_days = ends - starts
-    frequency = (n_days - 1).astype(np.int64)
-    first_amount = cal_spend[starts]
-    total = np.add.reduceat(cal_spend, starts) if starts.size else np.empty(0)
-    repeat_spend = cal_spend.copy()
-    repeat_spend[starts] = 0.0
-    repeat_total = np.add.reduceat(repeat_spend, starts) if starts.size else np.empty(0)
-    monetary = repeat_total / np.maximum(frequency, 1)
+    frequency = (ends - starts - 1).astype(np.int64)
+
+    # Spend needs no sort: per-customer sums over rows. Amounts are summed as
+    # whole millionths held in float64, exact below 2**53 and therefore
+    # independent of the order of the rows.
+    offset = (days_of - first_day).astype(np.int32)
+    first_of = np.full(size, -1, dtype=np.int32)  # first purchase day (offset) per customer
+    first_of[codes] = first - first_day
+    micro = np.rint(amount * MICRO)
+    cal_micro = micro if everything_in_cal else np.where(days_of <= cal_day, micro, 0.0)
+    total_micro = np.bincount(customer, weights=cal_micro, minlength=size)
+    first_micro = np.bincount(customer, weights=np.where(offset == first_of[customer], micro, 0.0), minlength=size)
+    total = total_micro[codes] / MICRO
+    first_amount = first_micro[codes] / MICRO
+    monetary = (total_micro[codes] - first_micro[codes]) / MICRO / np.maximum(frequency, 1)
 
     holdout = None
     if hold_end is not None:
-        hold_customer = day_customer[~in_cal]
-        counts = np.bincount(
-            hold_customer, minlength=int(customer.max()) + 1 if customer.size else 0
-        )
-        holdout = counts[codes].astype(np.int64) if codes.size else np.empty(0, np.int64)
+        counts = np.bincount(day_customer[~in_cal], minlength=size) if not everything_in_cal else np.zeros(size)
+        holdout = counts[codes].astype(np.int64)
 
     return CustomerSummary(
-        customer=codes.astype(np.int64),
+        customer=(codes if labels is None else labels[codes]).astype(np.int64),
         frequency=frequency,
         recency=(last - first).astype(np.float64) / step,
         T=(cal_day - first).astype(np.float64) / step,
-        monetary=monetary.astype(np.float64),
+        monetary=monetary,
         first_purchase=first.astype("datetime64[D]"),
-        first_amount=first_amount.astype(np.float64),
-        total_amount=total.astype(np.float64),
+        first_amount=first_amount,
+        total_amount=total,
         holdout_purchases=holdout,
         calibration_end=cal_end,
         holdout_end=hold_end,
@@ -174,42 +191,53 @@ def summarize(
     )
 
 
-def _purchase_days(
-    customer: np.ndarray, days: np.ndarray, amount: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Collapse purchase rows to purchase days, sorted by customer then day.
+def _empty(cal_end: np.datetime64, hold_end: np.datetime64 | None, step: int) -> CustomerSummary:
+    ints, floats = np.empty(0, np.int64), np.empty(0, np.float64)
+    return CustomerSummary(
+        customer=ints,
+        frequency=ints,
+        recency=floats,
+        T=floats,
+        monetary=floats,
+        first_purchase=np.empty(0, "datetime64[D]"),
+        first_amount=floats,
+        total_amount=floats,
+        holdout_purchases=None if hold_end is None else ints,
+        calibration_end=cal_end,
+        holdout_end=hold_end,
+        period_days=step,
+    )
 
-    Returns each purchase day's customer code, day number and summed spend.
-    The (customer, day) key and the row index are packed into one int64 when
-    they fit, because sorting plain integers is about twice as fast as an
-    argsort; logs already in key order are not sorted at all.
+
+def _segment_starts(sorted_codes: np.ndarray) -> np.ndarray:
+    """Index of the first element of each run of equal values."""
+    if sorted_codes.size == 0:
+        return np.empty(0, np.int64)
+    return np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+
+
+def _purchase_days(customer: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (customer, day) pairs, sorted by customer then day.
+
+    ``offset`` is the day number relative to the earliest day. The pair is
+    packed into one integer (customer in the high bits), and only the keys are
+    sorted: 32-bit keys when they fit, which sorts about twice as fast as
+    64-bit ones; a log already in key order is not sorted at all.
     """
-    if customer.size == 0:
-        empty = np.empty(0, np.int64)
-        return empty, empty, np.empty(0, np.float64)
-    first_day = int(days.min())
-    span = int(days.max()) - first_day + 1
-    key = customer * span + (days - first_day)
-    if np.all(key[1:] >= key[:-1]):
-        sorted_key, sorted_amount = key, amount
-    else:
-        index_bits = max(int(customer.size - 1).bit_length(), 1)
-        if int(key.max()).bit_length() + index_bits <= 62:
-            packed = np.sort((key << index_bits) | np.arange(customer.size, dtype=np.int64))
-            sorted_key = packed >> index_bits
-            sorted_amount = amount[packed & ((1 << index_bits) - 1)]
-        else:
-            order = np.argsort(key, kind="stable")
-            sorted_key, sorted_amount = key[order], amount[order]
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    day_key = sorted_key[starts]
-    spend = np.add.reduceat(sorted_amount, starts)
-    return day_key // span, day_key % span + first_day, spend
+    day_bits = max(int(offset.max()).bit_length(), 1)
+    key_bits = int(customer.max()).bit_length() + day_bits
+    dtype = np.int32 if key_bits <= 31 else np.int64
+    key = (customer.astype(dtype) << dtype(day_bits)) | offset.astype(dtype)
+    if not np.all(key[1:] >= key[:-1]):
+        key.sort()
+    first = np.empty(key.size, dtype=bool)
+    first[0] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    distinct = key[first]
+    return (distinct >> dtype(day_bits)).astype(np.int64), (distinct & dtype((1 << day_bits) - 1)).astype(np.int64)
 
 
-def check_rft(
-    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def check_rft(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate (x, t_x, T) arrays for the models: 0 <= t_x <= T, x >= 0 whole.
 
     Returns float64 arrays broadcast to one shape. Raises ValueError naming the
@@ -229,3 +257,21 @@ def check_rft(
     if (t_x > t_cal).any():
         raise ValueError("recency must not exceed T")
     return x, t_x, t_cal
+
+
+def summarize_transactions(
+    transactions: Transactions,
+    *,
+    calibration_end: np.datetime64 | str,
+    holdout_end: np.datetime64 | str | None = None,
+    period: str | int = "week",
+) -> CustomerSummary:
+    """`summarize` over a `Transactions` log (see ``clientela.analytics.transactions``)."""
+    return summarize(
+        transactions.customer,
+        transactions.date,
+        transactions.amount,
+        calibration_end=calibration_end,
+        holdout_end=holdout_end,
+        period=period,
+    )

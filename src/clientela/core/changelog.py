@@ -78,9 +78,7 @@ def bulk_append_events(events: Iterable[Event], *, batch_size: int = 2000) -> No
     Event.objects.bulk_create(list(events), batch_size=batch_size)
 
 
-def event_for(
-    *, actor: User | None, action: str, kind: str, record: Model, changes: dict[str, list[Any]]
-) -> Event:
+def event_for(*, actor: User | None, action: str, kind: str, record: Model, changes: dict[str, list[Any]]) -> Event:
     return Event(
         occurred_at=timezone.now(),
         actor=actor if actor is not None and actor.pk else None,

@@ -56,6 +56,5 @@ class Conflict(ActionError):
         self.detail = detail
         self.record = record
         super().__init__(
-            f"the record changed since version {detail.expected_version} "
-            f"(now version {detail.current_version})"
+            f"the record changed since version {detail.expected_version} (now version {detail.current_version})"
         )

@@ -82,9 +82,11 @@ def create_record(
 
 def changes_since(record: Record, version: int) -> tuple[dict[str, list[Any]], list[str]]:
     """What others changed after `version`: field -> [value at that version, current]."""
-    events = Event.objects.filter(
-        record_type=record.record_type(), record_id=record.public_id, version__gt=version
-    ).select_related("actor").order_by("id")
+    events = (
+        Event.objects.filter(record_type=record.record_type(), record_id=record.public_id, version__gt=version)
+        .select_related("actor")
+        .order_by("id")
+    )
     merged: dict[str, list[Any]] = {}
     actors: list[str] = []
     for event in events:
@@ -122,8 +124,15 @@ def update_record(
     the same event. Returns the refreshed record; one transaction.
     """
     with transaction.atomic():
-        return _update_locked(record, actor=actor, values=values, action=action,
-                              expected_version=expected_version, merge=merge, after_write=after_write)
+        return _update_locked(
+            record,
+            actor=actor,
+            values=values,
+            action=action,
+            expected_version=expected_version,
+            merge=merge,
+            after_write=after_write,
+        )
 
 
 def _update_locked(
@@ -143,16 +152,17 @@ def _update_locked(
     if expected_version is not None and current.version != expected_version:
         theirs, actors = changes_since(current, expected_version)
         seen: dict[str, Any] = {
-            name: theirs[name][0] if name in theirs else jsonable(_comparable(current, name, field_value(current, name)))
+            name: theirs[name][0]
+            if name in theirs
+            else jsonable(_comparable(current, name, field_value(current, name)))
             for name in values
         }
-        intended = {
-            name: value for name, value in values.items() if _comparable(current, name, value) != seen[name]
-        }
+        intended = {name: value for name, value in values.items() if _comparable(current, name, value) != seen[name]}
         overlapping = sorted(
             name
             for name, value in intended.items()
-            if name in theirs and _comparable(current, name, value) != _comparable(current, name, field_value(current, name))
+            if name in theirs
+            and _comparable(current, name, value) != _comparable(current, name, field_value(current, name))
         )
         detail = ConflictDetail(
             expected_version=expected_version,
@@ -196,7 +206,9 @@ def _db_values(record: Record, values: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def touch_record(record: R, *, actor: User | None, action: str, changes: dict[str, list[Any]], kind: str = Event.Kind.UPDATED) -> R:
+def touch_record(
+    record: R, *, actor: User | None, action: str, changes: dict[str, list[Any]], kind: str = Event.Kind.UPDATED
+) -> R:
     """Bump the version and log changes made outside the row (tags, child rows)."""
     now = timezone.now()
     type(record).all_objects.filter(pk=record.pk).update(
@@ -223,7 +235,10 @@ def trash_record(record: R, *, actor: User | None, action: str, expected_version
         current.deleted_at = now
         current.version += 1
         append_event(
-            actor=actor, action=action, kind=Event.Kind.TRASHED, record=current,
+            actor=actor,
+            action=action,
+            kind=Event.Kind.TRASHED,
+            record=current,
             changes={"deleted_at": [None, jsonable(now)]},
         )
         return current
@@ -242,7 +257,10 @@ def restore_record(record: R, *, actor: User | None, action: str) -> R:
         current.deleted_at = None
         current.version += 1
         append_event(
-            actor=actor, action=action, kind=Event.Kind.RESTORED, record=current,
+            actor=actor,
+            action=action,
+            kind=Event.Kind.RESTORED,
+            record=current,
             changes={"deleted_at": [jsonable(old), None]},
         )
         return current

@@ -42,7 +42,9 @@ def can_see(user: User, record: Model) -> bool:
     owner_id = getattr(record, "owner_id", None)
     if owner_id is not None and owner_id == user.pk:
         return True
-    return visibility == Visibility.TEAM and user.team_id is not None and getattr(record, "team_id", None) == user.team_id
+    return (
+        visibility == Visibility.TEAM and user.team_id is not None and getattr(record, "team_id", None) == user.team_id
+    )
 
 
 def require_write(user: User, record: Model | None = None) -> None:

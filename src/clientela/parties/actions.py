@@ -24,7 +24,16 @@ from clientela.core.validation import check_text, clean_values
 from clientela.core.visibility import require_delete, require_write
 from clientela.parties import normalize
 from clientela.parties.customfields import clean_custom
-from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, CustomField, Organization, Tag
+from clientela.parties.models import (
+    Address,
+    Affiliation,
+    Contact,
+    ContactPoint,
+    CustomField,
+    Organization,
+    Relationship,
+    Tag,
+)
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -60,6 +69,29 @@ class Collections:
 _email_validator = EmailValidator()
 
 
+def point_problem(kind: str, value: str) -> str | None:
+    """Why `value` is not a valid e-mail address or phone number, or None when it is.
+
+    The one rule for both the actions and the bulk import (which calls it per cell).
+    """
+    if kind == ContactPoint.Kind.EMAIL:
+        try:
+            if len(value) > 254:
+                raise ValidationError("too long")
+            _email_validator(value)
+        except ValidationError:
+            return f"{value[:80]!r} is not a valid e-mail address"
+        return None
+    if not normalize.is_plausible_phone(value):
+        return f"{value[:80]!r} is not a valid phone number"
+    return None
+
+
+def point_key(kind: str, value: str) -> str:
+    """The normalised form kept in `ContactPoint.normalized` for duplicate detection."""
+    return normalize.email_key(value) if kind == ContactPoint.Kind.EMAIL else normalize.phone_key(value)
+
+
 def _clean_points(kind: str, items: list[dict[str, Any]], errors: list[FieldError]) -> list[ContactPoint]:
     name = "emails" if kind == ContactPoint.Kind.EMAIL else "phones"
     if not isinstance(items, list):
@@ -87,20 +119,11 @@ def _clean_points(kind: str, items: list[dict[str, Any]], errors: list[FieldErro
         if label not in ContactPoint.Label.values:
             errors.append(FieldError(f"{where}.label", "invalid", f"must be one of: {', '.join(ContactPoint.Label.values)}"))
             continue
-        if kind == ContactPoint.Kind.EMAIL:
-            try:
-                if len(value) > 254:
-                    raise ValidationError("too long")
-                _email_validator(value)
-            except ValidationError:
-                errors.append(FieldError(f"{where}.value", "invalid", f"{value[:80]!r} is not a valid e-mail address"))
-                continue
-            normalized = normalize.email_key(value)
-        else:
-            if not normalize.is_plausible_phone(value):
-                errors.append(FieldError(f"{where}.value", "invalid", f"{value[:80]!r} is not a valid phone number"))
-                continue
-            normalized = normalize.phone_key(value)
+        problem = point_problem(kind, value)
+        if problem is not None:
+            errors.append(FieldError(f"{where}.value", "invalid", problem))
+            continue
+        normalized = point_key(kind, value)
         points.append(ContactPoint(kind=kind, label=label, value=value, normalized=normalized,
                                    is_primary=bool(item.get("is_primary"))))
     if points and not any(p.is_primary for p in points):
@@ -281,19 +304,35 @@ def _refresh_denormalised(record: Contact | Organization) -> None:
     phones = [v for k, v in points if k == ContactPoint.Kind.PHONE]
     if isinstance(record, Contact):
         orgs = list(record.affiliations.values_list("organization__name", flat=True))
-        record.primary_email = emails[0] if emails else ""
-        record.primary_phone = phones[0] if phones else ""
-        record.name_key = normalize.name_key(record.full_name)
-        record.search_text = normalize.search_text(record.full_name, *emails, *phones, *orgs)
-        fields = ["primary_email", "primary_phone", "name_key", "search_text"]
+        derived = contact_derived_fields(record.full_name, emails, phones, orgs)
     else:
-        record.name_key = normalize.name_key(record.name)
-        record.tax_id_normalized = normalize.tax_id_key(record.tax_id)
-        record.search_text = normalize.search_text(
-            record.name, record.legal_name, record.tax_id, record.website, *emails, *phones
+        derived = organization_derived_fields(
+            record.name, record.legal_name, record.tax_id, record.website, emails, phones
         )
-        fields = ["name_key", "tax_id_normalized", "search_text"]
-    type(record).all_objects.filter(pk=record.pk).update(**{f: getattr(record, f) for f in fields})
+    for name, value in derived.items():
+        setattr(record, name, value)
+    type(record).all_objects.filter(pk=record.pk).update(**derived)
+
+
+def contact_derived_fields(full_name: str, emails: list[str], phones: list[str], orgs: list[str]) -> dict[str, str]:
+    """The denormalised columns of a contact (e-mails/phones primary first); pure, shared with the import."""
+    return {
+        "primary_email": emails[0] if emails else "",
+        "primary_phone": phones[0] if phones else "",
+        "name_key": normalize.name_key(full_name),
+        "search_text": normalize.search_text(full_name, *emails, *phones, *orgs),
+    }
+
+
+def organization_derived_fields(
+    name: str, legal_name: str, tax_id: str, website: str, emails: list[str], phones: list[str]
+) -> dict[str, str]:
+    """The denormalised columns of an organization; pure, shared with the import."""
+    return {
+        "name_key": normalize.name_key(name),
+        "tax_id_normalized": normalize.tax_id_key(tax_id),
+        "search_text": normalize.search_text(name, legal_name, tax_id, website, *emails, *phones),
+    }
 
 
 def _apply_collections(
@@ -591,3 +630,154 @@ def _check_custom_field(values: dict[str, Any]) -> None:
             raise ValidationFailed.single("choices", "invalid", "choices must be distinct")
     elif choices:
         raise ValidationFailed.single("choices", "invalid", "only choice fields have choices")
+
+
+# --- duplicates, merge and relationships (code in duplicates.py, merge.py, relationships.py) ---
+
+
+def contact_create_checked(
+    *, actor: User, values: dict[str, Any], collections: Collections | None = None, allow_duplicates: bool = False
+) -> Contact:
+    """`contact_create`, refused with `DuplicateSuspected` when visible records look the same
+    (same e-mail, phone or similar name) unless `allow_duplicates`."""
+    from clientela.parties import duplicates
+
+    given = collections or Collections()
+    if not allow_duplicates:
+        require_write(actor)
+        _check_before_create(actor, Contact, "contact", values, given, CONTACT_FIELDS)
+        probe = duplicates.probe_from_values("contact", values, emails=given.emails, phones=given.phones)
+        found = duplicates.find_duplicates(actor, probe)
+        if found:
+            raise duplicates.DuplicateSuspected(found)
+    return contact_create(actor=actor, values=values, collections=given)
+
+
+def organization_create_checked(
+    *, actor: User, values: dict[str, Any], collections: Collections | None = None, allow_duplicates: bool = False
+) -> Organization:
+    """`organization_create`, refused with `DuplicateSuspected` when visible records look the
+    same (same tax id, e-mail, phone or similar name) unless `allow_duplicates`."""
+    from clientela.parties import duplicates
+
+    given = collections or Collections()
+    if not allow_duplicates:
+        require_write(actor)
+        _check_before_create(actor, Organization, "organization", values, given, ORGANIZATION_FIELDS)
+        probe = duplicates.probe_from_values("organization", values, emails=given.emails, phones=given.phones)
+        found = duplicates.find_duplicates(actor, probe)
+        if found:
+            raise duplicates.DuplicateSuspected(found)
+    return organization_create(actor=actor, values=values, collections=given)
+
+
+def _check_before_create(
+    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str]
+) -> None:
+    """Validate as the create would (raising ValidationFailed), so bad input is reported
+    before a duplicate warning; writes nothing."""
+    cleaned = _clean_record_values(actor, model, values, allowed, None)
+    _require_name(model, cleaned, None)
+    _clean_collections(actor, entity, given, None)
+
+
+def contact_merge(
+    *,
+    actor: User,
+    survivor: Contact,
+    duplicates: list[Contact],
+    field_choices: dict[str, Any] | None = None,
+    expected_versions: dict[Any, int] | None = None,
+) -> Contact:
+    """Merge `duplicates` into `survivor`, keeping every related record (see parties/merge.py).
+
+    field_choices: {field or "custom.<key>": public id of the record whose value wins};
+    expected_versions: {public id: version} checked against each record (Conflict when stale).
+    """
+    from clientela.parties import merge
+
+    return merge.merge(  # type: ignore[return-value]
+        actor=actor, survivor=survivor, duplicates=duplicates, field_choices=field_choices,
+        expected_versions=expected_versions,
+    )
+
+
+def organization_merge(
+    *,
+    actor: User,
+    survivor: Organization,
+    duplicates: list[Organization],
+    field_choices: dict[str, Any] | None = None,
+    expected_versions: dict[Any, int] | None = None,
+) -> Organization:
+    """Merge organizations; subsidiaries, affiliations and relationships move to the survivor."""
+    from clientela.parties import merge
+
+    return merge.merge(  # type: ignore[return-value]
+        actor=actor, survivor=survivor, duplicates=duplicates, field_choices=field_choices,
+        expected_versions=expected_versions,
+    )
+
+
+def relationship_create(
+    *, actor: User, from_party: Contact | Organization, to_party: Contact | Organization, kind: str, note: str = ""
+) -> Relationship:
+    """Link two parties the actor may change; one event on each."""
+    from clientela.parties import relationships
+
+    return relationships.create(actor=actor, from_party=from_party, to_party=to_party, kind=kind, note=note)
+
+
+def relationship_delete(*, actor: User, relationship: Relationship) -> None:
+    """Remove a link; both parties must be changeable by the actor; one event on each."""
+    from clientela.parties import relationships
+
+    relationships.delete(actor=actor, relationship=relationship)
+
+
+# --- bulk import (parties.importing) ---------------------------------------------------
+# The import checks rows with these same rules; public names for it, old names kept.
+
+clean_record_values = _clean_record_values
+clean_tags = _clean_tags
+clean_addresses = _clean_addresses
+clean_affiliations = _clean_affiliations
+require_name = _require_name
+
+
+def require_import(actor: User) -> None:
+    """The actor may write records and import files."""
+    from clientela.core.errors import PermissionDenied
+
+    require_write(actor)
+    if not actor.policy.can_import:
+        raise PermissionDenied("your role may not import records")
+
+
+def contacts_import_batch(
+    *, actor: User, rows: list[ValidatedRow], match: str, job: str | None = None
+) -> BatchResult:
+    """Write a batch of validated import rows: create, update or skip each (`match`:
+    update | skip | create), in one transaction, one event per record written.
+
+    Rows are matched against existing contacts by e-mail, then phone; a match the
+    actor cannot change is reported as an error for that row and left untouched.
+    """
+    from clientela.parties.importing import bulkwrite
+
+    require_import(actor)
+    return bulkwrite.import_batch(actor=actor, entity="contact", rows=rows, match=match, job=job)
+
+
+def organizations_import_batch(
+    *, actor: User, rows: list[ValidatedRow], match: str, job: str | None = None
+) -> BatchResult:
+    """As `contacts_import_batch`, matching organizations by tax id, then normalised name."""
+    from clientela.parties.importing import bulkwrite
+
+    require_import(actor)
+    return bulkwrite.import_batch(actor=actor, entity="organization", rows=rows, match=match, job=job)
+
+
+if TYPE_CHECKING:
+    from clientela.parties.importing.rows import BatchResult, ValidatedRow

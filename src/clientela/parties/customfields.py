@@ -71,7 +71,12 @@ def _clean_one(field: CustomField, raw: Any) -> Any:
 
 
 def clean_custom(
-    entity: str, raw: dict[str, Any], *, existing: dict[str, Any] | None = None, creating: bool = False
+    entity: str,
+    raw: dict[str, Any],
+    *,
+    existing: dict[str, Any] | None = None,
+    creating: bool = False,
+    definitions: dict[str, CustomField] | None = None,
 ) -> dict[str, Any]:
     """Merge `raw` onto `existing`, validating every value; errors name `custom.<key>`.
 
@@ -80,7 +85,8 @@ def clean_custom(
     """
     if not isinstance(raw, dict):
         raise ValidationFailed.single("custom", "invalid", "must be an object of custom field values")
-    definitions = {field.key: field for field in fields_for(entity)}
+    if definitions is None:  # the import passes them in once for every row
+        definitions = {field.key: field for field in fields_for(entity)}
     result = dict(existing or {})
     errors: list[FieldError] = []
     for key, value in raw.items():
@@ -98,7 +104,12 @@ def clean_custom(
         else:
             result[key] = cleaned
     for key, field in definitions.items():
-        if field.required and key not in result and (creating or key in raw) and not any(e.field == f"custom.{key}" for e in errors):
+        if (
+            field.required
+            and key not in result
+            and (creating or key in raw)
+            and not any(e.field == f"custom.{key}" for e in errors)
+        ):
             errors.append(FieldError(f"custom.{key}", "required", "is required"))
     if errors:
         raise ValidationFailed(errors)

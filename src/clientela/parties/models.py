@@ -79,7 +79,11 @@ class Organization(Record):
     size = models.CharField(_("size"), max_length=10, choices=OrganizationSize.choices, blank=True)
     website = models.URLField(_("website"), max_length=300, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="subsidiaries",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subsidiaries",
         verbose_name=_("parent organization"),
     )
     customer_category = models.CharField(_("customer category"), max_length=60, blank=True)
@@ -225,9 +229,7 @@ class Affiliation(models.Model):
 
     class Meta:
         ordering = ["-is_primary", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["contact", "organization", "role"], name="affiliation_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["contact", "organization", "role"], name="affiliation_unique")]
 
 
 class Relationship(models.Model):
@@ -249,9 +251,7 @@ class Relationship(models.Model):
         Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     to_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    to_organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    to_organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -293,3 +293,90 @@ class CustomField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class SavedView(models.Model):
+    """A named set of list filters a user keeps, optionally shared with everyone."""
+
+    class Entity(models.TextChoices):
+        ORGANIZATION = "organization", _("Organizations")
+        CONTACT = "contact", _("Contacts")
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="saved_views")
+    entity = models.CharField(_("entity"), max_length=20, choices=Entity.choices)
+    name = models.CharField(_("name"), max_length=80)
+    query_string = models.CharField(_("filters"), max_length=2000, blank=True)
+    is_shared = models.BooleanField(_("shared with everyone"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "entity", "name"], name="savedview_user_entity_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportJob(models.Model):
+    """One import of a CSV/XLSX file, run in the background; its progress and error report."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Waiting for the mapping")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all-or-nothing", _("All or nothing: write only if every row is valid")
+        VALID_ROWS_ONLY = "valid-rows-only", _("Valid rows only: write the good rows, report the others")
+
+    class Match(models.TextChoices):
+        UPDATE = "update", _("Update the existing record")
+        SKIP = "skip", _("Skip the row")
+        CREATE = "create", _("Create a new record anyway")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entity = models.CharField(_("entity"), max_length=20, choices=CustomField.Entity.choices)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    match = models.CharField(_("existing records"), max_length=10, choices=Match.choices, default=Match.UPDATE)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    # [[row, column, message], ...] (capped); error_count counts them all.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    written = models.BooleanField(default=False)
+    message = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="import_jobs")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

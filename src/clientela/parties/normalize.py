@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -14,6 +15,13 @@ _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, Turkish dotless ı and Polish ł folded."""
+    if text.isascii():  # the same result, ~20x faster: ASCII has no decompositions
+        return text.lower()
+    return _fold_unicode(text)
+
+
+@functools.lru_cache(maxsize=65536)  # names repeat a lot in imports; e-mails are ASCII and never get here
+def _fold_unicode(text: str) -> str:
     text = text.replace("ı", "i").replace("ł", "l").replace("Ł", "L")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()

@@ -49,24 +49,36 @@ def search_filter(text: str) -> Q:
 
 def contact_detail_queryset(user: User, *, include_trash: bool = False) -> QuerySet[Contact]:
     base = Contact.all_objects.all() if include_trash else Contact.objects.all()
-    return visible(base, user).select_related("owner", "team").prefetch_related(
-        "points",
-        "addresses",
-        "tags",
-        Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
+    return (
+        visible(base, user)
+        .select_related("owner", "team")
+        .prefetch_related(
+            "points",
+            "addresses",
+            "tags",
+            Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
+        )
     )
 
 
 def organization_detail_queryset(user: User, *, include_trash: bool = False) -> QuerySet[Organization]:
     base = Organization.all_objects.all() if include_trash else Organization.objects.all()
-    return visible(base, user).select_related("owner", "team", "parent").prefetch_related(
-        "points", "addresses", "tags",
-        Prefetch("affiliations", queryset=Affiliation.objects.select_related("contact")),
+    return (
+        visible(base, user)
+        .select_related("owner", "team", "parent")
+        .prefetch_related(
+            "points",
+            "addresses",
+            "tags",
+            Prefetch("affiliations", queryset=Affiliation.objects.select_related("contact")),
+        )
     )
 
 
 def contact_get(user: User, public_id: Any, *, include_trash: bool = False) -> Contact:
-    contact = contact_detail_queryset(user, include_trash=include_trash).filter(public_id=_parse_uuid(public_id)).first()
+    contact = (
+        contact_detail_queryset(user, include_trash=include_trash).filter(public_id=_parse_uuid(public_id)).first()
+    )
     if contact is None:
         raise NotFound("no such contact")
     return contact
@@ -88,3 +100,17 @@ def points_of(record: Contact | Organization, kind: str) -> list[ContactPoint]:
 
 def custom_fields(entity: str) -> list[CustomField]:
     return list(CustomField.objects.filter(entity=entity).order_by("position", "id"))
+
+
+def merged_history(record: Contact | Organization, *, limit: int = 200) -> list[Any]:
+    """Events of the record and of every record merged into it, newest first."""
+    from clientela.parties import merge
+
+    return merge.merged_history(record, limit=limit)
+
+
+def relationships_of(user: User, record: Contact | Organization) -> list[Any]:
+    """The record's relationships (`relationships.RelatedParty`) whose other side the user can see."""
+    from clientela.parties import relationships
+
+    return relationships.of(user, record)

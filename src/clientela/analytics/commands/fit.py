@@ -1,0 +1,117 @@
+"""`clientela analytics fit`: maximum-likelihood fit of a customer-base model.
+
+Prints the parameters, their standard errors and the log-likelihood, as a
+table or (``--json``) as ``{"model", "n", "params", "stderr",
+"log_likelihood"}``. ``n`` is the number of customers fitted: everyone with a
+calibration purchase for the purchase models, the repeat buyers with positive
+spend for Gamma-Gamma.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from clientela.analytics.cli import CommandError
+from clientela.analytics.commands._common import add_input_arguments, load, parse_date, write_json
+from clientela.analytics.gamma_gamma import fit_gamma_gamma
+from clientela.analytics.mle import FitResult
+from clientela.analytics.purchase_models import PURCHASE_MODELS
+from clientela.analytics.summary import PERIODS, CustomerSummary, summarize_transactions
+from clientela.analytics.transactions import Transactions
+
+MODELS = (*PURCHASE_MODELS, "gammagamma")
+
+
+def add_calibration_arguments(parser: argparse.ArgumentParser, *, holdout: bool) -> None:
+    """--calibration-end, --period and (optionally) --holdout-end."""
+    parser.add_argument(
+        "--calibration-end",
+        required=True,
+        metavar="DATE",
+        help="last day of the calibration period (YYYY-MM-DD), inclusive",
+    )
+    if holdout:
+        parser.add_argument(
+            "--holdout-end",
+            metavar="DATE",
+            help="last day of the holdout period (YYYY-MM-DD): adds actual purchases",
+        )
+    parser.add_argument(
+        "--period",
+        choices=tuple(PERIODS),
+        default="week",
+        help="unit of time for recency, T and horizons (week = 7 days; default week)",
+    )
+
+
+def load_summary(args: argparse.Namespace) -> tuple[Transactions, CustomerSummary]:
+    """Read the transactions and summarise them per customer (CommandError if empty)."""
+    calibration_end = parse_date(args.calibration_end, "--calibration-end")
+    holdout_end = None
+    if getattr(args, "holdout_end", None):
+        holdout_end = parse_date(args.holdout_end, "--holdout-end")
+        if holdout_end < calibration_end:
+            raise CommandError("--holdout-end is before --calibration-end")
+    transactions = load(args)
+    summary = summarize_transactions(
+        transactions,
+        calibration_end=calibration_end,
+        holdout_end=holdout_end,
+        period=args.period,
+    )
+    if len(summary) == 0:
+        raise CommandError(f"no purchases on or before the calibration end {calibration_end}")
+    return transactions, summary
+
+
+def fit_model(model: str, summary: CustomerSummary) -> FitResult:
+    """Fit ``model`` on the summary; model errors become CommandError."""
+    try:
+        if model == "gammagamma":
+            return fit_gamma_gamma(summary.frequency, summary.monetary)
+        return PURCHASE_MODELS[model].fit(summary.frequency, summary.recency, summary.T)
+    except (ValueError, FloatingPointError) as error:
+        raise CommandError(f"cannot fit {model}: {error}") from error
+
+
+def json_safe(value: object) -> object:
+    """The value with NaN and infinities as None (JSON has no NaN), recursively."""
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_input_arguments(parser)
+    parser.add_argument("--model", choices=MODELS, required=True, help="model to fit")
+    add_calibration_arguments(parser, holdout=False)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    _, summary = load_summary(args)
+    result = fit_model(args.model, summary)
+    if args.json:
+        write_json(result.as_dict())
+        return 0
+    print(format_fit(result))
+    return 0
+
+
+def format_fit(result: FitResult) -> str:
+    """A readable table of the estimates."""
+    lines = [
+        f"model: {result.model}   customers fitted: {result.n}",
+        f"log-likelihood: {result.log_likelihood:.4f}",
+        "",
+        f"{'parameter':<10} {'estimate':>14} {'std. error':>14}",
+    ]
+    for name, value in result.params.items():
+        lines.append(f"{name:<10} {value:>14.6f} {result.stderr[name]:>14.6f}")
+    return "\n".join(lines)

@@ -1,0 +1,210 @@
+"""Structured API errors: every 4xx body is `{"errors": [{"field", "code", "message"}]}`.
+
+Actions raise `ValidationFailed`, `PermissionDenied`, `NotFound` and `Conflict`
+(clientela.core.errors); the handlers installed here turn them, ninja's own request
+validation and HTTP errors into that one shape, so a client reads one format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from clientela.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
+
+
+class ErrorItem(Schema):
+    field: str
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    errors: list[ErrorItem]
+
+
+class ConflictInfo(Schema):
+    expected_version: int
+    current_version: int
+    their_changes: dict[str, list[Any]]
+    their_actors: list[str]
+    overlapping: list[str]
+
+
+class ConflictOut(Schema):
+    errors: list[ErrorItem]
+    conflict: ConflictInfo
+
+
+class ApiError(Exception):
+    """An error an endpoint raises directly (not through an action)."""
+
+    def __init__(self, status: int, errors: Iterable[FieldError], headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.errors = list(errors)
+        self.headers = headers or {}
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
+
+    @classmethod
+    def single(cls, status: int, field: str, code: str, message: str) -> ApiError:
+        return cls(status, [FieldError(field, code, message)])
+
+
+def body(errors: Iterable[FieldError]) -> dict[str, Any]:
+    return {"errors": [e.as_dict() for e in errors]}
+
+
+# Every endpoint names its JSON body parameter this, so error fields read "emails[0].value".
+BODY_PARAM = "payload"
+
+# The statuses every authenticated operation may answer with; routers add their own.
+COMMON = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+WITH_RECORD = {**COMMON, 404: ErrorOut}
+PRECONDITIONS = {**WITH_RECORD, 412: ConflictOut, 428: ErrorOut}
+
+
+def _field_from_location(location: Iterable[Any]) -> str:
+    """("body", "payload", "emails", 0, "value") -> "emails[0].value"; ("query", "limit") -> "limit"."""
+    parts = [str(p) for p in location]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        where = parts.pop(0)
+        if where == "body" and parts and parts[0] == BODY_PARAM:
+            parts.pop(0)
+    field = ""
+    for part in parts:
+        if part.isdigit():
+            field += f"[{part}]"
+        else:
+            field += f".{part}" if field else part
+    return field or "body"
+
+
+_CODES = {
+    "missing": "required",
+    "extra_forbidden": "unknown_field",
+    "string_too_long": "too_long",
+    "string_too_short": "too_short",
+    "string_pattern_mismatch": "invalid",
+    "literal_error": "invalid_choice",
+    "enum": "invalid_choice",
+    "too_long": "too_many",
+    "less_than_equal": "too_large",
+    "greater_than_equal": "too_small",
+    "less_than": "too_large",
+    "greater_than": "too_small",
+    "uuid_parsing": "invalid",
+    "uuid_type": "invalid",
+}
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return _("is required")
+    if kind == "extra_forbidden":
+        return _("is not a field you can set")
+    if kind == "string_pattern_mismatch":
+        return _("has characters or a form that is not allowed here")
+    return str(error.get("msg", _("is not valid")))
+
+
+def validation_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
+    return [
+        FieldError(_field_from_location(e.get("loc", ())), _CODES.get(e.get("type", ""), "invalid"), _message(e))
+        for e in errors
+    ]
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the handlers that give every error the structured shape."""
+
+    def respond(request: HttpRequest, status: int, errors: Iterable[FieldError], **extra: Any) -> HttpResponse:
+        response = api.create_response(request, {**body(errors), **extra}, status=status)
+        return response
+
+    @api.exception_handler(ValidationFailed)
+    def on_validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+        # A clash with an existing record (a taken key) is a conflict with the current state: 409.
+        duplicate = bool(exc.errors) and all(e.code == "duplicate" for e in exc.errors)
+        return respond(request, 409 if duplicate else 422, exc.errors)
+
+    @api.exception_handler(PermissionDenied)
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return respond(request, 403, [FieldError("", "forbidden", str(exc) or _("you may not do this"))])
+
+    @api.exception_handler(NotFound)
+    def on_not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+        return respond(request, 404, [FieldError("", "not_found", str(exc) or _("not found"))])
+
+    @api.exception_handler(Http404)
+    def on_http404(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return respond(request, 404, [FieldError("", "not_found", _("not found"))])
+
+    @api.exception_handler(Conflict)
+    def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        from clientela.core.apikit.etag import etag_for_version
+
+        detail = exc.detail
+        message = _(
+            "the record changed since version %(expected)s (now version %(current)s); "
+            "read it again and reapply your change"
+        ) % {"expected": detail.expected_version, "current": detail.current_version}
+        response = respond(
+            request,
+            412,
+            [FieldError("If-Match", "version_conflict", message)],
+            conflict={
+                "expected_version": detail.expected_version,
+                "current_version": detail.current_version,
+                "their_changes": detail.their_changes,
+                "their_actors": detail.their_actors,
+                "overlapping": detail.overlapping,
+            },
+        )
+        response["ETag"] = etag_for_version(detail.current_version)
+        return response
+
+    @api.exception_handler(ApiError)
+    def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        response = respond(request, exc.status, exc.errors)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
+
+    @api.exception_handler(NinjaValidationError)
+    def on_request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = validation_errors(exc.errors)
+        missing_precondition = [e for e in errors if e.field == "If-Match" and e.code == "required"]
+        if missing_precondition:
+            return respond(
+                request,
+                428,
+                [FieldError("If-Match", "precondition_required", _("send If-Match with the ETag you last read"))],
+            )
+        return respond(request, 422, errors)
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        message = str(exc) if str(exc) != "Unauthorized" else _("send a valid API token: Authorization: Bearer <token>")
+        response = respond(request, 401, [FieldError("Authorization", "unauthenticated", message)])
+        response["WWW-Authenticate"] = 'Bearer realm="clientela"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            return respond(
+                request, 400, [FieldError("body", "malformed_json", _("the request body is not valid JSON"))]
+            )
+        if exc.status_code == 403:
+            return respond(request, 403, [FieldError("", "csrf_failed", _("CSRF check failed"))])
+        return respond(request, exc.status_code, [FieldError("", "error", str(exc))])

@@ -1,0 +1,249 @@
+"""REST endpoints for organizations, contacts and custom fields (/api/v1/...).
+
+Each endpoint parses input, calls one scoped query or one action, and answers. The
+caller sees only what their role may see: another team's record is a 404 here,
+exactly as if it did not exist.
+"""
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
+
+from clientela.core.apikit.auth import caller
+from clientela.core.apikit.errors import COMMON, PRECONDITIONS, WITH_RECORD, ErrorOut
+from clientela.core.apikit.etag import IfMatch, etag_for, expected_version
+from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
+from clientela.core.apikit.pagination import paginate, parse_sort
+from clientela.core.context import acting_via
+from clientela.parties import actions, queries
+from clientela.parties.api_support import (
+    action_input,
+    contact_detail,
+    contact_summary,
+    filtered,
+    organization_detail,
+    organization_summary,
+    record_headers,
+    reload_contact,
+    reload_organization,
+    resolve_parent,
+    searching,
+)
+from clientela.parties.schemas import (
+    CONTACT_SORTS,
+    ORGANIZATION_SORTS,
+    ContactCreate,
+    ContactListParams,
+    ContactOut,
+    ContactPage,
+    ContactPatch,
+    OrganizationCreate,
+    OrganizationListParams,
+    OrganizationOut,
+    OrganizationPage,
+    OrganizationPatch,
+)
+
+contacts = Router(tags=["contacts"])
+organizations = Router(tags=["organizations"])
+
+
+def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """The body as the schema serialises it (the renderer's JSON encoder does the rest)."""
+    return schema.model_validate(data).model_dump()
+
+
+# --- contacts ----------------------------------------------------------------------------------
+
+
+@contacts.get("", response={200: ContactPage, **COMMON}, summary="List and search contacts")
+def contact_list(request: HttpRequest, params: Query[ContactListParams]) -> dict[str, Any]:
+    """Filter with the parameters below and `custom.<key>=value` for custom fields; search with `q`;
+    page with `cursor` (from `next_cursor`) and `limit`."""
+    user = caller(request)
+    queryset = queries.contacts_visible(user, trash=params.trash).prefetch_related("tags")
+    queryset = filtered(queryset, params, user=user, entity="contact", query=request.GET)
+    keys = parse_sort(params.sort, allowed=CONTACT_SORTS, default=["last_name", "first_name"])
+    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit, selective=searching(params.q))
+    return {"items": [contact_summary(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@contacts.post("", response={201: ContactOut, **COMMON, 409: ErrorOut}, summary="Create a contact")
+def contact_create(
+    request: HttpRequest, payload: ContactCreate, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    user = caller(request)
+    data = payload.model_dump(exclude_unset=True)
+
+    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
+        values, collections = action_input(data)
+        with acting_via("api"):
+            contact = actions.contact_create(actor=user, values=values, collections=collections)
+        body = _json(ContactOut, contact_detail(user, reload_contact(user, contact)))
+        return 201, body, record_headers("contacts")(body)
+
+    return run_idempotent(
+        request,
+        user=user,
+        key=idempotency_key,
+        payload=payload.model_dump(mode="json", exclude_unset=True),
+        produce=produce,
+        headers_for=record_headers("contacts"),
+    )
+
+
+@contacts.get("/{contact_id}", response={200: ContactOut, **WITH_RECORD}, summary="Read a contact")
+def contact_read(request: HttpRequest, contact_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    contact = queries.contact_get(user, contact_id)
+    response["ETag"] = etag_for(contact)
+    return contact_detail(user, contact)
+
+
+@contacts.patch("/{contact_id}", response={200: ContactOut, **PRECONDITIONS}, summary="Change a contact")
+def contact_patch(
+    request: HttpRequest, contact_id: uuid.UUID, payload: ContactPatch, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    """Send only the fields to change, with `If-Match` set to the ETag you read."""
+    user = caller(request)
+    contact = queries.contact_get(user, contact_id)
+    values, collections = action_input(payload.model_dump(exclude_unset=True))
+    with acting_via("api"):
+        updated = actions.contact_update(
+            actor=user,
+            contact=contact,
+            values=values,
+            collections=collections,
+            expected_version=expected_version(if_match),
+            merge=False,
+        )
+    response["ETag"] = etag_for(updated)
+    return contact_detail(user, reload_contact(user, updated))
+
+
+@contacts.delete("/{contact_id}", response={200: ContactOut, **PRECONDITIONS}, summary="Move a contact to the trash")
+def contact_delete(
+    request: HttpRequest, contact_id: uuid.UUID, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    user = caller(request)
+    contact = queries.contact_get(user, contact_id)
+    with acting_via("api"):
+        trashed = actions.contact_trash(actor=user, contact=contact, expected_version=expected_version(if_match))
+    response["ETag"] = etag_for(trashed)
+    return contact_detail(user, reload_contact(user, trashed))
+
+
+@contacts.post("/{contact_id}/restore", response={200: ContactOut, **WITH_RECORD}, summary="Restore from the trash")
+def contact_restore(request: HttpRequest, contact_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    contact = queries.contact_get(user, contact_id, include_trash=True)
+    with acting_via("api"):
+        restored = actions.contact_restore(actor=user, contact=contact)
+    response["ETag"] = etag_for(restored)
+    return contact_detail(user, reload_contact(user, restored))
+
+
+# --- organizations -----------------------------------------------------------------------------
+
+
+@organizations.get("", response={200: OrganizationPage, **COMMON}, summary="List and search organizations")
+def organization_list(request: HttpRequest, params: Query[OrganizationListParams]) -> dict[str, Any]:
+    """Filter with the parameters below and `custom.<key>=value` for custom fields; search with `q`;
+    page with `cursor` (from `next_cursor`) and `limit`."""
+    user = caller(request)
+    queryset = queries.organizations_visible(user, trash=params.trash).prefetch_related("tags")
+    queryset = filtered(queryset, params, user=user, entity="organization", query=request.GET)
+    keys = parse_sort(params.sort, allowed=ORGANIZATION_SORTS, default=["name"])
+    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit, selective=searching(params.q))
+    return {"items": [organization_summary(o) for o in page.items], "next_cursor": page.next_cursor}
+
+
+@organizations.post("", response={201: OrganizationOut, **COMMON, 409: ErrorOut}, summary="Create an organization")
+def organization_create(
+    request: HttpRequest, payload: OrganizationCreate, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    user = caller(request)
+    data = payload.model_dump(exclude_unset=True)
+
+    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
+        values, collections = action_input(data)
+        with acting_via("api"):
+            organization = actions.organization_create(
+                actor=user, values=resolve_parent(user, values), collections=collections
+            )
+        body = _json(OrganizationOut, organization_detail(user, reload_organization(user, organization)))
+        return 201, body, record_headers("organizations")(body)
+
+    return run_idempotent(
+        request,
+        user=user,
+        key=idempotency_key,
+        payload=payload.model_dump(mode="json", exclude_unset=True),
+        produce=produce,
+        headers_for=record_headers("organizations"),
+    )
+
+
+@organizations.get("/{organization_id}", response={200: OrganizationOut, **WITH_RECORD}, summary="Read an organization")
+def organization_read(request: HttpRequest, organization_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    organization = queries.organization_get(user, organization_id)
+    response["ETag"] = etag_for(organization)
+    return organization_detail(user, organization)
+
+
+@organizations.patch(
+    "/{organization_id}", response={200: OrganizationOut, **PRECONDITIONS}, summary="Change an organization"
+)
+def organization_patch(
+    request: HttpRequest,
+    organization_id: uuid.UUID,
+    payload: OrganizationPatch,
+    if_match: IfMatch,
+    response: HttpResponse,
+) -> dict[str, Any]:
+    """Send only the fields to change, with `If-Match` set to the ETag you read."""
+    user = caller(request)
+    organization = queries.organization_get(user, organization_id)
+    values, collections = action_input(payload.model_dump(exclude_unset=True))
+    with acting_via("api"):
+        updated = actions.organization_update(
+            actor=user,
+            organization=organization,
+            values=resolve_parent(user, values),
+            collections=collections,
+            expected_version=expected_version(if_match),
+            merge=False,
+        )
+    response["ETag"] = etag_for(updated)
+    return organization_detail(user, reload_organization(user, updated))
+
+
+@organizations.delete(
+    "/{organization_id}", response={200: OrganizationOut, **PRECONDITIONS}, summary="Move an organization to the trash"
+)
+def organization_delete(
+    request: HttpRequest, organization_id: uuid.UUID, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    user = caller(request)
+    organization = queries.organization_get(user, organization_id)
+    with acting_via("api"):
+        trashed = actions.organization_trash(
+            actor=user, organization=organization, expected_version=expected_version(if_match)
+        )
+    response["ETag"] = etag_for(trashed)
+    return organization_detail(user, reload_organization(user, trashed))
+
+
+@organizations.post(
+    "/{organization_id}/restore", response={200: OrganizationOut, **WITH_RECORD}, summary="Restore from the trash"
+)
+def organization_restore(request: HttpRequest, organization_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    organization = queries.organization_get(user, organization_id, include_trash=True)
+    with acting_via("api"):
+        restored = actions.organization_restore(actor=user, organization=organization)
+    response["ETag"] = etag_for(restored)
+    return organization_detail(user, reload_organization(user, restored))

@@ -1,0 +1,356 @@
+"""How `actions.contacts_import_batch` / `organizations_import_batch` write a batch.
+
+Called only from those actions (the one write path), inside their transaction,
+after they have checked permission. Rows are built as plain column dicts with the
+same formulas as the single-record actions (`actions.contact_derived_fields`,
+`core.records.diff`, the event fields of `core.changelog.event_for`), then written
+in a handful of statements through `sinks.insert` (COPY on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from clientela.core import records
+from clientela.core.changelog import jsonable, record_label
+from clientela.core.context import current_source
+from clientela.core.models import Event
+from clientela.core.visibility import can_see
+from clientela.parties import actions
+from clientela.parties.importing import matching
+from clientela.parties.importing.mapping import CONTACT
+from clientela.parties.importing.rows import CREATE, ERROR, UNCHANGED, UPDATE, BatchResult, Point, ValidatedRow
+from clientela.parties.importing.sinks import defaults, insert, update, uuid4_texts
+from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, CustomField, Organization, Tag
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+# Event columns that are the same for every event of a batch.
+EVENT_CONSTANTS = ("occurred_at", "actor_id", "record_type", "data", "source")
+
+
+def event_row(
+    *,
+    actor: User | None,
+    action: str,
+    kind: str,
+    record_type: str,
+    public_id: uuid.UUID,
+    label: str,
+    owner_id: int | None,
+    team_id: int | None,
+    changes: dict[str, list[Any]],
+    data: dict[str, Any],
+    version: int,
+    occurred_at: Any,
+    source: str,
+) -> dict[str, Any]:
+    """The columns `core.changelog.event_for` fills, for a record given by its values (a test keeps them equal)."""
+    return {
+        "occurred_at": occurred_at,
+        "actor_id": actor.pk if actor is not None and actor.pk else None,
+        "action": action,
+        "kind": kind,
+        "record_type": record_type,
+        "record_id": public_id,
+        "record_label": label[:300],
+        "owner_id_at_event": owner_id,
+        "team_id_at_event": team_id,
+        "changes": changes,
+        "data": data,
+        "version": version,
+        "source": source,
+    }
+
+
+class _Batch:
+    """One batch of one entity for one actor: the child rows and events both write paths collect."""
+
+    def __init__(self, actor: User, entity: str, job: str | None) -> None:
+        self.actor = actor
+        self.entity = entity
+        self.model: type[Contact] | type[Organization] = Contact if entity == CONTACT else Organization
+        self.record_type = self.model._meta.label_lower
+        self.owner_field = "contact_id" if entity == CONTACT else "organization_id"
+        self.other_field = "organization_id" if entity == CONTACT else "contact_id"
+        self.now = timezone.now()
+        constant = event_row(
+            actor=actor, action="", kind="", record_type=self.record_type, public_id=uuid.UUID(int=0), label="",
+            owner_id=None, team_id=None, changes={}, data={"import_job": job} if job else {}, version=0,
+            occurred_at=self.now, source=current_source(),
+        )  # fmt: skip
+        self.event_constants = {name: constant[name] for name in EVENT_CONSTANTS}
+        self.events: list[dict[str, Any]] = []
+        self.points: list[dict[str, Any]] = []
+        self.addresses: list[dict[str, Any]] = []
+        self.affiliations: list[dict[str, Any]] = []
+        self.tag_links: list[tuple[int, str]] = []
+
+    def derived(self, values: dict[str, Any], emails: list[str], phones: list[str], orgs: list[str]) -> dict[str, str]:
+        if self.entity == CONTACT:
+            full_name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
+            return actions.contact_derived_fields(full_name, emails, phones, orgs)
+        return actions.organization_derived_fields(
+            values.get("name", ""), values.get("legal_name", ""), values.get("tax_id", ""),
+            values.get("website", ""), emails, phones,
+        )  # fmt: skip
+
+    def label(self, values: dict[str, Any]) -> str:
+        if self.entity == CONTACT:
+            return f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
+        return str(values.get("name", ""))
+
+    def event(self, action: str, kind: str, public_id: uuid.UUID, label: str, owner_id: Any, team_id: Any,
+              changes: dict[str, list[Any]], version: int) -> None:  # fmt: skip
+        self.events.append(
+            {"action": f"{self.entity}.{action}", "kind": kind, "record_id": public_id, "record_label": label[:300],
+             "owner_id_at_event": owner_id, "team_id_at_event": team_id, "changes": changes, "version": version}
+        )  # fmt: skip
+
+    def point(self, pk: int, kind: str, point: Point, primary: bool) -> None:
+        self.points.append(
+            {self.owner_field: pk, "kind": kind, "label": point[2], "value": point[0], "normalized": point[1],
+             "is_primary": primary}
+        )  # fmt: skip
+
+    def address(self, pk: int, address: dict[str, Any]) -> None:
+        self.addresses.append({self.owner_field: pk, **address})
+
+    def flush_children(self) -> None:
+        unset = {self.other_field: None}
+        insert(ContactPoint, self.points, constants=unset)
+        insert(Address, self.addresses, constants=unset)
+        insert(Affiliation, self.affiliations)
+        if self.tag_links:
+            names = sorted({name for _pk, name in self.tag_links})
+            ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
+            missing = [Tag(name=n) for n in names if n not in ids]
+            if missing:
+                Tag.objects.bulk_create(missing, ignore_conflicts=True)
+                ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
+            through = self.model.tags.through
+            source = "contact_id" if self.entity == CONTACT else "organization_id"
+            insert(through, [{source: pk, "tag_id": ids[name]} for pk, name in self.tag_links])
+        insert(Event, self.events, constants=self.event_constants)
+
+
+def _address_text(address: dict[str, Any]) -> str:
+    return str(Address(**address))
+
+
+def _affiliation_text(name: str, role: str) -> str:
+    return f"{name}: {role}".rstrip(": ")
+
+
+def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> None:
+    """Insert new records: the values the rows give, defaults for the rest, then children and events."""
+    actor = batch.actor
+    base = defaults(batch.model)
+    given_names = sorted({name for row in rows for name in row.values} - {"owner", "team"})
+    records_rows: list[dict[str, Any]] = []
+    public_ids = uuid4_texts(len(rows))
+    for row, public_id in zip(rows, public_ids, strict=True):
+        given = row.values
+        owner = given.get("owner", actor)
+        team = given.get("team", actor.team)
+        record = {name: given.get(name, base[name]) for name in given_names}
+        record.update(
+            batch.derived(given, [p[0] for p in row.emails], [p[0] for p in row.phones],
+                          [row.organization] if row.organization_id else [])
+        )  # fmt: skip
+        record["public_id"] = public_id
+        record["owner_id"] = owner.pk if owner else None
+        record["team_id"] = team.pk if team else None
+        record["custom"] = row.custom
+        records_rows.append(record)
+    constants = {"created_at": batch.now, "updated_at": batch.now, "created_by_id": actor.pk,
+                 "updated_by_id": actor.pk, "version": 1}  # fmt: skip
+    ids = insert(batch.model, records_rows, constants=constants, want_ids=True)
+    for pk, row, record in zip(ids, rows, records_rows, strict=True):
+        # The changes as `core.records.create_record` logs them: every given value, then the collections.
+        changes: dict[str, list[Any]] = {}
+        for name, value in row.values.items():
+            if type(value) is str:  # most values: what jsonable would return, without asking it
+                if value:
+                    changes[name] = [None, value]
+            elif name != "owner" and name != "team":
+                shown = jsonable(value)
+                if shown not in (None, "", {}, []):
+                    changes[name] = [None, shown]
+        if record["owner_id"] is not None:
+            changes["owner"] = [None, record["owner_id"]]
+        if record["team_id"] is not None:
+            changes["team"] = [None, record["team_id"]]
+        if row.custom:
+            changes["custom"] = [None, jsonable(row.custom)]
+        if row.emails:
+            for index, point in enumerate(row.emails):
+                batch.point(pk, ContactPoint.Kind.EMAIL, point, index == 0)
+            changes["emails"] = [[], [p[0] for p in row.emails]]
+        if row.phones:
+            for index, point in enumerate(row.phones):
+                batch.point(pk, ContactPoint.Kind.PHONE, point, index == 0)
+            changes["phones"] = [[], [p[0] for p in row.phones]]
+        if row.address is not None:
+            batch.address(pk, row.address)
+            changes["addresses"] = [[], [_address_text(row.address)]]
+        if row.tags:
+            batch.tag_links.extend((pk, name) for name in row.tags)
+            changes["tags"] = [[], sorted(row.tags)]
+        if row.organization_id:
+            batch.affiliations.append(
+                {"contact_id": pk, "organization_id": row.organization_id, "role": row.organization_role,
+                 "is_primary": True}
+            )  # fmt: skip
+            changes["organizations"] = [[], [_affiliation_text(row.organization, row.organization_role)]]
+        batch.event("create", Event.Kind.CREATED, record["public_id"], batch.label(row.values),
+                    record["owner_id"], record["team_id"], changes, 1)  # fmt: skip
+        result.created += 1
+        result.outcomes[row.row] = CREATE
+
+
+def _existing_children(batch: _Batch, ids: list[int]) -> tuple[dict, dict, dict, dict]:
+    points: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for owner, kind, value, normalized in (
+        ContactPoint.objects.filter(**{f"{batch.owner_field}__in": ids})
+        .order_by("-is_primary", "id")
+        .values_list(batch.owner_field, "kind", "value", "normalized")
+    ):
+        points[owner].append((kind, value, normalized))
+    tags: dict[int, list[str]] = defaultdict(list)
+    source = "contact_id" if batch.entity == CONTACT else "organization_id"
+    for owner, name in batch.model.tags.through.objects.filter(**{f"{source}__in": ids}).values_list(
+        source, "tag__name"
+    ):
+        tags[owner].append(name)
+    addresses: dict[int, list[str]] = defaultdict(list)
+    for address in Address.objects.filter(**{f"{batch.owner_field}__in": ids}).order_by("id"):
+        addresses[getattr(address, batch.owner_field)].append(str(address))
+    affiliations: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    if batch.entity == CONTACT:
+        for owner, org_id, name, role in (
+            Affiliation.objects.filter(contact_id__in=ids).order_by("id")
+            .values_list("contact_id", "organization_id", "organization__name", "role")
+        ):  # fmt: skip
+            affiliations[owner].append((org_id, name, role))
+    return points, tags, addresses, affiliations
+
+
+def _update(
+    batch: _Batch, rows: list[ValidatedRow], result: BatchResult, fail: Callable[[ValidatedRow, str], None]
+) -> None:
+    ids = [row.existing_id for row in rows if row.existing_id is not None]
+    current = {r.pk: r for r in batch.model.objects.select_for_update().filter(pk__in=ids)}
+    points, tags, addresses, affiliations = _existing_children(batch, ids)
+    changed: list[Contact | Organization] = []
+    fields: set[str] = set()
+    for row in rows:
+        record = current.get(row.existing_id)  # type: ignore[arg-type]
+        if record is None:
+            fail(row, matching.gone_message())
+            continue
+        if not can_see(batch.actor, record):
+            fail(row, matching.cannot_change_message())
+            continue
+        values = {k: v for k, v in row.values.items()}
+        changes = records.diff(record, values)
+        if row.custom:
+            merged = {**record.custom, **row.custom}
+            if merged != record.custom:
+                changes["custom"] = [jsonable(record.custom), jsonable(merged)]
+                values["custom"] = merged
+        own_points = points.get(record.pk, [])
+        emails = [v for k, v, _n in own_points if k == ContactPoint.Kind.EMAIL]
+        phones = [v for k, v, _n in own_points if k == ContactPoint.Kind.PHONE]
+        known = {n for _k, _v, n in own_points}
+        for kind, given, listing, name in (
+            (ContactPoint.Kind.EMAIL, row.emails, emails, "emails"),
+            (ContactPoint.Kind.PHONE, row.phones, phones, "phones"),
+        ):
+            added = [p for p in given if p[1] not in known]
+            if added:
+                old = list(listing)
+                for index, point in enumerate(added):
+                    batch.point(record.pk, kind, point, not old and index == 0)
+                listing.extend(p[0] for p in added)
+                changes[name] = [old, list(listing)]
+        old_tags = sorted(tags.get(record.pk, []))
+        new_tags = sorted(set(old_tags) | set(row.tags))
+        if new_tags != old_tags:
+            batch.tag_links.extend((record.pk, name) for name in new_tags if name not in old_tags)
+            changes["tags"] = [old_tags, new_tags]
+        if row.address is not None:
+            old_addresses = addresses.get(record.pk, [])
+            text = _address_text(row.address)
+            if text not in old_addresses:
+                batch.address(record.pk, row.address)
+                changes["addresses"] = [old_addresses, [*old_addresses, text]]
+        orgs = [name for _o, name, _r in affiliations.get(record.pk, [])]
+        if row.organization_id:
+            mine = affiliations.get(record.pk, [])
+            if not any(o == row.organization_id and r == row.organization_role for o, _n, r in mine):
+                batch.affiliations.append(
+                    {"contact_id": record.pk, "organization_id": row.organization_id, "role": row.organization_role,
+                     "is_primary": not mine}
+                )  # fmt: skip
+                old = [_affiliation_text(n, r) for _o, n, r in mine]
+                changes["organizations"] = [old, [*old, _affiliation_text(row.organization, row.organization_role)]]
+                orgs.append(row.organization)
+        if not changes:
+            result.unchanged += 1
+            result.outcomes[row.row] = UNCHANGED
+            continue
+        for name, value in values.items():
+            setattr(record, name, value)
+            fields.add(name)
+        snapshot = {
+            f: getattr(record, f, "") for f in ("first_name", "last_name", "name", "legal_name", "tax_id", "website")
+        }
+        for name, value in batch.derived(snapshot, emails, phones, orgs).items():
+            setattr(record, name, value)
+            fields.add(name)
+        record.version += 1
+        record.updated_at = batch.now
+        record.updated_by = batch.actor
+        changed.append(record)
+        batch.event("update", Event.Kind.UPDATED, record.public_id, record_label(record), record.owner_id,
+                    record.team_id, changes, record.version)  # fmt: skip
+        result.updated += 1
+        result.outcomes[row.row] = UPDATE
+    if changed:
+        names = sorted({"version", "updated_at", "updated_by"} | fields)
+        update(batch.model, changed, names)
+
+
+def import_batch(*, actor: User, entity: str, rows: list[ValidatedRow], match: str, job: str | None) -> BatchResult:
+    """Plan (match) and write one batch in one transaction; returns counts and per-row errors."""
+    started = time.perf_counter()
+    definitions = {d.key: d for d in CustomField.objects.filter(entity=entity)}
+    plan = matching.plan_batch(actor, entity, rows, match, definitions)
+    result = BatchResult(errors=list(plan.errors), skipped=len(plan.skips))
+    result.outcomes.update(plan.outcomes)
+    result.seconds["match"] = time.perf_counter() - started
+    started = time.perf_counter()
+    batch = _Batch(actor, entity, job)
+
+    def fail(row: ValidatedRow, message: str) -> None:
+        plan.error(row, row.match_column, message)
+        result.errors.append(plan.errors[-1])
+        result.outcomes[row.row] = ERROR
+
+    with transaction.atomic():
+        if plan.updates:
+            _update(batch, plan.updates, result, fail)
+        if plan.creates:
+            _create(batch, plan.creates, result)
+        batch.flush_children()
+    result.seconds["write"] = time.perf_counter() - started
+    return result

@@ -1,0 +1,244 @@
+"""Matching a batch of rows against existing records, a few queries per batch.
+
+Contacts match by e-mail, or by phone when the row has no e-mail (people who
+share a home phone are not merged); organizations by tax id, or by the normalised
+name when the row has no tax id. Only records outside the trash match. A row that matches more
+than one record is an error (merge the duplicates first). A match the actor
+cannot change is an error when updating, and is skipped when skipping.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from clientela.core.errors import FieldError
+from clientela.core.visibility import can_see
+from clientela.parties import actions, normalize
+from clientela.parties.importing.mapping import CONTACT
+from clientela.parties.importing.rows import (
+    CREATE,
+    ERROR,
+    MATCH_CREATE,
+    MATCH_SKIP,
+    SKIP,
+    UPDATE,
+    RowError,
+    ValidatedRow,
+)
+from clientela.parties.importing.validating import required_problems
+from clientela.parties.models import ContactPoint, CustomField, Organization
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+CHUNK = 10_000  # keys per lookup query (SQLite takes fewer parameters)
+
+
+@dataclass
+class Plan:
+    """What a batch would do: rows to create, to update (existing_id set), to skip, and errors."""
+
+    creates: list[ValidatedRow] = field(default_factory=list)
+    updates: list[ValidatedRow] = field(default_factory=list)
+    skips: list[ValidatedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    outcomes: dict[int, str] = field(default_factory=dict)
+    # existing record pk -> (owner_id, team_id), for the rows that matched
+    scope: dict[int, tuple[int | None, int | None]] = field(default_factory=dict)
+
+    def error(self, row: ValidatedRow, column: str, message: str) -> None:
+        self.errors.append(RowError(row.row, column, message))
+        self.outcomes[row.row] = ERROR
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    size = min(CHUNK, connection.features.max_query_params or CHUNK)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _contacts_by_point(kind: str, keys: set[str]) -> dict[str, dict[int, tuple[Any, Any]]]:
+    found: dict[str, dict[int, tuple[Any, Any]]] = defaultdict(dict)
+    for chunk in _chunks(sorted(keys)):
+        rows = ContactPoint.objects.filter(
+            kind=kind, normalized__in=chunk, contact__isnull=False, contact__deleted_at__isnull=True
+        ).values_list("normalized", "contact_id", "contact__owner_id", "contact__team_id")
+        for normalized, contact_id, owner_id, team_id in rows:
+            found[normalized][contact_id] = (owner_id, team_id)
+    return found
+
+
+def _organizations_by(field_name: str, keys: set[str]) -> dict[str, dict[int, tuple[Any, Any]]]:
+    found: dict[str, dict[int, tuple[Any, Any]]] = defaultdict(dict)
+    for chunk in _chunks(sorted(keys)):
+        rows = Organization.objects.filter(**{f"{field_name}__in": chunk}).values_list(
+            field_name, "id", "owner_id", "team_id"
+        )
+        for key, pk, owner_id, team_id in rows:
+            found[key][pk] = (owner_id, team_id)
+    return found
+
+
+def _phone_column(row: ValidatedRow) -> str:
+    for key in ("phone", "mobile", "other_phones"):
+        if key in row.columns:
+            return row.columns[key]
+    return "phone"
+
+
+def find_existing(entity: str, rows: list[ValidatedRow]) -> dict[int, tuple[dict[int, tuple[Any, Any]], str]]:
+    """Row number -> ({pk: (owner_id, team_id)} of the records it matches, the column that matched)."""
+    result: dict[int, tuple[dict[int, tuple[Any, Any]], str]] = {}
+    if entity == CONTACT:
+        by_email = _contacts_by_point(ContactPoint.Kind.EMAIL, {p[1] for r in rows for p in r.emails})
+        rest: list[ValidatedRow] = []
+        for row in rows:
+            hits: dict[int, tuple[Any, Any]] = {}
+            for point in row.emails:
+                hits.update(by_email.get(point[1], {}))
+            if hits:
+                result[row.row] = (hits, row.column("email"))
+            elif row.phones and not row.emails:
+                rest.append(row)
+        if rest:
+            by_phone = _contacts_by_point(ContactPoint.Kind.PHONE, {p[1] for r in rest for p in r.phones})
+            for row in rest:
+                hits = {}
+                for point in row.phones:
+                    hits.update(by_phone.get(point[1], {}))
+                if hits:
+                    result[row.row] = (hits, _phone_column(row))
+        return result
+    taxes = {row.row: normalize.tax_id_key(row.values.get("tax_id", "")) for row in rows}
+    by_tax = _organizations_by("tax_id_normalized", {t for t in taxes.values() if t})
+    rest = []
+    for row in rows:
+        hits = by_tax.get(taxes[row.row], {}) if taxes[row.row] else {}
+        if hits:
+            result[row.row] = (hits, row.column("tax_id"))
+        elif row.values.get("name") and not taxes[row.row]:
+            rest.append(row)
+    if rest:
+        names = {row.row: normalize.name_key(row.values["name"]) for row in rest}
+        by_name = _organizations_by("name_key", {n for n in names.values() if n})
+        for row in rest:
+            hits = by_name.get(names[row.row], {})
+            if hits:
+                result[row.row] = (hits, row.column("name"))
+    return result
+
+
+def _resolve_organizations(actor: User, rows: list[ValidatedRow], plan: Plan) -> list[ValidatedRow]:
+    """Contacts: the organization each row names, among those the actor can see; errors otherwise."""
+    from clientela.parties.queries import organizations_visible
+
+    wanted = {normalize.name_key(r.organization) for r in rows if r.organization}
+    wanted.discard("")
+    if not wanted and not any(r.organization_role for r in rows):
+        return rows
+    found: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for chunk in _chunks(sorted(wanted)):
+        for pk, name, key in (
+            organizations_visible(actor).filter(name_key__in=chunk).values_list("id", "name", "name_key")
+        ):
+            found[key].append((pk, name))
+    kept: list[ValidatedRow] = []
+    for row in rows:
+        if not row.organization:
+            if row.organization_role:
+                plan.error(row, row.column("organization_role"), _("a role needs an organization in the same row"))
+                continue
+            kept.append(row)
+            continue
+        hits = found.get(normalize.name_key(row.organization), [])
+        column = row.column("organization")
+        if not hits:
+            plan.error(
+                row, column, _("no organization named %(name)s that you can see") % {"name": row.organization[:100]}
+            )
+            continue
+        if len(hits) > 1:
+            plan.error(
+                row,
+                column,
+                _("%(count)s organizations are named %(name)s") % {"count": len(hits), "name": row.organization[:100]},
+            )
+            continue
+        problems: list[FieldError] = []
+        actions.clean_affiliations(
+            actor,
+            [{"organization": Organization(pk=hits[0][0], name=hits[0][1]), "role": row.organization_role}],
+            problems,
+        )
+        if problems:
+            plan.error(row, row.column("organization_role"), problems[0].message)
+            continue
+        row.organization_id = hits[0][0]
+        row.organization = hits[0][1]
+        kept.append(row)
+    return kept
+
+
+def plan_batch(
+    actor: User, entity: str, rows: list[ValidatedRow], match: str, definitions: dict[str, CustomField]
+) -> Plan:
+    """Decide, for each valid row, create / update / skip / error. Reads only."""
+    plan = Plan()
+    if entity == CONTACT:
+        rows = _resolve_organizations(actor, rows, plan)
+    existing = find_existing(entity, rows) if match != MATCH_CREATE else {}
+    noun = _("contacts") if entity == CONTACT else _("organizations")
+    claimed: dict[int, int] = {}  # existing pk -> the row that matched it first
+    for row in rows:
+        hit = existing.get(row.row)
+        if hit is not None:
+            candidates, column = hit
+            if len(candidates) > 1:
+                plan.error(
+                    row,
+                    column,
+                    _("matches %(count)s existing %(noun)s; merge them first")
+                    % {"count": len(candidates), "noun": noun},
+                )
+                continue
+            ((pk, (owner_id, team_id)),) = candidates.items()
+            if pk in claimed:
+                plan.error(row, column, _("matches the same record as row %(row)s") % {"row": claimed[pk]})
+                continue
+            claimed[pk] = row.row
+            row.existing_id = pk
+            row.match_column = column
+            plan.scope[pk] = (owner_id, team_id)
+            if match == MATCH_SKIP:
+                plan.skips.append(row)
+                plan.outcomes[row.row] = SKIP
+                continue
+            if not actor.policy.can_write or not can_see(actor, SimpleNamespace(owner_id=owner_id, team_id=team_id)):
+                plan.error(row, column, cannot_change_message())
+                continue
+            plan.updates.append(row)
+            plan.outcomes[row.row] = UPDATE
+            continue
+        problems = required_problems(entity, row, definitions)
+        if problems:
+            plan.errors.extend(problems)
+            plan.outcomes[row.row] = ERROR
+            continue
+        plan.creates.append(row)
+        plan.outcomes[row.row] = CREATE
+    return plan
+
+
+def cannot_change_message() -> str:
+    return _("matches a record you cannot change")
+
+
+def gone_message() -> str:
+    return _("the matching record was changed or removed while importing; import the row again")

@@ -1,0 +1,390 @@
+"""The whole import: read, validate, match, write, report.
+
+Modes:
+- all-or-nothing: one transaction around the whole import; the file is read to the
+  end so the error report is complete, and if any row has an error the transaction
+  is rolled back: nothing is written.
+- valid-rows-only: each batch is written (and committed) on its own; rows with
+  errors are reported and left out.
+A dry run reads, validates and matches everything and writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.utils import translation
+
+from clientela.core.context import acting_via
+from clientela.parties import actions
+from clientela.parties.importing import matching
+from clientela.parties.importing.mapping import CONTACT, ENTITIES, Target, resolve, targets
+from clientela.parties.importing.reading import open_table
+from clientela.parties.importing.rows import (
+    ALL_OR_NOTHING,
+    CREATE,
+    ERROR,
+    MATCH_CHOICES,
+    MATCH_UPDATE,
+    MODE_CHOICES,
+    SKIP,
+    UNCHANGED,
+    UPDATE,
+    BatchResult,
+    RowError,
+    ValidatedRow,
+)
+from clientela.parties.importing.validating import RowValidator
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+BATCH_SIZE = 5000
+MAX_KEPT_ERRORS = 100_000
+PREVIEW_ROWS = 20
+# Validate and write in two threads on PostgreSQL (see _can_pipeline); False turns it off.
+PIPELINE = True
+
+
+@dataclass
+class ImportOptions:
+    entity: str
+    mapping: dict[str, Any] | None = None  # {header: target} overrides of the auto-mapping
+    mode: str = ALL_OR_NOTHING
+    match: str = MATCH_UPDATE
+    dry_run: bool = False
+    batch_size: int = BATCH_SIZE
+    preview_rows: int = PREVIEW_ROWS
+    max_rows: int | None = None  # stop after this many data rows (for a quick preview)
+    job: str | None = None  # the ImportJob's public id, kept in every event's data
+
+    def check(self) -> None:
+        if self.entity not in ENTITIES:
+            raise ValueError(f"entity must be one of: {', '.join(ENTITIES)}")
+        if self.mode not in MODE_CHOICES:
+            raise ValueError(f"mode must be one of: {', '.join(MODE_CHOICES)}")
+        if self.match not in MATCH_CHOICES:
+            raise ValueError(f"match must be one of: {', '.join(MATCH_CHOICES)}")
+
+
+@dataclass
+class PreviewRow:
+    row: int
+    outcome: str
+    values: dict[str, str]
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    entity: str
+    mode: str
+    match: str
+    dry_run: bool
+    headers: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)
+    rows_total: int = 0  # an estimate until the end
+    rows_done: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0  # rows with at least one error
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    written: bool = False
+    finished: bool = False
+    preview: list[PreviewRow] = field(default_factory=list)
+    seconds: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(("read", "validate", "match", "write"), 0.0)
+    )
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def counts(self) -> dict[str, int]:
+        return {"create": self.created, "update": self.updated, "unchanged": self.unchanged, "skip": self.skipped,
+                "error": self.failed}  # fmt: skip
+
+
+class _RollBack(Exception):
+    pass
+
+
+def _display(target: Target | None, value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "username"):
+        return value.username
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _preview_values(row: ValidatedRow) -> dict[str, str]:
+    shown: dict[str, str] = {key: _display(None, value) for key, value in row.values.items()}
+    if row.emails:
+        shown["email"] = "; ".join(p[0] for p in row.emails)
+    if row.phones:
+        shown["phone"] = "; ".join(p[0] for p in row.phones)
+    if row.tags:
+        shown["tags"] = "; ".join(row.tags)
+    if row.address:
+        shown.update({k: str(v) for k, v in row.address.items() if k != "label" and v})
+    if row.organization:
+        shown["organization"] = row.organization
+        if row.organization_role:
+            shown["organization_role"] = row.organization_role
+    for key, value in row.custom.items():
+        shown[f"custom.{key}"] = _display(None, value)
+    return shown
+
+
+def _batches(rows: Iterator[tuple[int, list[str]]], size: int, seconds: dict[str, float]) -> Iterator[list]:
+    while True:
+        started = time.perf_counter()
+        batch = list(itertools.islice(rows, size))
+        seconds["read"] += time.perf_counter() - started
+        if not batch:
+            return
+        yield batch
+
+
+def run_import(
+    path: str | Path,
+    *,
+    actor: User,
+    options: ImportOptions,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import the file at `path`; raises ImportFileError / MappingError for a file that
+    cannot be used at all, PermissionDenied for an actor who may not import."""
+    options.check()
+    actions.require_import(actor)
+    report = ImportReport(entity=options.entity, mode=options.mode, match=options.match, dry_run=options.dry_run)
+    with open_table(path) as table, acting_via("import"):
+        available = targets(options.entity)
+        report.headers = table.headers
+        report.mapping = resolve(options.entity, table.headers, options.mapping, available)
+        report.rows_total = table.total if options.max_rows is None else min(table.total, options.max_rows)
+        validator = RowValidator(
+            actor=actor, entity=options.entity, headers=table.headers, mapping=report.mapping, available=available
+        )
+        rows: Iterator[tuple[int, list[str]]] = table.rows()
+        if options.max_rows is not None:
+            rows = itertools.islice(rows, options.max_rows)
+        batches = _validated(rows, validator, options.batch_size, report.seconds)
+        writer = _Writer(actor, options, report, available, progress)
+        if _can_pipeline(options):
+            _pipelined(writer, batches)
+        else:
+            writer.run(batches)
+    report.rows_total = report.rows_done
+    report.finished = True
+    if progress is not None:
+        progress(report)
+    return report
+
+
+# A validated batch: (the batch's row numbers, its valid rows, its errors).
+Validated = tuple[list[int], list[ValidatedRow], list[RowError]]
+
+
+def _validated(
+    rows: Iterator[tuple[int, list[str]]], validator: RowValidator, size: int, seconds: dict[str, float]
+) -> Iterator[Validated]:
+    for batch in _batches(rows, size, seconds):
+        started = time.perf_counter()
+        valid: list[ValidatedRow] = []
+        errors: list[RowError] = []
+        for number, cells in batch:
+            row, row_errors = validator.validate(number, cells)
+            if row is not None:
+                valid.append(row)
+            else:
+                errors.extend(row_errors)
+        seconds["validate"] += time.perf_counter() - started
+        yield [number for number, _cells in batch], valid, errors
+
+
+class _Writer:
+    """Matches and writes validated batches, counts, reports progress.
+
+    In all-or-nothing mode it holds one transaction around every batch; after the
+    first error it only matches (so the error report is complete) and at the end
+    rolls everything back.
+    """
+
+    def __init__(
+        self,
+        actor: User,
+        options: ImportOptions,
+        report: ImportReport,
+        available: dict[str, Target],
+        progress: Callable[[ImportReport], None] | None,
+    ) -> None:
+        self.actor = actor
+        self.options = options
+        self.report = report
+        self.progress = progress
+        self.definitions = {t.custom.key: t.custom for t in available.values() if t.custom is not None}
+        entity = options.entity
+        self.write = actions.contacts_import_batch if entity == CONTACT else actions.organizations_import_batch
+
+    def run(self, batches: Iterable[Validated]) -> None:
+        if self.options.dry_run or self.options.mode != ALL_OR_NOTHING:
+            for item in batches:
+                self.handle(*item)
+            return
+        try:
+            with transaction.atomic():
+                for item in batches:
+                    self.handle(*item)
+                if not self.report.ok:
+                    raise _RollBack
+        except _RollBack:
+            self.report.written = False
+
+    def handle(self, numbers: list[int], valid: list[ValidatedRow], errors: list[RowError]) -> None:
+        options, report, seconds = self.options, self.report, self.report.seconds
+        writing = not options.dry_run and (options.mode != ALL_OR_NOTHING or (report.ok and not errors))
+        if writing:
+            result = self.write(actor=self.actor, rows=valid, match=options.match, job=options.job)
+            seconds["match"] += result.seconds.get("match", 0.0)
+            seconds["write"] += result.seconds.get("write", 0.0)
+            report.written = True
+        else:
+            started = time.perf_counter()
+            plan = matching.plan_batch(self.actor, options.entity, valid, options.match, self.definitions)
+            result = BatchResult(errors=plan.errors, skipped=len(plan.skips), created=len(plan.creates),
+                                 updated=len(plan.updates), outcomes=plan.outcomes)  # fmt: skip
+            seconds["match"] += time.perf_counter() - started
+        errors = errors + result.errors
+        _count(report, numbers, valid, errors, result, options.preview_rows)
+        report.rows_done += len(numbers)
+        if self.progress is not None:
+            self.progress(report)
+
+
+def _can_pipeline(options: ImportOptions) -> bool:
+    """Validate in this thread while another writes, when that is safe and worth it.
+
+    Only on PostgreSQL (the server works while Python validates the next batch)
+    and outside a transaction: the writer has its own connection, which would not
+    see the caller's uncommitted rows. The result is the same either way: a row
+    never matches a record written by this import (such a row is flagged as a
+    duplicate within the file), so when a batch is written does not matter.
+    """
+    return (
+        PIPELINE
+        and not options.dry_run
+        and options.max_rows is None
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+_DONE = object()
+_ABORT = object()
+
+
+class _Aborted(Exception):
+    """The reading thread failed; the writer stops (and rolls back an all-or-nothing import)."""
+
+
+def _pipelined(writer: _Writer, batches: Iterator[Validated]) -> None:
+    """Validated batches go through a small queue to `writer.run` in a thread of its own."""
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+    language = translation.get_language()
+    context = contextvars.copy_context()
+
+    def consume() -> Iterator[Validated]:
+        while (item := handoff.get()) is not _DONE:
+            if item is _ABORT:
+                raise _Aborted
+            yield item
+
+    def work() -> None:
+        try:
+            with translation.override(language):
+                context.run(writer.run, consume())
+        except BaseException as error:  # handed to the caller's thread below
+            failure.append(error)
+        finally:
+            connection.close()
+
+    def hand(item: Any) -> None:
+        while thread.is_alive():
+            try:
+                handoff.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=work, name="import-writer", daemon=True)
+    thread.start()
+    end: Any = _DONE
+    try:
+        for item in batches:
+            hand(item)
+            if not thread.is_alive():
+                break
+    except BaseException:
+        end = _ABORT
+        raise
+    finally:
+        hand(end)
+        thread.join()
+    if failure and not isinstance(failure[0], _Aborted):
+        raise failure[0]
+
+
+def _count(
+    report: ImportReport,
+    numbers: list[int],
+    valid: list[ValidatedRow],
+    errors: list[RowError],
+    result: BatchResult,
+    preview_rows: int,
+) -> None:
+    report.created += result.created
+    report.updated += result.updated
+    report.unchanged += result.unchanged
+    report.skipped += result.skipped
+    failed_rows = {e.row for e in errors}
+    report.failed += len(failed_rows)
+    report.error_count += len(errors)
+    room = MAX_KEPT_ERRORS - len(report.errors)
+    if room > 0:
+        report.errors.extend(sorted(errors, key=lambda e: e.row)[:room])
+    if len(report.preview) < preview_rows:
+        by_row = {row.row: row for row in valid}
+        for number in numbers:
+            if len(report.preview) >= preview_rows:
+                break
+            row = by_row.get(number)
+            outcome = ERROR if number in failed_rows else result.outcomes.get(number, CREATE)
+            report.preview.append(
+                PreviewRow(
+                    row=number,
+                    outcome=outcome,
+                    values=_preview_values(row) if row is not None else {},
+                    errors=[e for e in errors if e.row == number],
+                )
+            )
+
+
+OUTCOMES = (CREATE, UPDATE, UNCHANGED, SKIP, ERROR)

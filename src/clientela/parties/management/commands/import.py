@@ -1,0 +1,130 @@
+"""`clientela import contacts|organizations FILE --as USERNAME`: import a CSV/XLSX file now.
+
+Runs in the foreground with a progress line on standard error; prints every row
+error (row, column, message) and a summary. Exits non-zero when the file cannot
+be used, or when rows have errors in all-or-nothing mode (then nothing is written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from clientela.accounts import queries as accounts_queries
+from clientela.core.errors import NotFound, PermissionDenied
+from clientela.parties.importing.mapping import MappingError
+from clientela.parties.importing.reading import ImportFileError
+from clientela.parties.importing.rows import ALL_OR_NOTHING, MATCH_CHOICES, MATCH_UPDATE, MODE_CHOICES
+from clientela.parties.importing.running import ImportOptions, ImportReport, run_import
+
+ENTITIES = {
+    "contacts": "contact",
+    "contact": "contact",
+    "organizations": "organization",
+    "organization": "organization",
+}
+
+
+def parse_mapping(text: str | None) -> dict[str, Any] | None:
+    """A JSON object given inline or as the path of a JSON file."""
+    if not text:
+        return None
+    source = text
+    if not text.lstrip().startswith("{"):
+        try:
+            source = Path(text).read_text(encoding="utf-8-sig")
+        except OSError as error:
+            raise CommandError(f"--mapping: cannot read {text}: {error.strerror}") from None
+    try:
+        mapping = json.loads(source)
+    except json.JSONDecodeError as error:
+        raise CommandError(f"--mapping is not valid JSON: {error.msg} (line {error.lineno})") from None
+    if not isinstance(mapping, dict):
+        raise CommandError('--mapping must be a JSON object: {"column header": "field", ...}')
+    return mapping
+
+
+class _Progress:
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.shown = -1
+        self.tty = stream.isatty()
+
+    def __call__(self, report: ImportReport) -> None:
+        total = max(report.rows_total, report.rows_done, 1)
+        percent = report.rows_done * 100 // total
+        if report.finished:
+            percent = 100
+        if not self.tty and percent < self.shown + 10 and not report.finished:
+            return
+        if percent == self.shown and not report.finished:
+            return
+        self.shown = percent
+        line = f"{report.rows_done:,} / {total:,} rows ({percent}%), {report.failed:,} with errors"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if report.finished else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = "Import contacts or organizations from a CSV or XLSX file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("entity", choices=sorted(ENTITIES), metavar="contacts|organizations")
+        parser.add_argument("file")
+        parser.add_argument("--as", dest="username", required=True, metavar="USERNAME",
+                            help="the user the import acts as (permissions, owner, change log)")  # fmt: skip
+        parser.add_argument("--mapping", help='{"column header": "field"} as JSON, or a JSON file; "" ignores a column')
+        parser.add_argument("--mode", default=ALL_OR_NOTHING, help=" | ".join(MODE_CHOICES))
+        parser.add_argument("--match", default=MATCH_UPDATE, help="what to do with rows matching a record: "
+                            + " | ".join(MATCH_CHOICES))  # fmt: skip
+        parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+        parser.add_argument("--batch-size", type=int, default=5000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["mode"] not in MODE_CHOICES:
+            raise CommandError(f"--mode must be one of: {', '.join(MODE_CHOICES)}")
+        if options["match"] not in MATCH_CHOICES:
+            raise CommandError(f"--match must be one of: {', '.join(MATCH_CHOICES)}")
+        if not 1 <= options["batch_size"] <= 100_000:
+            raise CommandError("--batch-size must be between 1 and 100000")
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        try:
+            actor = accounts_queries.user_by_username(options["username"])
+        except NotFound:
+            raise CommandError(f"no user named {options['username']!r}") from None
+        import_options = ImportOptions(
+            entity=ENTITIES[options["entity"]], mapping=parse_mapping(options["mapping"]), mode=options["mode"],
+            match=options["match"], dry_run=options["dry_run"], batch_size=options["batch_size"],
+        )  # fmt: skip
+        try:
+            report = run_import(path, actor=actor, options=import_options, progress=_Progress(sys.stderr))
+        except (ImportFileError, MappingError) as error:
+            raise CommandError(str(error)) from None
+        except PermissionDenied as error:
+            raise CommandError(f"{options['username']}: {error}") from None
+        for error in report.errors:
+            self.stdout.write(f"row {error.row}, column {error.column}: {error.message}")
+        if report.error_count > len(report.errors):
+            self.stdout.write(f"... and {report.error_count - len(report.errors):,} more errors")
+        self.stdout.write(self._summary(report))
+        if not report.ok and report.mode == ALL_OR_NOTHING and not report.dry_run:
+            raise CommandError(f"{report.failed:,} rows have errors; nothing was written (all-or-nothing)")
+
+    def _summary(self, report: ImportReport) -> str:
+        verb = "would " if report.dry_run or not report.written else ""
+        seconds = sum(report.seconds.values())
+        rate = f", {report.rows_done / seconds:,.0f} rows/s" if seconds else ""
+        return (
+            f"{report.rows_done:,} rows: {verb}create {report.created:,}, {verb}update {report.updated:,}, "
+            f"unchanged {report.unchanged:,}, skip {report.skipped:,}, errors in {report.failed:,} rows{rate}"
+            + (" (dry run, nothing written)" if report.dry_run else "")
+        )

@@ -1,0 +1,272 @@
+"""What the contact and organization 360° pages show, read within the user's scope.
+
+Linked records (organizations of a contact, people of an organization, the other
+side of a relationship) appear only when the user may see them; the page says how
+many others there are without naming them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from clientela.core.models import Event
+from clientela.core.visibility import can_see
+from clientela.parties import queries
+from clientela.parties.forms import COLLECTION_LABELS, canonical_custom
+from clientela.parties.models import Contact, CustomField, Organization, Relationship
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+HISTORY_LIMIT = 100
+
+
+@dataclass
+class ChangeRow:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    event: Event
+    rows: list[ChangeRow] = field(default_factory=list)
+    # the event is about a record that was later merged into this one
+    from_merged: bool = False
+
+
+@dataclass
+class Linked:
+    record: Contact | Organization
+    text: str
+    relationship_id: uuid.UUID | None = None
+    note: str = ""
+
+
+def custom_values(record: Contact | Organization, definitions: list[CustomField]) -> list[tuple[str, str]]:
+    """(label, display value) for every defined custom field, in order."""
+    result = []
+    for definition in definitions:
+        value = record.custom.get(definition.key)
+        shown = canonical_custom(definition, value)
+        if definition.type == CustomField.Type.BOOLEAN and shown:
+            shown = _("Yes") if value is True else _("No")
+        result.append((definition.label, shown.replace("\n", ", ")))
+    return result
+
+
+def contact_organizations(user: User, contact: Contact) -> tuple[list[Any], list[Any]]:
+    """The contact's affiliations to organizations the user can see, and the others."""
+    shown, hidden = [], []
+    for affiliation in contact.affiliations.all():
+        organization = affiliation.organization
+        if organization.deleted_at is None and can_see(user, organization):
+            shown.append(affiliation)
+        else:
+            hidden.append(affiliation)
+    return shown, hidden
+
+
+def organization_people(user: User, organization: Organization) -> tuple[list[Any], int]:
+    shown, hidden = [], 0
+    for affiliation in organization.affiliations.all():
+        contact = affiliation.contact
+        if contact.deleted_at is None and can_see(user, contact):
+            shown.append(affiliation)
+        else:
+            hidden += 1
+    return shown, hidden
+
+
+def subsidiaries(user: User, organization: Organization) -> list[Organization]:
+    return list(queries.organizations_visible(user).filter(parent=organization).order_by("name")[:50])
+
+
+def relationships(user: User, record: Contact | Organization) -> list[Linked]:
+    """Relationships from or to the record whose other side the user can see, from its side."""
+    return [
+        Linked(
+            record=link.other,
+            text=link.label,
+            relationship_id=link.relationship.public_id,
+            note=link.relationship.note,
+        )
+        for link in queries.relationships_of(user, record)
+    ]
+
+
+def _display(value: Any, choices: dict[str, str] | None = None) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(_display(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_display(v)}" for k, v in sorted(value.items()))
+    if choices and str(value) in choices:
+        return str(choices[str(value)])
+    if isinstance(value, str) and len(value) > 18 and value[4:5] == "-" and "T" in value:
+        moment = parse_datetime(value)
+        if isinstance(moment, dt.datetime):
+            return moment.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _redact(items: Any, hidden_names: frozenset[str]) -> Any:
+    if not isinstance(items, list):
+        return items
+    hidden = _("an organization you cannot see")
+    return [hidden if str(item).split(": ")[0] in hidden_names else item for item in items]
+
+
+def _events_with_hidden_relationship(user: User, record: Contact | Organization, events: list[Event]) -> set[int]:
+    """Events about a relationship whose other side the user may not see (two queries at most)."""
+    ends: dict[int, list[tuple[str, str]]] = {}
+    wanted: dict[str, set[str]] = {"contact": set(), "organization": set()}
+    # the record itself and the records merged into it are not "the other side"
+    own_ids = {str(record.public_id)} | {str(event.record_id) for event in events}
+    for event in events:
+        link = event.data.get("relationship") if isinstance(event.data, dict) else None
+        if "relationships" not in event.changes or not isinstance(link, dict):
+            continue
+        others = []
+        for end in (link.get("from"), link.get("to")):
+            if isinstance(end, list) and len(end) == 2 and end[0] in wanted and str(end[1]) not in own_ids:
+                others.append((end[0], str(end[1])))
+                wanted[end[0]].add(str(end[1]))
+        ends[event.pk] = others
+    seen: set[tuple[str, str]] = set()
+    for entity, ids in wanted.items():
+        if not ids:
+            continue
+        base = queries.contacts_visible(user) if entity == "contact" else queries.organizations_visible(user)
+        valid = [i for i in ids if _is_uuid(i)]
+        seen |= {(entity, str(pid)) for pid in base.filter(public_id__in=valid).values_list("public_id", flat=True)}
+    return {pk for pk, others in ends.items() if any(other not in seen for other in others)}
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _readable_link(text: Any, event: Event) -> Any:
+    """Turn "A —reports_to→ B", as logged, into "A reports to B"."""
+    link = event.data.get("relationship") if isinstance(event.data, dict) else None
+    kind = link.get("kind") if isinstance(link, dict) else None
+    if not isinstance(text, str) or kind not in Relationship.Kind.values:
+        return text
+    return text.replace(f" —{kind}→ ", f" {Relationship.Kind(kind).label} ", 1)
+
+
+def _label_and_choices(model: type, name: str) -> tuple[str, dict[str, str] | None]:
+    """How a changed field is named in the history, and its choices' labels."""
+    if name in COLLECTION_LABELS:  # collections are reverse relations or many-to-many
+        return str(COLLECTION_LABELS[name]), None
+    try:
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:  # retired fields have no model field
+        return name, None
+    label = str(getattr(model_field, "verbose_name", name))
+    choices = getattr(model_field, "choices", None)
+    return label, ({str(k): str(v) for k, v in choices} if choices else None)
+
+
+def history_entries(
+    user: User,
+    record: Contact | Organization,
+    definitions: list[CustomField],
+    *,
+    hidden_names: frozenset[str] = frozenset(),
+) -> list[HistoryEntry]:
+    """The record's change log, and those of records merged into it, newest first,
+    with field names and values people read.
+
+    `hidden_names` are organizations linked to the record that the user may not see:
+    the history names them no more than the page does.
+    """
+    from clientela.accounts.models import Team
+    from clientela.accounts.models import User as UserModel
+
+    events = queries.merged_history(record, limit=HISTORY_LIMIT)
+    model = type(record)
+    user_ids: set[int] = set()
+    team_ids: set[int] = set()
+    org_ids: set[int] = set()
+    for event in events:
+        for name, pair in event.changes.items():
+            target = {"owner": user_ids, "team": team_ids, "parent": org_ids}.get(name)
+            if target is not None and isinstance(pair, list):
+                target.update(v for v in pair if isinstance(v, int))
+    names: dict[str, dict[Any, str]] = {
+        "owner": {u.pk: u.display_name for u in UserModel.objects.filter(pk__in=user_ids)} if user_ids else {},
+        "team": {t.pk: t.name for t in Team.objects.filter(pk__in=team_ids)} if team_ids else {},
+        "parent": {o.pk: o.name for o in queries.organizations_visible(user).filter(pk__in=org_ids)} if org_ids else {},
+    }
+    labels = {d.key: d.label for d in definitions}
+    hidden_links = _events_with_hidden_relationship(user, record, events)
+    entries = []
+    for event in events:
+        entry = HistoryEntry(event=event, from_merged=event.record_id != record.public_id)
+        for name, pair in sorted(event.changes.items()):
+            if not isinstance(pair, list) or len(pair) != 2 or name == "deleted_at":
+                continue
+            old, new = pair
+            if name == "relationships" and event.pk in hidden_links:
+                unseen = _("a record you cannot see")
+                old, new = (unseen if old else old), (unseen if new else new)
+            elif name == "relationships":
+                old, new = _readable_link(old, event), _readable_link(new, event)
+            if name == "organizations" and hidden_names:
+                old, new = _redact(old, hidden_names), _redact(new, hidden_names)
+            if name == "custom":
+                old, new = old or {}, new or {}
+                for key in sorted(set(old) | set(new)):
+                    if old.get(key) != new.get(key):
+                        entry.rows.append(
+                            ChangeRow(labels.get(key, key), _display(old.get(key)), _display(new.get(key)))
+                        )
+                continue
+            if name in names:
+                lookup = names[name]
+                entry.rows.append(
+                    ChangeRow(
+                        str(COLLECTION_LABELS[name]),
+                        lookup.get(old, "—" if old is None else "#" + str(old)),
+                        lookup.get(new, "—" if new is None else "#" + str(new)),
+                    )
+                )
+                continue
+            label, choices = _label_and_choices(model, name)
+            entry.rows.append(ChangeRow(label[:1].upper() + label[1:], _display(old, choices), _display(new, choices)))
+        entries.append(entry)
+    return entries
+
+
+def recent_changes(user: User, *, limit: int = 15) -> list[Event]:
+    """The latest events of contacts and organizations the user can see now."""
+    from clientela.core.visibility import visibility_filter
+
+    base = Event.objects.filter(record_type__in=("parties.contact", "parties.organization"))
+    if visibility_filter(user) is not None:
+        base = base.filter(
+            Q(record_type="parties.contact", record_id__in=queries.contacts_visible(user).values("public_id"))
+            | Q(
+                record_type="parties.organization",
+                record_id__in=queries.organizations_visible(user).values("public_id"),
+            )
+        )
+    return list(base.select_related("actor").order_by("-id")[:limit])

@@ -1,0 +1,85 @@
+"""The import as a background job: enqueued with django-tasks' database backend, run by the worker."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from clientela.core.models import Event
+from clientela.parties.models import Contact, ImportJob
+from clientela.parties.tasks import enqueue_import
+
+from .importing_files import good_row, write_csv
+
+
+@pytest.fixture
+def keep_signals():  # noqa: ANN201
+    """db_worker installs its own SIGINT/SIGTERM handlers; put pytest's back afterwards."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def _job(cast, tmp_path, rows, **fields) -> ImportJob:  # noqa: ANN001, ANN003
+    path = write_csv(tmp_path / "upload.csv", rows)
+    job = ImportJob(entity="contact", original_name="upload.csv", created_by=cast.sales_north, **fields)
+    job.file.save("upload.csv", ContentFile(path.read_bytes()), save=False)
+    job.save()
+    return job
+
+
+def _run_worker() -> None:
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, interval=0, verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_a_queued_import_to_100_percent(cast, tmp_path, settings, keep_signals):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    rows = [good_row(n) for n in range(120)]
+    rows[5][4] = "31.12.1999"
+    job = _job(cast, tmp_path, rows, mode="valid-rows-only")
+    enqueue_import(job)
+    job.refresh_from_db()
+    assert job.status == "queued" and job.task_id
+    assert DBTaskResult.objects.get(id=job.task_id).status == "READY"
+    _run_worker()
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.percent == 100
+    assert (job.rows_done, job.rows_total, job.created_count, job.failed_count) == (120, 120, 119, 1)
+    assert job.errors == [
+        [7, "Birth date", "“31.12.1999” value has an invalid date format. It must be in YYYY-MM-DD format."]
+    ]
+    assert job.written and job.started_at and job.finished_at
+    assert DBTaskResult.objects.get(id=job.task_id).status == "SUCCESSFUL"
+    assert Contact.objects.count() == 119
+    event = Event.objects.filter(action="contact.create").first()
+    assert event.data == {"import_job": str(job.public_id)} and event.source == "import"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_all_or_nothing_job_with_errors_writes_nothing(cast, tmp_path, settings, keep_signals):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    rows = [good_row(n) for n in range(30)]
+    rows[29][1] = ""
+    job = _job(cast, tmp_path, rows, mode="all-or-nothing")
+    enqueue_import(job)
+    _run_worker()
+    job.refresh_from_db()
+    assert job.status == "succeeded" and not job.written
+    assert job.errors == [[31, "Last name", "is required"]]
+    assert Contact.objects.count() == 0 and not Event.objects.filter(source="import").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_with_an_unusable_mapping_fails_with_its_reason(cast, tmp_path, settings, keep_signals):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    job = _job(cast, tmp_path, [good_row(1)], mapping={"Nope": "last_name"})
+    enqueue_import(job)
+    _run_worker()
+    job.refresh_from_db()
+    assert job.status == "failed" and "Nope" in job.message

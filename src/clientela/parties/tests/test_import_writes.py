@@ -1,0 +1,147 @@
+"""The bulk write path stores what the single-record actions would, and logs it the same way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.utils import timezone
+
+from clientela.core.changelog import event_for
+from clientela.core.context import acting_via
+from clientela.core.models import Event
+from clientela.parties import actions
+from clientela.parties.importing.bulkwrite import event_row
+from clientela.parties.importing.rows import VALID_ROWS_ONLY
+from clientela.parties.importing.running import ImportOptions, run_import
+from clientela.parties.models import Address, Contact, ContactPoint
+from clientela.testing import factories
+
+from .importing_files import write_csv
+
+COMPARED = (
+    "first_name",
+    "last_name",
+    "title",
+    "birth_date",
+    "gender",
+    "lifecycle_stage",
+    "primary_email",
+    "primary_phone",
+    "search_text",
+    "name_key",
+    "owner_id",
+    "team_id",
+    "version",
+    "custom",
+)
+
+
+def test_an_imported_contact_equals_one_made_by_the_action(cast, tmp_path):
+    made = factories.contact(
+        cast.sales_north,
+        first_name="Zoë",
+        last_name="Çelik",
+        title="CEO",
+        birth_date="1980-02-03",
+        gender="female",
+        lifecycle_stage="customer",
+        emails=["zoe@example.test"],
+        phones=["+90 532 123 45 67"],
+        tags=["vip"],
+    )
+    path = write_csv(
+        tmp_path / "x.csv",
+        [["Zoë", "Çelik", "zoe2@example.test", "+90 532 123 45 68", "CEO", "1980-02-03", "Female", "Customer", "vip"]],
+        header=["First name", "Last name", "E-mail", "Phone", "Title", "Birth date", "Gender", "Stage", "Tags"],
+    )
+    run_import(path, actor=cast.sales_north, options=ImportOptions(entity="contact"))
+    imported = Contact.objects.exclude(pk=made.pk).get()
+    for name in COMPARED:
+        mine, theirs = getattr(imported, name), getattr(made, name)
+        if name in ("primary_email", "primary_phone", "search_text"):
+            mine, theirs = mine.replace("zoe2", "zoe").replace("68", "67"), theirs
+        assert mine == theirs, name
+    assert list(imported.tags.values_list("name", flat=True)) == ["vip"]
+    assert ContactPoint.objects.filter(contact=imported, is_primary=True).count() == 2
+    made_event = Event.objects.get(record_id=made.public_id)
+    imported_event = Event.objects.get(record_id=imported.public_id)
+    assert set(imported_event.changes) == set(made_event.changes)
+    assert imported_event.changes["owner"] == made_event.changes["owner"]
+    assert imported_event.record_label == made_event.record_label == "Zoë Çelik"
+
+
+def test_the_copy_event_row_has_the_fields_event_for_fills(cast):
+    contact = factories.contact(cast.sales_north, last_name="Same")
+    now = timezone.now()
+    with acting_via("import"):
+        expected = event_for(
+            actor=cast.sales_north,
+            action="contact.update",
+            kind="updated",
+            record=contact,
+            changes={"title": ["", "x"]},
+        )
+        row = event_row(
+            actor=cast.sales_north,
+            action="contact.update",
+            kind="updated",
+            record_type="parties.contact",
+            public_id=contact.public_id,
+            label=str(contact),
+            owner_id=contact.owner_id,
+            team_id=contact.team_id,
+            changes={"title": ["", "x"]},
+            data={},
+            version=contact.version,
+            occurred_at=now,
+            source="import",
+        )
+    expected_fields = {
+        f.attname: getattr(expected, f.attname) for f in Event._meta.concrete_fields if f.attname != "id"
+    }
+    expected_fields["occurred_at"] = now
+    assert row == expected_fields
+
+
+def test_addresses_and_custom_fields_are_validated_and_stored(cast, tmp_path):
+    actions.custom_field_create(
+        actor=cast.admin,
+        values={"entity": "contact", "key": "since", "label": "Customer since", "type": "date", "required": True},
+    )
+    path = write_csv(
+        tmp_path / "x.csv",
+        [
+            ["A", "Fő utca 1", "Budapest", "1011", "hu", "2020-01-02"],
+            ["B", "", "Wien", "", "Austria", "2020-01-02"],
+            ["C", "", "", "", "", "soon"],
+            ["D", "", "", "", "", ""],
+        ],
+        header=["Last name", "Street", "City", "Postal code", "Country", "Customer since"],
+    )
+    report = run_import(path, actor=cast.sales_north, options=ImportOptions(entity="contact", mode=VALID_ROWS_ONLY))
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (3, "Country", "Ensure this value has at most 2 characters (it has 7)."),
+        (4, "Customer since", "must be a date as YYYY-MM-DD"),
+        (5, "Customer since", "is required"),
+    ]
+    contact = Contact.objects.get()
+    assert contact.custom == {"since": "2020-01-02"}
+    address = Address.objects.get()
+    assert (address.street, address.city, address.country, address.contact_id) == (
+        "Fő utca 1",
+        "Budapest",
+        "HU",
+        contact.pk,
+    )
+    event = Event.objects.get(record_id=contact.public_id)
+    assert event.changes["addresses"] == [[], ["Fő utca 1, 1011, Budapest, HU"]]
+    assert event.changes["custom"] == [None, {"since": "2020-01-02"}]
+
+
+def test_imported_values_keep_their_types(cast, tmp_path):
+    path = write_csv(tmp_path / "x.csv", [["X", "3", "1990-12-31"]], header=["Last name", "Children", "Birthday"])
+    run_import(path, actor=cast.sales_north, options=ImportOptions(entity="contact"))
+    contact = Contact.objects.get()
+    assert contact.children == 3 and contact.birth_date == dt.date(1990, 12, 31)
+    assert isinstance(contact.public_id, uuid.UUID)

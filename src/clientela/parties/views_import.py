@@ -1,0 +1,238 @@
+"""Pages for importing files (upload, mapping + preview, job status) and the export endpoint."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clientela.core.errors import PermissionDenied
+from clientela.parties import exporting, listing
+from clientela.parties.importing.mapping import MappingError, resolve, targets
+from clientela.parties.importing.reading import ImportFileError, open_table
+from clientela.parties.importing.rows import MATCH_UPDATE, VALID_ROWS_ONLY
+from clientela.parties.importing.running import ImportOptions, run_import
+from clientela.parties.models import ImportJob
+from clientela.parties.tasks import enqueue_import
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+OUTCOME_LABELS = {
+    "create": gettext_lazy("create"),
+    "update": gettext_lazy("update"),
+    "unchanged": gettext_lazy("unchanged"),
+    "skip": gettext_lazy("skip"),
+    "error": gettext_lazy("error"),
+}
+EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
+PREVIEW_ROWS = 20
+RECENT_JOBS = 20
+SHOWN_ERRORS = 200
+
+
+class UploadForm(forms.Form):
+    entity = forms.ChoiceField(
+        label=gettext_lazy("Import"),
+        choices=[("contact", gettext_lazy("Contacts")), ("organization", gettext_lazy("Organizations"))],
+        initial="contact",
+    )
+    file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(EXTENSIONS):
+            raise forms.ValidationError(_("Choose a .csv or .xlsx file."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(size)s MB.") % {"size": MAX_UPLOAD_BYTES >> 20})
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload
+
+
+class OptionsForm(forms.Form):
+    mode = forms.ChoiceField(label=gettext_lazy("If some rows have errors"), choices=ImportJob.Mode.choices,
+                             widget=forms.RadioSelect)  # fmt: skip
+    match = forms.ChoiceField(label=gettext_lazy("When a row matches an existing record"),
+                              choices=ImportJob.Match.choices, widget=forms.RadioSelect)  # fmt: skip
+    dry_run = forms.BooleanField(label=gettext_lazy("Dry run: check the whole file, write nothing"), required=False)
+
+
+def _require_importer(request: HttpRequest) -> None:
+    policy = request.user.policy
+    if not (policy.can_write and policy.can_import):
+        raise DjangoPermissionDenied(_("Your role may not import records."))
+
+
+def _job_for(request: HttpRequest, public_id: Any) -> ImportJob:
+    """A job its creator (or an administrator) may look at; 404 for anyone else."""
+    jobs = ImportJob.objects.select_related("created_by")
+    if not request.user.policy.can_administer:
+        jobs = jobs.filter(created_by=request.user)
+    job = jobs.filter(public_id=public_id).first()
+    if job is None:
+        raise Http404(_("No such import."))
+    return job
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    _require_importer(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob(
+            entity=form.cleaned_data["entity"],
+            original_name=Path(upload.name).name[:255],
+            created_by=request.user,
+            mode=ImportJob.Mode.ALL_OR_NOTHING,
+            match=ImportJob.Match.UPDATE,
+        )
+        job.file.save(f"{job.public_id}{Path(upload.name).suffix.lower()}", upload, save=False)
+        job.save()
+        return redirect("imports:mapping", public_id=job.public_id)
+    jobs = ImportJob.objects.filter(created_by=request.user)[:RECENT_JOBS]
+    return render(request, "parties/import/index.html", {"form": form, "jobs": jobs})
+
+
+def _mapping_from_post(request: HttpRequest, headers: list[str]) -> dict[str, str]:
+    return {header: request.POST.get(f"map-{index}", "") for index, header in enumerate(headers)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mapping(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Choose the column mapping and options, see a preview of the first rows, start."""
+    _require_importer(request)
+    job = _job_for(request, public_id)
+    if job.status != ImportJob.Status.DRAFT:
+        return redirect("imports:job", public_id=job.public_id)
+    available = targets(job.entity)
+    problem = ""
+    try:
+        with open_table(job.file.path) as table:
+            headers = table.headers
+    except ImportFileError as error:
+        return render(request, "parties/import/mapping.html", {"job": job, "file_error": str(error)}, status=400)
+    chosen = _mapping_from_post(request, headers) if request.method == "POST" else (job.mapping or None)
+    try:
+        resolved = resolve(job.entity, headers, chosen, available)
+    except MappingError as error:
+        problem = str(error)
+        resolved = {h: (chosen or {}).get(h, "") for h in headers}
+    initial = {"mode": job.mode, "match": job.match, "dry_run": job.dry_run}
+    form = OptionsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and request.POST.get("action") == "start" and not problem and form.is_valid():
+        job.mapping = resolved
+        job.mode = form.cleaned_data["mode"]
+        job.match = form.cleaned_data["match"]
+        job.dry_run = form.cleaned_data["dry_run"]
+        job.save(update_fields=["mapping", "mode", "match", "dry_run"])
+        enqueue_import(job)
+        return redirect("imports:job", public_id=job.public_id)
+    preview = None
+    if not problem:
+        options = ImportOptions(
+            entity=job.entity, mapping=resolved, dry_run=True, max_rows=PREVIEW_ROWS, preview_rows=PREVIEW_ROWS,
+            match=form.data.get("match", job.match) if form.is_bound else job.match,
+            mode=VALID_ROWS_ONLY,
+        )  # fmt: skip
+        if options.match not in ImportJob.Match.values:
+            options.match = MATCH_UPDATE
+        try:
+            preview = run_import(job.file.path, actor=request.user, options=options)
+        except (ImportFileError, MappingError) as error:
+            problem = str(error)
+        except PermissionDenied as error:
+            raise DjangoPermissionDenied(str(error)) from None
+    shown = [key for key in available if key in resolved.values()]
+    context = {
+        "job": job,
+        "columns": [(index, header, resolved.get(header, "")) for index, header in enumerate(headers)],
+        "targets": [(key, str(t.label)) for key, t in available.items()],
+        "labels": {key: str(t.label) for key, t in available.items()},
+        "shown": [(key, str(available[key].label)) for key in shown],
+        "form": form,
+        "problem": problem,
+        "preview": preview,
+        "outcomes": OUTCOME_LABELS,
+    }
+    template = "parties/import/mapping.html#preview" if request.htmx else "parties/import/mapping.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def job_status(request: HttpRequest, public_id: Any) -> HttpResponse:
+    job = _job_for(request, public_id)
+    errors = job.errors[:SHOWN_ERRORS]
+    template = "parties/import/job.html#progress" if request.htmx else "parties/import/job.html"
+    return render(request, template, {"job": job, "errors": errors, "now": timezone.now()})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def job_errors(request: HttpRequest, public_id: Any) -> StreamingHttpResponse:
+    """The job's error report as CSV: row, column, message (formula-neutralised like every export)."""
+    job = _job_for(request, public_id)
+
+    def lines() -> Any:
+        writer = csv.writer(_Echo())
+        yield "\ufeff" + writer.writerow([_("Row"), _("Column"), _("Message")])
+        for row, column, message in job.errors:
+            yield writer.writerow([row, exporting.neutralise(str(column)), exporting.neutralise(str(message))])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stem = Path(job.original_name).stem[:80] or "import"
+    response["Content-Disposition"] = f'attachment; filename="{_safe_name(stem)}-errors.csv"'
+    return response
+
+
+def _safe_name(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """`?entity=contact|organization&format=csv|xlsx` plus the list page's filters."""
+    if not request.user.policy.can_export:
+        raise DjangoPermissionDenied(_("Your role may not export records."))
+    entity = request.GET.get("entity", "contact").removesuffix("s")
+    if entity not in listing.ENTITIES:
+        raise Http404(_("Unknown list."))
+    file_format = request.GET.get("format", "csv")
+    if file_format not in exporting.FORMATS:
+        raise Http404(_("Unknown format."))
+    filters = listing.parse_filters(entity, request.GET, listing.filterable_fields(entity))
+    queryset = listing.filtered(request.user, filters)
+    table = exporting.rows(request.user, entity, queryset)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    name = f"{entity}s-{stamp}"
+    if file_format == "csv":
+        response: HttpResponse = StreamingHttpResponse(
+            exporting.csv_chunks(table), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    output = exporting.xlsx_file(table, title=entity)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=f"{name}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
