@@ -205,31 +205,33 @@ def report(results: dict[str, dict[str, object]]) -> None:
     theirs = results.get("lifetimes")
     phases = list(ours["phases"])  # type: ignore[arg-type]
     print(
-        f"\n{'phase':<16}{'wall s':>9}{'wall s':>10}{'ratio':>7}{'CPU s':>9}{'CPU s':>9}{'ratio':>7}"
+        f"\n{'phase':<16}{'wall s':>9}{'wall s':>10}{'ratio':>7}{'CPU s':>9}{'CPU s':>10}{'ratio':>7}"
         f"{'peak MiB':>10}{'peak MiB':>10}"
     )
-    print(f"{'':<16}{'ours':>9}{'lifetimes':>10}{'':>7}{'ours':>9}{'lifetimes':>9}{'':>7}{'ours':>10}{'lifetimes':>10}")
+    print(
+        f"{'':<16}{'ours':>9}{'lifetimes':>10}{'':>7}{'ours':>9}{'lifetimes':>10}{'':>7}{'ours':>10}{'lifetimes':>10}"
+    )
     totals = {"ours": [0.0, 0.0], "theirs": [0.0, 0.0]}
     for name in phases:
         mine = ours["phases"][name]  # type: ignore[index]
         totals["ours"][0] += mine["seconds"]
         totals["ours"][1] += mine["cpu"]
         if not theirs:
-            print(f"{name:<16}{mine['seconds']:>9.3f}{'':>17}{mine['cpu']:>9.3f}{'':>16}{mine['peak_mib']:>10.0f}")
+            print(f"{name:<16}{mine['seconds']:>9.3f}{'':>17}{mine['cpu']:>9.3f}{'':>17}{mine['peak_mib']:>10.0f}")
             continue
         other = theirs["phases"][name]  # type: ignore[index]
         totals["theirs"][0] += other["seconds"]
         totals["theirs"][1] += other["cpu"]
         print(
             f"{name:<16}{mine['seconds']:>9.3f}{other['seconds']:>10.3f}{other['seconds'] / mine['seconds']:>7.1f}"
-            f"{mine['cpu']:>9.3f}{other['cpu']:>9.3f}{other['cpu'] / mine['cpu']:>7.1f}"
+            f"{mine['cpu']:>9.3f}{other['cpu']:>10.3f}{other['cpu'] / mine['cpu']:>7.1f}"
             f"{mine['peak_mib']:>10.0f}{other['peak_mib']:>10.0f}"
         )
     (wall, cpu), (their_wall, their_cpu) = totals["ours"], totals["theirs"]
     if theirs:
         print(
             f"{'end to end':<16}{wall:>9.3f}{their_wall:>10.3f}{their_wall / wall:>7.1f}"
-            f"{cpu:>9.3f}{their_cpu:>9.3f}{their_cpu / cpu:>7.1f}"
+            f"{cpu:>9.3f}{their_cpu:>10.3f}{their_cpu / cpu:>7.1f}"
         )
     else:
         print(f"{'end to end':<16}{wall:>9.3f}{'':>17}{cpu:>9.3f}")
