@@ -177,7 +177,10 @@ def main() -> int:
         per = report.rows_done / seconds if seconds else float("inf")
         print(f"  {phase:<16} {seconds:8.1f} s   {per:10,.0f} rows/s  ({share:4.1f}% of the time)")
     other = wall - sum(report.seconds.values())
-    print(f"  {'other':<16} {other:8.1f} s")
+    if other >= 0:
+        print(f"  {'other':<16} {other:8.1f} s")
+    else:  # on PostgreSQL a writer thread writes one batch while the next is read, validated and prepared
+        print("  (the phases overlap: writing runs in its own thread, beside reading, validating and preparing)")
     print(f"  created {report.created:,}, updated {report.updated:,}, unchanged {report.unchanged:,}, "
           f"skipped {report.skipped:,}, rows with errors {report.failed:,}")  # fmt: skip
     print(f"  contacts in the database {contacts:,}; import events {events:,}")

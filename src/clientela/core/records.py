@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from clientela.core.changelog import append_event, jsonable
@@ -33,20 +33,31 @@ def field_value(record: Record, name: str) -> Any:
     return getattr(record, name)
 
 
-def _comparable(record: Record, name: str, value: Any) -> Any:
+def logged_value(record: Record, name: str, value: Any) -> Any:
+    """A field value as the change log holds it (and as conflicts compare it).
+
+    References to other records are logged by their public id, so the log means the
+    same thing to the API, the sync feed and another installation.
+    """
     field = record._meta.get_field(name)
-    if field.is_relation and field.many_to_one and value is not None and hasattr(value, "pk"):
-        return value.pk
-    return jsonable(value)
+    if not (field.is_relation and field.many_to_one) or value is None:
+        return jsonable(value)
+    if not isinstance(value, Model):
+        value = field.related_model._base_manager.filter(pk=value).first()
+        if value is None:
+            return None
+    public_id = getattr(value, "public_id", None)
+    return str(public_id) if public_id is not None else value.pk
 
 
 def diff(record: Record, values: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [old, new]} for the values that differ from the record's."""
     changes: dict[str, list[Any]] = {}
     for name, new in values.items():
-        old = field_value(record, name)
-        if _comparable(record, name, old) != _comparable(record, name, new):
-            changes[name] = [jsonable(old), jsonable(new)]
+        old = logged_value(record, name, field_value(record, name))
+        new_logged = logged_value(record, name, new)
+        if old != new_logged:
+            changes[name] = [old, new_logged]
     return changes
 
 
@@ -69,11 +80,8 @@ def create_record(
             record.created_by = actor
             record.updated_by = actor
         record.save(force_insert=True)
-        changes = {
-            name: [None, jsonable(field_value(record, name))]
-            for name in values
-            if jsonable(field_value(record, name)) not in (None, "", {}, [])
-        }
+        logged = {name: logged_value(record, name, field_value(record, name)) for name in values}
+        changes = {name: [None, value] for name, value in logged.items() if value not in (None, "", {}, [])}
         if after_insert is not None:
             changes.update(after_insert(record))
         append_event(actor=actor, action=action, kind=Event.Kind.CREATED, record=record, changes=changes)
@@ -154,15 +162,15 @@ def _update_locked(
         seen: dict[str, Any] = {
             name: theirs[name][0]
             if name in theirs
-            else jsonable(_comparable(current, name, field_value(current, name)))
+            else logged_value(current, name, field_value(current, name))
             for name in values
         }
-        intended = {name: value for name, value in values.items() if _comparable(current, name, value) != seen[name]}
+        intended = {name: value for name, value in values.items() if logged_value(current, name, value) != seen[name]}
         overlapping = sorted(
             name
             for name, value in intended.items()
             if name in theirs
-            and _comparable(current, name, value) != _comparable(current, name, field_value(current, name))
+            and logged_value(current, name, value) != logged_value(current, name, field_value(current, name))
         )
         detail = ConflictDetail(
             expected_version=expected_version,

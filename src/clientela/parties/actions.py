@@ -779,5 +779,30 @@ def organizations_import_batch(
     return bulkwrite.import_batch(actor=actor, entity="organization", rows=rows, match=match, job=job)
 
 
+def records_import_prepare(
+    *, actor: User, entity: str, rows: list[ValidatedRow], match: str, job: str | None = None
+) -> PreparedBatch:
+    """The first half of `contacts_import_batch` / `organizations_import_batch`: match the
+    rows and build the new records, reading only. A large import on PostgreSQL prepares
+    the next batch while `records_import_write` writes this one."""
+    from clientela.parties.importing import bulkwrite
+
+    require_import(actor)
+    return bulkwrite.prepare(actor=actor, entity=entity, rows=rows, match=match, job=job)
+
+
+def records_import_write(*, actor: User, prepared: PreparedBatch) -> BatchResult:
+    """The second half: write a prepared batch in one transaction (updates are checked
+    again under lock: a record the actor cannot change is an error for its row)."""
+    from clientela.core.errors import PermissionDenied
+    from clientela.parties.importing import bulkwrite
+
+    require_import(actor)
+    if prepared.actor.pk != actor.pk:
+        raise PermissionDenied("a prepared import belongs to the user who prepared it")
+    return bulkwrite.write(prepared)
+
+
 if TYPE_CHECKING:
+    from clientela.parties.importing.bulkwrite import PreparedBatch
     from clientela.parties.importing.rows import BatchResult, ValidatedRow

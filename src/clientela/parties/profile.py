@@ -203,19 +203,28 @@ def history_entries(
 
     events = queries.merged_history(record, limit=HISTORY_LIMIT)
     model = type(record)
-    user_ids: set[int] = set()
-    team_ids: set[int] = set()
-    org_ids: set[int] = set()
+    # owner, team and parent are logged by public id (older entries: by number)
+    wanted: dict[str, set[Any]] = {"owner": set(), "team": set(), "parent": set()}
     for event in events:
         for name, pair in event.changes.items():
-            target = {"owner": user_ids, "team": team_ids, "parent": org_ids}.get(name)
-            if target is not None and isinstance(pair, list):
-                target.update(v for v in pair if isinstance(v, int))
-    names: dict[str, dict[Any, str]] = {
-        "owner": {u.pk: u.display_name for u in UserModel.objects.filter(pk__in=user_ids)} if user_ids else {},
-        "team": {t.pk: t.name for t in Team.objects.filter(pk__in=team_ids)} if team_ids else {},
-        "parent": {o.pk: o.name for o in queries.organizations_visible(user).filter(pk__in=org_ids)} if org_ids else {},
+            if name in wanted and isinstance(pair, list):
+                wanted[name].update(v for v in pair if isinstance(v, int | str))
+    sources = {
+        "owner": UserModel.objects.all(),
+        "team": Team.objects.all(),
+        "parent": queries.organizations_visible(user),
     }
+    names: dict[str, dict[Any, str]] = {}
+    for name, keys in wanted.items():
+        names[name] = {}
+        if not keys:
+            continue
+        numbers = {k for k in keys if isinstance(k, int)}
+        uuids = {k for k in keys if isinstance(k, str) and _is_uuid(k)}
+        for found in sources[name].filter(Q(pk__in=numbers) | Q(public_id__in=uuids)):
+            label = found.display_name if name == "owner" else found.name
+            names[name][found.pk] = label
+            names[name][str(found.public_id)] = label
     labels = {d.key: d.label for d in definitions}
     hidden_links = _events_with_hidden_relationship(user, record, events)
     entries = []

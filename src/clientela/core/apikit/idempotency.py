@@ -9,6 +9,7 @@ unique key, rolls back its own create and replays the first.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Header
 
@@ -41,6 +43,7 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 Result = tuple[int, dict[str, Any], dict[str, str]]
+KEY_LIFETIME = datetime.timedelta(hours=24)
 
 
 def fingerprint(method: str, path: str, payload: Any) -> str:
@@ -86,6 +89,9 @@ def run_idempotent(
         status, body, headers = produce()
         return json_response(status, body, headers)
     digest = fingerprint(request.method or "POST", request.path, payload)
+    # Keys are remembered for KEY_LIFETIME; the caller's expired ones are dropped here,
+    # so the table stays small without a separate clean-up job.
+    IdempotencyKey.objects.filter(user=user, created_at__lt=timezone.now() - KEY_LIFETIME).delete()
     stored = IdempotencyKey.objects.filter(user=user, key=key).first()
     if stored is not None:
         return _replay(stored, digest, headers_for)

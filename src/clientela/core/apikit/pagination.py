@@ -23,6 +23,11 @@ from django.utils.translation import gettext as _
 
 from clientela.core.apikit.errors import ApiError
 
+try:  # Django 5.2's row-value lookups (made for composite keys)
+    from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+except ImportError:  # pragma: no cover - older Django: the OR-expansion below
+    Tuple = TupleGreaterThan = TupleLessThan = None  # type: ignore[assignment,misc]
+
 MAX_SORT_FIELDS = 3
 CURSOR_PATTERN = r"^[A-Za-z0-9_=-]*$"
 
@@ -106,13 +111,19 @@ def decode_cursor(cursor: str, keys: list[SortKey]) -> list[Any]:
     return decoded
 
 
-def after(keys: list[SortKey], values: list[Any]) -> Q:
+def after(keys: list[SortKey], values: list[Any]) -> Any:
     """Rows strictly after `values` in the order of `keys` (sort fields are never NULL)."""
+    if len({k.descending for k in keys}) == 1 and TupleGreaterThan is not None:
+        # One direction: a row comparison, (a, b, id) > (x, y, z), which the database
+        # answers with a single seek on the matching index.
+        columns = Tuple(*(F(k.field) for k in keys))
+        lookup = TupleLessThan if keys[0].descending else TupleGreaterThan
+        return lookup(columns, tuple(values))
     condition = Q()
     equal = Q()
     for key, value in zip(keys, values, strict=True):
-        lookup = "lt" if key.descending else "gt"
-        condition |= equal & Q(**{f"{key.field}__{lookup}": value})
+        operator = "lt" if key.descending else "gt"
+        condition |= equal & Q(**{f"{key.field}__{operator}": value})
         equal &= Q(**{key.field: value})
     # A redundant bound on the first key lets the database seek its index to the start.
     first = keys[0]

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -27,12 +28,27 @@ from clientela.parties import actions
 from clientela.parties.importing import matching
 from clientela.parties.importing.mapping import CONTACT
 from clientela.parties.importing.rows import CREATE, ERROR, UNCHANGED, UPDATE, BatchResult, Point, ValidatedRow
-from clientela.parties.importing.sinks import defaults, insert, update, uuid4_texts
+from clientela.parties.importing.sinks import (
+    Insert,
+    defaults,
+    insert,
+    new_ids,
+    prepare_insert,
+    prepare_values,
+    update,
+    uuid4_texts,
+)
 from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, CustomField, Organization, Tag
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
 
+# Plain strings (not the enum members): COPY formats plain str fastest.
+EMAIL, PHONE = str(ContactPoint.Kind.EMAIL.value), str(ContactPoint.Kind.PHONE.value)
+CREATED, UPDATED = str(Event.Kind.CREATED.value), str(Event.Kind.UPDATED.value)
+POINT_COLUMNS = ["kind", "label", "value", "normalized", "is_primary"]
+EVENT_COLUMNS = ["action", "kind", "record_id", "record_label", "owner_id_at_event", "team_id_at_event", "changes",
+                 "version"]  # fmt: skip
 # Event columns that are the same for every event of a batch.
 EVENT_CONSTANTS = ("occurred_at", "actor_id", "record_type", "data", "source")
 
@@ -88,8 +104,8 @@ class _Batch:
             occurred_at=self.now, source=current_source(),
         )  # fmt: skip
         self.event_constants = {name: constant[name] for name in EVENT_CONSTANTS}
-        self.events: list[dict[str, Any]] = []
-        self.points: list[dict[str, Any]] = []
+        self.events: list[list[Any]] = []
+        self.points: list[list[Any]] = []
         self.addresses: list[dict[str, Any]] = []
         self.affiliations: list[dict[str, Any]] = []
         self.tag_links: list[tuple[int, str]] = []
@@ -103,43 +119,46 @@ class _Batch:
             values.get("website", ""), emails, phones,
         )  # fmt: skip
 
-    def label(self, values: dict[str, Any]) -> str:
-        if self.entity == CONTACT:
-            return f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
-        return str(values.get("name", ""))
-
-    def event(self, action: str, kind: str, public_id: uuid.UUID, label: str, owner_id: Any, team_id: Any,
+    def event(self, action: str, kind: str, public_id: Any, label: str, owner_id: Any, team_id: Any,
               changes: dict[str, list[Any]], version: int) -> None:  # fmt: skip
+        # in the order of EVENT_COLUMNS
         self.events.append(
-            {"action": f"{self.entity}.{action}", "kind": kind, "record_id": public_id, "record_label": label[:300],
-             "owner_id_at_event": owner_id, "team_id_at_event": team_id, "changes": changes, "version": version}
-        )  # fmt: skip
+            [f"{self.entity}.{action}", kind, public_id, label[:300], owner_id, team_id, changes, version]
+        )
 
     def point(self, pk: int, kind: str, point: Point, primary: bool) -> None:
-        self.points.append(
-            {self.owner_field: pk, "kind": kind, "label": point[2], "value": point[0], "normalized": point[1],
-             "is_primary": primary}
-        )  # fmt: skip
+        # in the order of POINT_COLUMNS (after the owning record's id)
+        self.points.append([pk, kind, point[2], point[0], point[1], primary])
 
     def address(self, pk: int, address: dict[str, Any]) -> None:
         self.addresses.append({self.owner_field: pk, **address})
 
-    def flush_children(self) -> None:
+    def child_inserts(self) -> list[Insert]:
+        """The collected e-mails/phones, addresses, affiliations and events, made ready; the lists start again."""
         unset = {self.other_field: None}
-        insert(ContactPoint, self.points, constants=unset)
-        insert(Address, self.addresses, constants=unset)
-        insert(Affiliation, self.affiliations)
-        if self.tag_links:
-            names = sorted({name for _pk, name in self.tag_links})
+        ready = [
+            prepare_values(ContactPoint, [self.owner_field, *POINT_COLUMNS], self.points, constants=unset),
+            prepare_insert(Address, self.addresses, constants=unset),
+            prepare_insert(Affiliation, self.affiliations),
+            prepare_values(Event, EVENT_COLUMNS, self.events, constants=self.event_constants),
+        ]
+        self.points, self.addresses, self.affiliations, self.events = [], [], [], []
+        return [r for r in ready if r is not None]
+
+    def write_tags(self) -> None:
+        """Tag links: the tags are looked up (and made when new) in the writing transaction."""
+        if not self.tag_links:
+            return
+        names = sorted({name for _pk, name in self.tag_links})
+        ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
+        missing = [Tag(name=n) for n in names if n not in ids]
+        if missing:
+            Tag.objects.bulk_create(missing, ignore_conflicts=True)
             ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
-            missing = [Tag(name=n) for n in names if n not in ids]
-            if missing:
-                Tag.objects.bulk_create(missing, ignore_conflicts=True)
-                ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
-            through = self.model.tags.through
-            source = "contact_id" if self.entity == CONTACT else "organization_id"
-            insert(through, [{source: pk, "tag_id": ids[name]} for pk, name in self.tag_links])
-        insert(Event, self.events, constants=self.event_constants)
+        through = self.model.tags.through
+        source = "contact_id" if self.entity == CONTACT else "organization_id"
+        insert(through, [{source: pk, "tag_id": ids[name]} for pk, name in self.tag_links])
+        self.tag_links = []
 
 
 def _address_text(address: dict[str, Any]) -> str:
@@ -150,22 +169,33 @@ def _affiliation_text(name: str, role: str) -> str:
     return f"{name}: {role}".rstrip(": ")
 
 
-def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> None:
-    """Insert new records: the values the rows give, defaults for the rest, then children and events."""
+def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> list[Insert]:
+    """New records made ready: the values the rows give, defaults for the rest, then children and events."""
     actor = batch.actor
     base = defaults(batch.model)
     given_names = sorted({name for row in rows for name in row.values} - {"owner", "team"})
     records_rows: list[dict[str, Any]] = []
+    labels: list[str] = []
+    people: list[tuple[Any, Any]] = []
     public_ids = uuid4_texts(len(rows))
+    actor_team = actor.team
     for row, public_id in zip(rows, public_ids, strict=True):
         given = row.values
         owner = given.get("owner", actor)
-        team = given.get("team", actor.team)
+        team = given.get("team", actor_team)
         record = {name: given.get(name, base[name]) for name in given_names}
-        record.update(
-            batch.derived(given, [p[0] for p in row.emails], [p[0] for p in row.phones],
-                          [row.organization] if row.organization_id else [])
-        )  # fmt: skip
+        emails = [p[0] for p in row.emails]
+        phones = [p[0] for p in row.phones]
+        if batch.entity == CONTACT:
+            label = f"{given.get('first_name', '')} {given.get('last_name', '')}".strip()
+            record.update(
+                actions.contact_derived_fields(label, emails, phones, [row.organization] if row.organization_id else [])
+            )
+        else:
+            label = given.get("name", "")
+            record.update(batch.derived(given, emails, phones, []))
+        labels.append(label)
+        people.append((owner, team))
         record["public_id"] = public_id
         record["owner_id"] = owner.pk if owner else None
         record["team_id"] = team.pk if team else None
@@ -173,8 +203,9 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> Non
         records_rows.append(record)
     constants = {"created_at": batch.now, "updated_at": batch.now, "created_by_id": actor.pk,
                  "updated_by_id": actor.pk, "version": 1}  # fmt: skip
-    ids = insert(batch.model, records_rows, constants=constants, want_ids=True)
-    for pk, row, record in zip(ids, rows, records_rows, strict=True):
+    ids = new_ids(batch.model, len(records_rows))
+    ready = [prepare_insert(batch.model, records_rows, constants=constants, ids=ids)]
+    for pk, row, record, label, (owner, team) in zip(ids, rows, records_rows, labels, people, strict=True):
         # The changes as `core.records.create_record` logs them: every given value, then the collections.
         changes: dict[str, list[Any]] = {}
         for name, value in row.values.items():
@@ -185,19 +216,20 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> Non
                 shown = jsonable(value)
                 if shown not in (None, "", {}, []):
                     changes[name] = [None, shown]
-        if record["owner_id"] is not None:
-            changes["owner"] = [None, record["owner_id"]]
-        if record["team_id"] is not None:
-            changes["team"] = [None, record["team_id"]]
+        # References are logged by public id (core.records.logged_value).
+        if owner is not None:
+            changes["owner"] = [None, str(owner.public_id)]
+        if team is not None:
+            changes["team"] = [None, str(team.public_id)]
         if row.custom:
             changes["custom"] = [None, jsonable(row.custom)]
         if row.emails:
             for index, point in enumerate(row.emails):
-                batch.point(pk, ContactPoint.Kind.EMAIL, point, index == 0)
+                batch.point(pk, EMAIL, point, index == 0)
             changes["emails"] = [[], [p[0] for p in row.emails]]
         if row.phones:
             for index, point in enumerate(row.phones):
-                batch.point(pk, ContactPoint.Kind.PHONE, point, index == 0)
+                batch.point(pk, PHONE, point, index == 0)
             changes["phones"] = [[], [p[0] for p in row.phones]]
         if row.address is not None:
             batch.address(pk, row.address)
@@ -211,10 +243,10 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> Non
                  "is_primary": True}
             )  # fmt: skip
             changes["organizations"] = [[], [_affiliation_text(row.organization, row.organization_role)]]
-        batch.event("create", Event.Kind.CREATED, record["public_id"], batch.label(row.values),
-                    record["owner_id"], record["team_id"], changes, 1)  # fmt: skip
+        batch.event("create", CREATED, record["public_id"], label, record["owner_id"], record["team_id"], changes, 1)
         result.created += 1
         result.outcomes[row.row] = CREATE
+    return [r for r in ready if r is not None] + batch.child_inserts()
 
 
 def _existing_children(batch: _Batch, ids: list[int]) -> tuple[dict, dict, dict, dict]:
@@ -272,8 +304,8 @@ def _update(
         phones = [v for k, v, _n in own_points if k == ContactPoint.Kind.PHONE]
         known = {n for _k, _v, n in own_points}
         for kind, given, listing, name in (
-            (ContactPoint.Kind.EMAIL, row.emails, emails, "emails"),
-            (ContactPoint.Kind.PHONE, row.phones, phones, "phones"),
+            (EMAIL, row.emails, emails, "emails"),
+            (PHONE, row.phones, phones, "phones"),
         ):
             added = [p for p in given if p[1] not in known]
             if added:
@@ -321,7 +353,7 @@ def _update(
         record.updated_at = batch.now
         record.updated_by = batch.actor
         changed.append(record)
-        batch.event("update", Event.Kind.UPDATED, record.public_id, record_label(record), record.owner_id,
+        batch.event("update", UPDATED, record.public_id, record_label(record), record.owner_id,
                     record.team_id, changes, record.version)  # fmt: skip
         result.updated += 1
         result.outcomes[row.row] = UPDATE
@@ -330,8 +362,24 @@ def _update(
         update(batch.model, changed, names)
 
 
-def import_batch(*, actor: User, entity: str, rows: list[ValidatedRow], match: str, job: str | None) -> BatchResult:
-    """Plan (match) and write one batch in one transaction; returns counts and per-row errors."""
+@dataclass
+class PreparedBatch:
+    """A batch matched and made ready to write (by `prepare`), to be written by `write`."""
+
+    actor: User
+    entity: str
+    plan: matching.Plan
+    result: BatchResult
+    batch: _Batch
+    inserts: list[Insert] = field(default_factory=list)
+
+
+def prepare(*, actor: User, entity: str, rows: list[ValidatedRow], match: str, job: str | None) -> PreparedBatch:
+    """Match the rows (reads only) and build what creating the new records writes.
+
+    On PostgreSQL this may run outside the writing transaction, even in another thread:
+    ids come from the sequence, and updates are worked out by `write`, under lock.
+    """
     started = time.perf_counter()
     definitions = {d.key: d for d in CustomField.objects.filter(entity=entity)}
     plan = matching.plan_batch(actor, entity, rows, match, definitions)
@@ -340,6 +388,17 @@ def import_batch(*, actor: User, entity: str, rows: list[ValidatedRow], match: s
     result.seconds["match"] = time.perf_counter() - started
     started = time.perf_counter()
     batch = _Batch(actor, entity, job)
+    prepared = PreparedBatch(actor=actor, entity=entity, plan=plan, result=result, batch=batch)
+    if plan.creates:
+        prepared.inserts = _create(batch, plan.creates, result)
+    result.seconds["prepare"] = time.perf_counter() - started
+    return prepared
+
+
+def write(prepared: PreparedBatch) -> BatchResult:
+    """Write a prepared batch in one transaction: updates (worked out under lock), then the new records."""
+    started = time.perf_counter()
+    plan, result, batch = prepared.plan, prepared.result, prepared.batch
 
     def fail(row: ValidatedRow, message: str) -> None:
         plan.error(row, row.match_column, message)
@@ -347,10 +406,18 @@ def import_batch(*, actor: User, entity: str, rows: list[ValidatedRow], match: s
         result.outcomes[row.row] = ERROR
 
     with transaction.atomic():
+        for ready in prepared.inserts:
+            ready.execute()
         if plan.updates:
             _update(batch, plan.updates, result, fail)
-        if plan.creates:
-            _create(batch, plan.creates, result)
-        batch.flush_children()
+        for ready in batch.child_inserts():
+            ready.execute()
+        batch.write_tags()
     result.seconds["write"] = time.perf_counter() - started
     return result
+
+
+def import_batch(*, actor: User, entity: str, rows: list[ValidatedRow], match: str, job: str | None) -> BatchResult:
+    """Prepare and write one batch in one transaction; returns counts and per-row errors."""
+    with transaction.atomic():
+        return write(prepare(actor=actor, entity=entity, rows=rows, match=match, job=job))

@@ -9,6 +9,7 @@ cannot change is an error when updating, and is skipped when skipping.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from clientela.parties.importing.rows import (
     ValidatedRow,
 )
 from clientela.parties.importing.validating import required_problems
-from clientela.parties.models import ContactPoint, CustomField, Organization
+from clientela.parties.models import Contact, ContactPoint, CustomField, Organization
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -64,25 +65,57 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
+def _array_lookup(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL: all keys as one array parameter (`= ANY(%s)`), not thousands of placeholders."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _contacts_by_point(kind: str, keys: set[str]) -> dict[str, dict[int, tuple[Any, Any]]]:
     found: dict[str, dict[int, tuple[Any, Any]]] = defaultdict(dict)
-    for chunk in _chunks(sorted(keys)):
-        rows = ContactPoint.objects.filter(
-            kind=kind, normalized__in=chunk, contact__isnull=False, contact__deleted_at__isnull=True
-        ).values_list("normalized", "contact_id", "contact__owner_id", "contact__team_id")
-        for normalized, contact_id, owner_id, team_id in rows:
-            found[normalized][contact_id] = (owner_id, team_id)
+    if not keys:
+        return found
+    if connection.vendor == "postgresql":
+        point, contact = ContactPoint._meta.db_table, Contact._meta.db_table
+        rows: Iterable[tuple[Any, ...]] = _array_lookup(
+            f"SELECT p.normalized, p.contact_id, c.owner_id, c.team_id FROM {point} p "  # noqa: S608 - model names
+            f"JOIN {contact} c ON c.id = p.contact_id "
+            "WHERE p.kind = %s AND p.normalized = ANY(%s) AND c.deleted_at IS NULL",
+            [kind, sorted(keys)],
+        )
+    else:
+        rows = itertools.chain.from_iterable(
+            ContactPoint.objects.filter(
+                kind=kind, normalized__in=chunk, contact__isnull=False, contact__deleted_at__isnull=True
+            ).values_list("normalized", "contact_id", "contact__owner_id", "contact__team_id")
+            for chunk in _chunks(sorted(keys))
+        )
+    for normalized, contact_id, owner_id, team_id in rows:
+        found[normalized][contact_id] = (owner_id, team_id)
     return found
 
 
 def _organizations_by(field_name: str, keys: set[str]) -> dict[str, dict[int, tuple[Any, Any]]]:
     found: dict[str, dict[int, tuple[Any, Any]]] = defaultdict(dict)
-    for chunk in _chunks(sorted(keys)):
-        rows = Organization.objects.filter(**{f"{field_name}__in": chunk}).values_list(
-            field_name, "id", "owner_id", "team_id"
+    if not keys:
+        return found
+    if connection.vendor == "postgresql":
+        column = Organization._meta.get_field(field_name).column
+        rows: Iterable[tuple[Any, ...]] = _array_lookup(
+            f"SELECT {column}, id, owner_id, team_id FROM {Organization._meta.db_table} "  # noqa: S608 - model names
+            f"WHERE {column} = ANY(%s) AND deleted_at IS NULL",
+            [sorted(keys)],
         )
-        for key, pk, owner_id, team_id in rows:
-            found[key][pk] = (owner_id, team_id)
+    else:
+        rows = itertools.chain.from_iterable(
+            Organization.objects.filter(**{f"{field_name}__in": chunk}).values_list(
+                field_name, "id", "owner_id", "team_id"
+            )
+            for chunk in _chunks(sorted(keys))
+        )
+    for key, pk, owner_id, team_id in rows:
+        found[key][pk] = (owner_id, team_id)
     return found
 
 

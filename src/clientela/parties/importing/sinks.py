@@ -1,13 +1,12 @@
 """Many rows into one table in few statements, for the bulk import.
 
-`insert(model, rows, constants=...)`: every row holds the same varying columns
-(attname -> value); `constants` holds the columns that are the same for all of
-them; every other column gets its model default. On PostgreSQL the rows go in with
-one COPY (text format, the constant part of each line formatted once); on SQLite
-with one executemany; elsewhere with `bulk_create`. With `want_ids` the new
-primary keys are taken first (PostgreSQL: from the table's sequence; SQLite: past
-its AUTOINCREMENT counter, under the write lock the transaction holds) and
-returned in row order.
+`prepare_insert(model, rows, constants=..., ids=...)`: every row holds the same
+varying columns (attname -> value); `constants` holds the columns that are the
+same for all of them; every other column gets its model default; `ids` (from
+`new_ids`) are the rows' primary keys, when children need them. On PostgreSQL the
+rows become COPY text (the constant part of each line formatted once); on SQLite
+parameters for one executemany; elsewhere model instances for `bulk_create`.
+`Insert.execute()` sends them; `insert()` does both at once.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from clientela.core.models import Event
 
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+COPY_CHUNK = 5000  # rows per write to the server during a COPY
 _PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
 
 
@@ -90,95 +90,161 @@ def uuid4_texts(count: int) -> list[str]:
     return result
 
 
+def new_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for `count` new rows, taken before the rows are built (children refer to them).
+
+    PostgreSQL: from the table's sequence (safe from any connection, any time). SQLite: past the
+    AUTOINCREMENT counter and the largest id; call it inside the writing transaction, whose write
+    lock keeps anyone else from taking the same numbers.
+    """
+    if count == 0:
+        return []
+    quote = connection.ops.quote_name
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
+            )
+            return [r[0] for r in cursor.fetchall()]
+        seq = 0
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            found = cursor.fetchone()
+            seq = found[0] if found else 0
+        # Table and column names come from the model, never from input.
+        cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")  # noqa: S608
+        start = max(seq, cursor.fetchone()[0] or 0) + 1
+    return list(range(start, start + count))
+
+
+class Insert:
+    """Rows made ready for one table: COPY text on PostgreSQL, parameter rows on SQLite,
+    model instances elsewhere. Preparing (the Python work) and executing (the database's)
+    may happen in different threads."""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        names: list[str],
+        values: list[list[Any]],
+        constants: dict[str, Any] | None,
+        ids: list[int] | None,
+    ) -> None:
+        self.model = model
+        fixed = {**defaults(model), **(constants or {})}
+        for name in names:
+            fixed.pop(name, None)
+        self.vendor = connection.vendor
+        if self.vendor == "postgresql":
+            self.sql, self.payload = _copy_text(model, names, values, fixed, ids)
+        elif self.vendor == "sqlite":
+            self.sql, self.payload = _parameters(model, names, values, fixed, ids)
+        else:
+            self.payload = [model(**fixed, **dict(zip(names, row, strict=True))) for row in values]
+            for obj, pk in zip(self.payload, ids or [], strict=False):
+                obj.pk = pk
+
+    def execute(self) -> None:
+        if self.vendor == "postgresql":
+            with connection.cursor() as cursor, cursor.cursor.copy(self.sql) as copy:
+                for chunk in self.payload:
+                    copy.write(chunk)
+        elif self.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, self.payload)
+        elif self.model is Event:
+            bulk_append_events(self.payload)
+        else:
+            self.model._default_manager.bulk_create(self.payload, batch_size=500)
+
+
+def prepare_values(
+    model: type[models.Model],
+    names: list[str],
+    values: list[list[Any]],
+    *,
+    constants: dict[str, Any] | None = None,
+    ids: list[int] | None = None,
+) -> Insert | None:
+    """Rows given as lists of the `names` columns, ready to insert; `ids` gives their primary keys."""
+    return Insert(model, names, values, constants, ids) if values else None
+
+
+def prepare_insert(
+    model: type[models.Model],
+    rows: list[dict[str, Any]],
+    *,
+    constants: dict[str, Any] | None = None,
+    ids: list[int] | None = None,
+) -> Insert | None:
+    """`rows` (dicts with the same varying columns) ready to insert."""
+    if not rows:
+        return None
+    names = list(rows[0])
+    return Insert(model, names, [[row[n] for n in names] for row in rows], constants, ids)
+
+
 def insert(
     model: type[models.Model],
     rows: list[dict[str, Any]],
     *,
     constants: dict[str, Any] | None = None,
-    want_ids: bool = False,
-) -> list[int]:
-    """Insert `rows`; with `want_ids`, return their new primary keys in order."""
-    if not rows:
-        return []
-    fixed = {**defaults(model), **(constants or {})}
-    for name in rows[0]:
-        fixed.pop(name, None)
-    if connection.vendor == "postgresql":
-        return _copy(model, rows, fixed, want_ids)
-    if connection.vendor == "sqlite":
-        return _executemany(model, rows, fixed, want_ids)
-    objects = [model(**fixed, **row) for row in rows]
-    if model is Event:
-        bulk_append_events(objects)  # type: ignore[arg-type]
-    else:
-        model._default_manager.bulk_create(objects, batch_size=500)
-    return [o.pk for o in objects] if want_ids else []
+    ids: list[int] | None = None,
+) -> None:
+    """Prepare and execute at once."""
+    prepared = prepare_insert(model, rows, constants=constants, ids=ids)
+    if prepared is not None:
+        prepared.execute()
 
 
-def _copy(model: type[models.Model], rows: list[dict[str, Any]], fixed: dict[str, Any], want_ids: bool) -> list[int]:
+def _copy_text(
+    model: type[models.Model], varying: list[str], values: list[list[Any]], fixed: dict[str, Any], ids: list[int] | None
+) -> tuple[str, list[str]]:
     quote = connection.ops.quote_name
     by_attname = {attname: column for attname, column, _f in columns(model)}
-    varying = list(rows[0])
     names = [by_attname[a] for a in varying] + [by_attname[a] for a in fixed]
+    if ids:
+        names.insert(0, model._meta.pk.column)
     suffix = "".join("\t" + copy_text(v) for v in fixed.values()) + "\n"
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        if want_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [model._meta.db_table, model._meta.pk.column, len(rows)],
-            )
-            ids = [r[0] for r in cursor.fetchall()]
-            names.insert(0, model._meta.pk.column)
-        line = copy_line
-        if want_ids:
-            lines = [
-                f"{pk}\t" + line([row[a] for a in varying]) + suffix for pk, row in zip(ids, rows, strict=True)
-            ]
+    line = copy_line
+    chunks: list[str] = []
+    for start in range(0, len(values), COPY_CHUNK):
+        chunk = values[start : start + COPY_CHUNK]
+        if ids:
+            keys = ids[start : start + COPY_CHUNK]
+            lines = [f"{pk}\t" + line(row) + suffix for pk, row in zip(keys, chunk, strict=True)]
         else:
-            lines = [line([row[a] for a in varying]) + suffix for row in rows]
-        sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            copy.write("".join(lines))
-    return ids
+            lines = [line(row) + suffix for row in chunk]
+        chunks.append("".join(lines))
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    return sql, chunks
 
 
-def _executemany(
-    model: type[models.Model], rows: list[dict[str, Any]], fixed: dict[str, Any], want_ids: bool
-) -> list[int]:
+def _parameters(
+    model: type[models.Model], varying: list[str], values: list[list[Any]], fixed: dict[str, Any], ids: list[int] | None
+) -> tuple[str, list[list[Any]]]:
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked once per value below
     quote = db.ops.quote_name
-    table = model._meta.db_table
     fields = {attname: (column, field) for attname, column, field in columns(model)}
-    varying = list(rows[0])
     prepare = [None if isinstance(fields[a][1], _PLAIN_FIELDS) else fields[a][1] for a in varying]
     constant = [fields[a][1].get_db_prep_save(v, db) for a, v in fixed.items()]
     names = [fields[a][0] for a in varying] + [fields[a][0] for a in fixed]
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        if want_ids:
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            found = cursor.fetchone()
-            # Table and column names come from the model, never from input.
-            cursor.execute(f"SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(table)}")  # noqa: S608
-            start = max(found[0] if found else 0, cursor.fetchone()[0] or 0) + 1
-            ids = list(range(start, start + len(rows)))
-            names.insert(0, model._meta.pk.column)
-        params = []
-        for index, row in enumerate(rows):
-            values = [
-                row[a] if field is None else field.get_db_prep_save(row[a], db)
-                for a, field in zip(varying, prepare, strict=True)
-            ]
-            if want_ids:
-                values.insert(0, ids[index])
-            params.append(values + constant)
-        placeholders = ", ".join(["%s"] * len(names))
-        cursor.executemany(
-            f"INSERT INTO {quote(table)} ({', '.join(quote(n) for n in names)}) VALUES ({placeholders})",  # noqa: S608
-            params,
-        )
-    return ids
+    if ids:
+        names.insert(0, model._meta.pk.column)
+    params = []
+    for index, row in enumerate(values):
+        prepared = [
+            value if field is None else field.get_db_prep_save(value, db)
+            for value, field in zip(row, prepare, strict=True)
+        ]
+        if ids:
+            prepared.insert(0, ids[index])
+        params.append(prepared + constant)
+    placeholders = ", ".join(["%s"] * len(names))
+    table = quote(model._meta.db_table)
+    sql = f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) VALUES ({placeholders})"  # noqa: S608
+    return sql, params
 
 
 def update(model: type[models.Model], records: list[models.Model], names: list[str]) -> None:

@@ -83,3 +83,30 @@ def test_a_job_with_an_unusable_mapping_fails_with_its_reason(cast, tmp_path, se
     _run_worker()
     job.refresh_from_db()
     assert job.status == "failed" and "Nope" in job.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_to_others_during_an_all_or_nothing_import(cast, tmp_path, settings):
+    """Inside the import's one transaction, progress goes through a second connection (PostgreSQL)."""
+    from django.db import connection, connections, transaction
+
+    from clientela.parties.importing.running import ImportReport
+    from clientela.parties.tasks import _Progress
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer: progress shows when the transaction ends")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    job = _job(cast, tmp_path, [good_row(1)])
+    progress = _Progress(job)
+    report = ImportReport(entity="contact", mode="all-or-nothing", match="update", dry_run=False)
+    report.rows_total, report.rows_done, report.created = 1000, 250, 240
+    observer = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            progress(report)
+            with observer.cursor() as cursor:
+                cursor.execute("SELECT rows_done, created_count FROM parties_importjob WHERE id = %s", [job.pk])
+                assert cursor.fetchone() == (250, 240)
+    finally:
+        progress.close()
+        observer.close()

@@ -11,7 +11,7 @@ from clientela.core.changelog import event_for
 from clientela.core.context import acting_via
 from clientela.core.models import Event
 from clientela.parties import actions
-from clientela.parties.importing.bulkwrite import event_row
+from clientela.parties.importing.bulkwrite import EVENT_COLUMNS, EVENT_CONSTANTS, event_row
 from clientela.parties.importing.rows import VALID_ROWS_ONLY
 from clientela.parties.importing.running import ImportOptions, run_import
 from clientela.parties.models import Address, Contact, ContactPoint
@@ -102,6 +102,7 @@ def test_the_copy_event_row_has_the_fields_event_for_fills(cast):
     }
     expected_fields["occurred_at"] = now
     assert row == expected_fields
+    assert sorted([*EVENT_COLUMNS, *EVENT_CONSTANTS]) == sorted(row)  # what the batch writes per event
 
 
 def test_addresses_and_custom_fields_are_validated_and_stored(cast, tmp_path):
