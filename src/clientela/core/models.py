@@ -27,12 +27,13 @@ class Record(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Sorted on through (updated_at, id) indexes declared per model where lists need them.
+    updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -53,7 +54,7 @@ class Record(models.Model):
     version = models.PositiveIntegerField(default=1)
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
     objects = LiveManager()
@@ -92,10 +93,10 @@ class Event(models.Model):
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # "contact.update", "organization.merge", ... the action that wrote it.
-    action = models.CharField(max_length=80, db_index=True)
+    action = models.CharField(max_length=80)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     record_type = models.CharField(max_length=80)
     record_id = models.UUIDField()
@@ -115,6 +116,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["record_type", "record_id", "id"], name="event_record_idx"),
             models.Index(fields=["actor", "id"], name="event_actor_idx"),
+            models.Index(fields=["action", "id"], name="event_action_idx"),
         ]
 
     def __str__(self) -> str:

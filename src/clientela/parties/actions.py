@@ -153,16 +153,17 @@ def _clean_addresses(items: list[dict[str, Any]], errors: list[FieldError]) -> l
         if unknown:
             errors.append(FieldError(f"{where}.{sorted(unknown)[0]}", "unknown_field", "is not an address field"))
             continue
+        raw_country = item.get("country")
+        country = raw_country.strip() if isinstance(raw_country, str) else raw_country
+        if country and (not isinstance(country, str) or len(country) != 2 or not country.isalpha()):
+            errors.append(FieldError(f"{where}.country", "invalid", "must be a two-letter ISO country code"))
+            continue
         try:
             values = clean_values(Address, {k: v for k, v in item.items()}, allowed=set(_ADDRESS_FIELDS))
         except ValidationFailed as failed:
             errors.extend(FieldError(f"{where}.{e.field}", e.code, e.message) for e in failed.errors)
             continue
-        country = values.get("country", "")
-        if country and (len(country) != 2 or not country.isalpha()):
-            errors.append(FieldError(f"{where}.country", "invalid", "must be a two-letter ISO country code"))
-            continue
-        values["country"] = country.upper()
+        values["country"] = values.get("country", "").upper()
         result.append(Address(**values))
     return result
 
@@ -202,6 +203,8 @@ def _clean_affiliations(actor: User, items: list[dict[str, Any]], errors: list[F
         if len(role) > 100 or "\x00" in role:
             errors.append(FieldError(f"{where}.role", "invalid", "must be at most 100 characters"))
             continue
+        if any(a.organization.pk == organization.pk and a.role == role for a in result):
+            continue  # the same organization with the same role twice is one affiliation
         result.append(Affiliation(organization=organization, role=role, is_primary=bool(item.get("is_primary"))))
     if result and not any(a.is_primary for a in result):
         result[0].is_primary = True
@@ -423,11 +426,34 @@ def _require_name(model: type, values: dict[str, Any], current: Any | None) -> N
         raise ValidationFailed.single(name_field, "required", "is required")
 
 
+def _clean_all(
+    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str], current: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every check at once, so the user sees all bad fields in one round."""
+    errors: list[FieldError] = []
+    cleaned: dict[str, Any] = {}
+    collections: dict[str, Any] = {}
+    try:
+        cleaned = _clean_record_values(actor, model, values, allowed, current)
+    except ValidationFailed as failed:
+        errors.extend(failed.errors)
+    try:
+        _require_name(model, {**values, **cleaned}, current)
+    except ValidationFailed as failed:
+        if not any(e.field == failed.errors[0].field for e in errors):
+            errors.extend(failed.errors)
+    try:
+        collections = _clean_collections(actor, entity, given, current)
+    except ValidationFailed as failed:
+        errors.extend(failed.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned, collections
+
+
 def _create(actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str]) -> Any:
     require_write(actor)
-    cleaned = _clean_record_values(actor, model, values, allowed, None)
-    _require_name(model, cleaned, None)
-    collections = _clean_collections(actor, entity, given, None)
+    cleaned, collections = _clean_all(actor, model, entity, values, given, allowed, None)
     cleaned.setdefault("owner", actor)
     cleaned.setdefault("team", actor.team)
     cleaned["custom"] = collections.pop("custom", {})
@@ -451,11 +477,11 @@ def _update(
     merge: bool,
 ) -> Any:
     require_write(actor, record)
-    cleaned = _clean_record_values(actor, type(record), values, allowed, record)
-    _require_name(type(record), cleaned, record)
-    collections = _clean_collections(actor, entity, given, record)
+    cleaned, collections = _clean_all(actor, type(record), entity, values, given, allowed, record)
     if "custom" in collections:
         cleaned["custom"] = collections.pop("custom")
+    if isinstance(record, Organization) and cleaned.get("parent") is not None:
+        _check_parent(record, cleaned["parent"])
 
     def after_write(current: Any) -> dict[str, list[Any]]:
         changes = _apply_collections(actor, current, collections)
@@ -465,7 +491,19 @@ def _update(
     return records.update_record(
         record, actor=actor, values=cleaned, action=f"{entity}.update",
         expected_version=expected_version, merge=merge, after_write=after_write,
-    )
+    )  # fmt: skip
+
+
+def _check_parent(organization: Organization, parent: Organization) -> None:
+    """A parent may not be the organization itself or one of its subsidiaries."""
+    ancestor: Organization | None = parent
+    for _depth in range(100):
+        if ancestor is None:
+            return
+        if ancestor.pk == organization.pk:
+            raise ValidationFailed.single("parent", "invalid", "an organization cannot be its own parent or ancestor")
+        ancestor = Organization.all_objects.filter(pk=ancestor.parent_id).first() if ancestor.parent_id else None
+    raise ValidationFailed.single("parent", "invalid", "the parent chain is too deep")
 
 
 # --- public actions ------------------------------------------------------------------
@@ -484,17 +522,6 @@ def organization_update(
     expected_version: int | None = None,
     merge: bool = False,
 ) -> Organization:
-    if "parent" in values and values["parent"] is not None:
-        parent = values["parent"]
-        if parent == organization or getattr(parent, "pk", None) == organization.pk:
-            raise ValidationFailed.single("parent", "invalid", "an organization cannot be its own parent")
-        ancestor = parent
-        for _depth in range(50):
-            ancestor = ancestor.parent if ancestor is not None else None
-            if ancestor is None:
-                break
-            if ancestor.pk == organization.pk:
-                raise ValidationFailed.single("parent", "invalid", "that parent would create a cycle")
     return _update(actor, organization, "organization", values, collections or Collections(),
                    ORGANIZATION_FIELDS, expected_version, merge)
 

@@ -74,7 +74,7 @@ class Organization(Record):
     name = models.CharField(_("name"), max_length=200)
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     tax_id = models.CharField(_("tax id"), max_length=40, blank=True)
-    tax_id_normalized = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    tax_id_normalized = models.CharField(max_length=40, blank=True, editable=False)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     size = models.CharField(_("size"), max_length=10, choices=OrganizationSize.choices, blank=True)
     website = models.URLField(_("website"), max_length=300, blank=True)
@@ -96,11 +96,16 @@ class Organization(Record):
     tags = models.ManyToManyField(Tag, blank=True, related_name="organizations", verbose_name=_("tags"))
     # Lower-cased names, e-mails, phones and tax id, kept by the actions for search.
     search_text = models.TextField(blank=True, editable=False)
-    name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["team", "owner"], name="org_scope_idx")]
+        indexes = [
+            models.Index(fields=["team", "owner"], name="org_scope_idx"),
+            # equality look-ups only (duplicates): plain btree, no LIKE twin
+            models.Index(fields=["name_key"], name="org_name_key_idx"),
+            models.Index(fields=["tax_id_normalized"], name="org_tax_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -130,11 +135,14 @@ class Contact(Record):
     primary_email = models.CharField(max_length=254, blank=True, editable=False)
     primary_phone = models.CharField(max_length=40, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
-    name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["team", "owner"], name="contact_scope_idx")]
+        indexes = [
+            models.Index(fields=["team", "owner"], name="contact_scope_idx"),
+            models.Index(fields=["name_key"], name="contact_name_key_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -166,7 +174,7 @@ class ContactPoint(models.Model):
     label = models.CharField(max_length=8, choices=Label.choices, default=Label.WORK)
     value = models.CharField(max_length=254)
     # e-mail lower-cased; phone digits with country code, for duplicate detection
-    normalized = models.CharField(max_length=254, db_index=True)
+    normalized = models.CharField(max_length=254)
     is_primary = models.BooleanField(default=False)
 
     class Meta:

@@ -62,3 +62,35 @@ def test_trash_and_restore(cast):
     assert [e.kind for e in Event.objects.filter(record_id=contact.public_id).order_by("id")] == [
         "created", "trashed", "restored",
     ]
+
+
+def test_every_bad_field_is_reported_in_one_round(cast):
+    with pytest.raises(ValidationFailed) as failed:
+        actions.contact_create(
+            actor=cast.sales_north,
+            values={"last_name": "", "birth_date": "31/02/2020"},
+            collections=actions.Collections(
+                emails=[{"value": "not-an-email"}], addresses=[{"city": "Pécs", "country": "Hungary"}]
+            ),
+        )
+    fields = {e.field for e in failed.value.errors}
+    assert fields == {"last_name", "birth_date", "emails[0].value", "addresses[0].country"}
+    messages = {e.field: e.message for e in failed.value.errors}
+    assert "two-letter" in messages["addresses[0].country"]
+
+
+def test_an_organization_cannot_become_its_own_ancestor_even_by_public_id(cast):
+    parent = factories.organization(cast.sales_north)
+    child = factories.organization(cast.sales_north, parent=parent)
+    with pytest.raises(ValidationFailed) as failed:
+        actions.organization_update(actor=cast.sales_north, organization=parent, values={"parent": str(child.public_id)})
+    assert failed.value.errors[0].field == "parent"
+
+
+def test_the_same_organization_and_role_twice_is_one_affiliation(cast):
+    organization = factories.organization(cast.sales_north)
+    contact = factories.contact(
+        cast.sales_north,
+        organizations=[{"organization": organization.public_id, "role": "CEO"}] * 2,
+    )
+    assert contact.affiliations.count() == 1
