@@ -149,3 +149,10 @@ def test_audit_values_are_shortened_and_formatted():
     assert auditlog.shown_value(["a", "b"]) == "a, b"
     assert auditlog.shown_value({"b": 1, "a": None}) == "a: —; b: 1"
     assert len(auditlog.shown_value("x" * 1000)) == auditlog.MAX_SHOWN
+
+
+def test_the_import_link_shows_only_to_roles_that_may_import(client, cast):
+    client.force_login(cast.sales_north)
+    assert b'href="/import/"' in client.get("/").content
+    client.force_login(cast.readonly_north)
+    assert b'href="/import/"' not in client.get("/").content
