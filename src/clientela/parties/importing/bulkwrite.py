@@ -35,6 +35,8 @@ from clientela.parties.importing.sinks import (
     new_ids,
     prepare_insert,
     prepare_values,
+    settle_search_indexes,
+    tune_bulk_transaction,
     update,
     uuid4_texts,
 )
@@ -170,45 +172,55 @@ def _affiliation_text(name: str, role: str) -> str:
 
 
 def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> list[Insert]:
-    """New records made ready: the values the rows give, defaults for the rest, then children and events."""
+    """New records made ready: the values the rows give, defaults for the rest, then children and events.
+
+    One pass over the rows builds each record's column values (as lists, formatted a
+    column at a time by `sinks`), its e-mails and phones, and its event.
+    """
     actor = batch.actor
     base = defaults(batch.model)
     given_names = sorted({name for row in rows for name in row.values} - {"owner", "team"})
-    records_rows: list[dict[str, Any]] = []
-    labels: list[str] = []
-    people: list[tuple[Any, Any]] = []
-    public_ids = uuid4_texts(len(rows))
+    contact = batch.entity == CONTACT
     actor_team = actor.team
-    for row, public_id in zip(rows, public_ids, strict=True):
+    public_ids = uuid4_texts(len(rows))
+    ids = new_ids(batch.model, len(rows))
+    references: dict[tuple[type, Any], str] = {}  # (model, pk) -> public id as text, once per owner and team
+
+    def reference(obj: Any) -> str:
+        key = (type(obj), obj.pk)
+        text = references.get(key)
+        if text is None:
+            text = references[key] = str(obj.public_id)
+        return text
+
+    derived_names: list[str] = []
+    record_rows: list[list[Any]] = []
+    points, events, tag_links = batch.points, batch.events, batch.tag_links
+    action = f"{batch.entity}.create"
+    for row, pk, public_id in zip(rows, ids, public_ids, strict=True):
         given = row.values
         owner = given.get("owner", actor)
         team = given.get("team", actor_team)
-        record = {name: given.get(name, base[name]) for name in given_names}
         emails = [p[0] for p in row.emails]
         phones = [p[0] for p in row.phones]
-        if batch.entity == CONTACT:
+        if contact:
             label = f"{given.get('first_name', '')} {given.get('last_name', '')}".strip()
-            record.update(
-                actions.contact_derived_fields(label, emails, phones, [row.organization] if row.organization_id else [])
-            )
+            orgs = [row.organization] if row.organization_id else []
+            derived = actions.contact_derived_fields(label, emails, phones, orgs)
         else:
             label = given.get("name", "")
-            record.update(batch.derived(given, emails, phones, []))
-        labels.append(label)
-        people.append((owner, team))
-        record["public_id"] = public_id
-        record["owner_id"] = owner.pk if owner else None
-        record["team_id"] = team.pk if team else None
-        record["custom"] = row.custom
-        records_rows.append(record)
-    constants = {"created_at": batch.now, "updated_at": batch.now, "created_by_id": actor.pk,
-                 "updated_by_id": actor.pk, "version": 1}  # fmt: skip
-    ids = new_ids(batch.model, len(records_rows))
-    ready = [prepare_insert(batch.model, records_rows, constants=constants, ids=ids)]
-    for pk, row, record, label, (owner, team) in zip(ids, rows, records_rows, labels, people, strict=True):
+            derived = batch.derived(given, emails, phones, [])
+        if not derived_names:
+            derived_names = list(derived)
+        owner_id = owner.pk if owner else None
+        team_id = team.pk if team else None
+        record = [given.get(name, base[name]) for name in given_names]
+        record += derived.values()
+        record += (public_id, owner_id, team_id, row.custom)
+        record_rows.append(record)
         # The changes as `core.records.create_record` logs them: every given value, then the collections.
         changes: dict[str, list[Any]] = {}
-        for name, value in row.values.items():
+        for name, value in given.items():
             if type(value) is str:  # most values: what jsonable would return, without asking it
                 if value:
                     changes[name] = [None, value]
@@ -218,24 +230,28 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
                     changes[name] = [None, shown]
         # References are logged by public id (core.records.logged_value).
         if owner is not None:
-            changes["owner"] = [None, str(owner.public_id)]
+            changes["owner"] = [None, reference(owner)]
         if team is not None:
-            changes["team"] = [None, str(team.public_id)]
+            changes["team"] = [None, reference(team)]
         if row.custom:
             changes["custom"] = [None, jsonable(row.custom)]
-        if row.emails:
-            for index, point in enumerate(row.emails):
-                batch.point(pk, EMAIL, point, index == 0)
-            changes["emails"] = [[], [p[0] for p in row.emails]]
-        if row.phones:
-            for index, point in enumerate(row.phones):
-                batch.point(pk, PHONE, point, index == 0)
-            changes["phones"] = [[], [p[0] for p in row.phones]]
+        if emails:
+            primary = True
+            for value, normalized, point_label in row.emails:  # in the order of POINT_COLUMNS
+                points.append([pk, EMAIL, point_label, value, normalized, primary])
+                primary = False
+            changes["emails"] = [[], emails]
+        if phones:
+            primary = True
+            for value, normalized, point_label in row.phones:
+                points.append([pk, PHONE, point_label, value, normalized, primary])
+                primary = False
+            changes["phones"] = [[], phones]
         if row.address is not None:
             batch.address(pk, row.address)
             changes["addresses"] = [[], [_address_text(row.address)]]
         if row.tags:
-            batch.tag_links.extend((pk, name) for name in row.tags)
+            tag_links.extend((pk, name) for name in row.tags)
             changes["tags"] = [[], sorted(row.tags)]
         if row.organization_id:
             batch.affiliations.append(
@@ -243,10 +259,15 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
                  "is_primary": True}
             )  # fmt: skip
             changes["organizations"] = [[], [_affiliation_text(row.organization, row.organization_role)]]
-        batch.event("create", CREATED, record["public_id"], label, record["owner_id"], record["team_id"], changes, 1)
-        result.created += 1
+        # in the order of EVENT_COLUMNS
+        events.append([action, CREATED, public_id, label[:300], owner_id, team_id, changes, 1])
         result.outcomes[row.row] = CREATE
-    return [r for r in ready if r is not None] + batch.child_inserts()
+    result.created += len(rows)
+    constants = {"created_at": batch.now, "updated_at": batch.now, "created_by_id": actor.pk,
+                 "updated_by_id": actor.pk, "version": 1}  # fmt: skip
+    names = [*given_names, *derived_names, "public_id", "owner_id", "team_id", "custom"]
+    ready = prepare_values(batch.model, names, record_rows, constants=constants, ids=ids)
+    return ([ready] if ready is not None else []) + batch.child_inserts()
 
 
 def _existing_children(batch: _Batch, ids: list[int]) -> tuple[dict, dict, dict, dict]:
@@ -406,6 +427,7 @@ def write(prepared: PreparedBatch) -> BatchResult:
         result.outcomes[row.row] = ERROR
 
     with transaction.atomic():
+        tune_bulk_transaction()
         for ready in prepared.inserts:
             ready.execute()
         if plan.updates:
@@ -415,6 +437,11 @@ def write(prepared: PreparedBatch) -> BatchResult:
         batch.write_tags()
     result.seconds["write"] = time.perf_counter() - started
     return result
+
+
+def settle(entity: str) -> None:
+    """After the last batch: the search index made ready for searching (see `sinks.settle_search_indexes`)."""
+    settle_search_indexes(Contact if entity == CONTACT else Organization)
 
 
 def import_batch(*, actor: User, entity: str, rows: list[ValidatedRow], match: str, job: str | None) -> BatchResult:

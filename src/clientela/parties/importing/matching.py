@@ -229,6 +229,9 @@ def plan_batch(
     existing = find_existing(entity, rows) if match != MATCH_CREATE else {}
     noun = _("contacts") if entity == CONTACT else _("organizations")
     claimed: dict[int, int] = {}  # existing pk -> the row that matched it first
+    may_write = actor.policy.can_write
+    # (owner_id, team_id) -> whether the actor may change such a record: `can_see` asked once per pair
+    changeable: dict[tuple[Any, Any], bool] = {}
     for row in rows:
         hit = existing.get(row.row)
         if hit is not None:
@@ -253,7 +256,11 @@ def plan_batch(
                 plan.skips.append(row)
                 plan.outcomes[row.row] = SKIP
                 continue
-            if not actor.policy.can_write or not can_see(actor, SimpleNamespace(owner_id=owner_id, team_id=team_id)):
+            allowed = changeable.get((owner_id, team_id))
+            if allowed is None:
+                allowed = may_write and can_see(actor, SimpleNamespace(owner_id=owner_id, team_id=team_id))
+                changeable[(owner_id, team_id)] = allowed
+            if not allowed:
                 plan.error(row, column, cannot_change_message())
                 continue
             plan.updates.append(row)

@@ -27,7 +27,7 @@ from django.utils import translation
 
 from clientela.core.context import acting_via
 from clientela.parties import actions
-from clientela.parties.importing import matching
+from clientela.parties.importing import bulkwrite, matching
 from clientela.parties.importing.mapping import CONTACT, ENTITIES, Target, resolve, targets
 from clientela.parties.importing.reading import open_table
 from clientela.parties.importing.rows import (
@@ -250,6 +250,7 @@ class _Writer:
         if self.options.dry_run or self.options.mode != ALL_OR_NOTHING:
             for item in batches:
                 self.handle(*item)
+            self.settle()
             return
         try:
             with transaction.atomic():
@@ -257,8 +258,16 @@ class _Writer:
                     self.handle(*item)
                 if not self.report.ok:
                     raise _RollBack
+                self.settle()
         except _RollBack:
             self.report.written = False
+
+    def settle(self) -> None:
+        """After writing: the search index's pending entries merged, as part of the import's work."""
+        if self.report.written:
+            started = time.perf_counter()
+            bulkwrite.settle(self.options.entity)
+            self.report.seconds["write"] += time.perf_counter() - started
 
     def handle(self, numbers: list[int], valid: list[ValidatedRow], errors: list[RowError], prepared: Any) -> None:
         options, report, seconds = self.options, self.report, self.report.seconds

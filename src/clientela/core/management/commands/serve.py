@@ -43,7 +43,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
         parser.add_argument("--port", type=int, default=None, help="port (default $PORT, else 8000)")
         parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-        parser.add_argument("--threads", type=int, default=None, help="request threads per worker")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=8,
+            help="request threads per worker (default 8; also the most requests a worker takes at once)",
+        )
         parser.add_argument("--access-log", action="store_true", help="log every request")
         parser.add_argument("--dry-run", action="store_true", help="print the server command and exit")
 
@@ -55,7 +60,7 @@ class Command(BaseCommand):
         if workers < 1:
             raise CommandError("--workers must be at least 1")
         threads = options["threads"]
-        if threads is not None and threads < 1:
+        if threads < 1:
             raise CommandError("--threads must be at least 1")
         host = options["host"]
 
@@ -73,8 +78,9 @@ class Command(BaseCommand):
             "--workers", str(workers),
             "--respawn-failed-workers",
         ]  # fmt: skip
-        if threads is not None:
-            command += ["--blocking-threads", str(threads)]
+        # Django's work blocks on the database: a bounded pool of threads per worker,
+        # and backpressure so a burst queues in the socket instead of in memory.
+        command += ["--blocking-threads", str(threads), "--backpressure", str(threads)]
         if options["access_log"]:
             command.append("--access-log")
         command.append("clientela.wsgi:application")
