@@ -72,15 +72,23 @@ def contact_list(request: HttpRequest, params: Query[ContactListParams]) -> dict
 
 @contacts.post("", response={201: ContactOut, **COMMON, 409: ErrorOut}, summary="Create a contact")
 def contact_create(
-    request: HttpRequest, payload: ContactCreate, idempotency_key: IdempotencyKeyHeader = None
+    request: HttpRequest,
+    payload: ContactCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+    allow_duplicates: bool = False,
 ) -> HttpResponse:
+    """Refused with 409 `possible_duplicate` (listing the look-alikes you can see) when a
+    contact with the same e-mail, phone or a similar name exists; send
+    `?allow_duplicates=true` to create it anyway."""
     user = caller(request)
     data = payload.model_dump(exclude_unset=True)
 
     def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
         values, collections = action_input(data)
         with acting_via("api"):
-            contact = actions.contact_create(actor=user, values=values, collections=collections)
+            contact = actions.contact_create_checked(
+                actor=user, values=values, collections=collections, allow_duplicates=allow_duplicates
+            )
         body = _json(ContactOut, contact_detail(user, reload_contact(user, contact)))
         return 201, body, record_headers("contacts")(body)
 
@@ -162,16 +170,24 @@ def organization_list(request: HttpRequest, params: Query[OrganizationListParams
 
 @organizations.post("", response={201: OrganizationOut, **COMMON, 409: ErrorOut}, summary="Create an organization")
 def organization_create(
-    request: HttpRequest, payload: OrganizationCreate, idempotency_key: IdempotencyKeyHeader = None
+    request: HttpRequest,
+    payload: OrganizationCreate,
+    idempotency_key: IdempotencyKeyHeader = None,
+    allow_duplicates: bool = False,
 ) -> HttpResponse:
+    """Refused with 409 `possible_duplicate` when an organization with the same tax id,
+    e-mail, phone or a similar name exists; send `?allow_duplicates=true` to create it anyway."""
     user = caller(request)
     data = payload.model_dump(exclude_unset=True)
 
     def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
         values, collections = action_input(data)
         with acting_via("api"):
-            organization = actions.organization_create(
-                actor=user, values=resolve_parent(user, values), collections=collections
+            organization = actions.organization_create_checked(
+                actor=user,
+                values=resolve_parent(user, values),
+                collections=collections,
+                allow_duplicates=allow_duplicates,
             )
         body = _json(OrganizationOut, organization_detail(user, reload_organization(user, organization)))
         return 201, body, record_headers("organizations")(body)

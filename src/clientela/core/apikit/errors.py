@@ -126,6 +126,7 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
 
 def install(api: NinjaAPI) -> None:
     """Register the handlers that give every error the structured shape."""
+    from clientela.parties.duplicates import DuplicateSuspected
 
     def respond(request: HttpRequest, status: int, errors: Iterable[FieldError], **extra: Any) -> HttpResponse:
         response = api.create_response(request, {**body(errors), **extra}, status=status)
@@ -136,6 +137,14 @@ def install(api: NinjaAPI) -> None:
         # A clash with an existing record (a taken key) is a conflict with the current state: 409.
         duplicate = bool(exc.errors) and all(e.code == "duplicate" for e in exc.errors)
         return respond(request, 409 if duplicate else 422, exc.errors)
+
+    @api.exception_handler(DuplicateSuspected)
+    def on_duplicate_suspected(request: HttpRequest, exc: DuplicateSuspected) -> HttpResponse:
+        candidates = [
+            {"id": str(c.record.public_id), "label": c.label, "reasons": list(c.reasons)} for c in exc.candidates
+        ]
+        message = _("records that look the same exist; send allow_duplicates=true to create it anyway")
+        return respond(request, 409, [FieldError("", "possible_duplicate", message)], duplicates=candidates)
 
     @api.exception_handler(PermissionDenied)
     def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

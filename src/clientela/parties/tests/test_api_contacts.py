@@ -443,3 +443,21 @@ def test_search_results_page_by_cursor_without_gaps(cast):
     everything = api.get("/contacts", {"q": "searchable", "limit": 50, "sort": ["-last_name", "first_name"]}).json()
     assert seen == [item["id"] for item in everything["items"]]
     assert len(set(seen)) == 14
+
+
+def test_creating_a_look_alike_is_refused_with_the_candidates_unless_allowed(cast, north_contact, south_contact):
+    api = ApiClient(cast.sales_north)
+    look_alike = {"first_name": "Nils", "last_name": "Northern", "emails": [{"value": "NILS@north.test"}]}
+    refused = api.post("/contacts", look_alike)
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["code"] == "possible_duplicate"
+    assert [d["id"] for d in refused.json()["duplicates"]] == [str(north_contact.public_id)]
+    assert Contact.objects.filter(last_name="Northern").count() == 1
+    allowed = api.post("/contacts?allow_duplicates=true", look_alike)
+    assert allowed.status_code == 201
+
+
+def test_a_look_alike_in_another_team_is_not_revealed(cast, south_contact):
+    api = ApiClient(cast.sales_north)
+    created = api.post("/contacts", {"first_name": "Sofia", "last_name": "Southern", "emails": [{"value": "sofia@south.test"}]})
+    assert created.status_code == 201
