@@ -11,7 +11,9 @@ A dry run reads, validates and matches everything and writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import gc
 import itertools
 import queue
 import sys
@@ -55,6 +57,8 @@ PREVIEW_ROWS = 20
 # Validate and write in two threads on PostgreSQL (see _can_pipeline); False turns it off.
 PIPELINE = True
 SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
+# Allocations between two runs of Python's cyclic garbage collector during an import (default 700).
+GC_THRESHOLD = 200_000
 
 
 @dataclass
@@ -176,7 +180,7 @@ def run_import(
     options.check()
     actions.require_import(actor)
     report = ImportReport(entity=options.entity, mode=options.mode, match=options.match, dry_run=options.dry_run)
-    with open_table(path) as table, acting_via("import"):
+    with open_table(path) as table, acting_via("import"), _fewer_collections():
         available = targets(options.entity)
         report.headers = table.headers
         report.mapping = resolve(options.entity, table.headers, options.mapping, available)
@@ -198,6 +202,38 @@ def run_import(
     if progress is not None:
         progress(report)
     return report
+
+
+_gc_lock = threading.Lock()
+_gc_users = [0]
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run Python's cyclic garbage collector less often while importing.
+
+    An import makes millions of short-lived lists, dicts and rows, almost none of them
+    in reference cycles (plain reference counting frees them); with the default
+    threshold the collector runs every 700 allocations and rescans the batches in
+    flight each time, which cost more than a third of the import's Python time. The
+    objects that existed before the import are left out of the scans (`gc.freeze`).
+    Cycles are still collected, only in larger steps; the settings are restored when
+    the last import running in the process ends.
+    """
+    with _gc_lock:
+        _gc_users[0] += 1
+        if _gc_users[0] == 1:
+            _fewer_collections.saved = gc.get_threshold()  # type: ignore[attr-defined]
+            gc.freeze()
+            gc.set_threshold(GC_THRESHOLD, *_fewer_collections.saved[1:])  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users[0] -= 1
+            if _gc_users[0] == 0:
+                gc.set_threshold(*_fewer_collections.saved)  # type: ignore[attr-defined]
+                gc.unfreeze()
 
 
 # A validated batch: (the batch's row numbers, its valid rows, its errors, and — when

@@ -459,5 +459,7 @@ def test_creating_a_look_alike_is_refused_with_the_candidates_unless_allowed(cas
 
 def test_a_look_alike_in_another_team_is_not_revealed(cast, south_contact):
     api = ApiClient(cast.sales_north)
-    created = api.post("/contacts", {"first_name": "Sofia", "last_name": "Southern", "emails": [{"value": "sofia@south.test"}]})
+    created = api.post(
+        "/contacts", {"first_name": "Sofia", "last_name": "Southern", "emails": [{"value": "sofia@south.test"}]}
+    )
     assert created.status_code == 201
