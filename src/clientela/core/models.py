@@ -58,7 +58,7 @@ class Record(models.Model):
     )
 
     objects = LiveManager()
-    all_objects = models.Manager()
+    all_objects = models.Manager()  # noqa: DJ012 - the trash-aware default manager comes first
 
     class Meta:
         abstract = True

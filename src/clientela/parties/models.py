@@ -239,6 +239,9 @@ class Affiliation(models.Model):
         ordering = ["-is_primary", "id"]
         constraints = [models.UniqueConstraint(fields=["contact", "organization", "role"], name="affiliation_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.role or 'member'} ({self.contact_id} at {self.organization_id})"
+
 
 class Relationship(models.Model):
     """A named link between two parties (contact or organization on each side)."""
@@ -266,6 +269,9 @@ class Relationship(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
 
 
 class CustomField(models.Model):

@@ -8,7 +8,31 @@ import unicodedata
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _LEGAL_SUFFIXES = frozenset(
-    "inc ltd llc gmbh ag sa srl spa bv nv kft zrt bt sp zoo as oy ab plc co corp company limited".split()
+    [
+        "inc",
+        "ltd",
+        "llc",
+        "gmbh",
+        "ag",
+        "sa",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "kft",
+        "zrt",
+        "bt",
+        "sp",
+        "zoo",
+        "as",
+        "oy",
+        "ab",
+        "plc",
+        "co",
+        "corp",
+        "company",
+        "limited",
+    ]
 )
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from clientela.accounts.models import Team, User
 from clientela.accounts.roles import Role
 
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test users only
 
 
 @dataclass
