@@ -157,11 +157,9 @@ def fit_bgnbd(
     if sample is not None:
         warm = fit_bgnbd(x[sample], t_x[sample], t_cal[sample], weights=None if weights is None else w[sample])
         start = warm.params
-    if start is None:
-        rate = float(np.average(x / np.maximum(t_cal, 1e-9), weights=w)) or 1.0
-        start_values = [1.0, 1.0 / max(rate, 1e-6), 1.0, 1.0]
-    else:
-        start_values = [float(start[name]) for name in NAMES]
+    rate = float(np.average(x / np.maximum(t_cal, 1e-9), weights=w)) or 1.0
+    reference = [1.0, 1.0 / max(rate, 1e-6), 1.0, 1.0]
+    start_values = reference if start is None else [float(start[name]) for name in NAMES]
     return fit_positive(
         "bgnbd",
         NAMES,
@@ -171,6 +169,7 @@ def fit_bgnbd(
         weight_total=design.n,
         value_and_gradient=both,
         warm=warm,
+        reference=reference,
     )
 
 
@@ -237,9 +236,14 @@ def _growth(r: float, alpha: float, a: float, b: float, t: np.ndarray, x: np.nda
 
     z = t/(alpha+T+t). At a = 1 the expression is 0/0; its limit is taken as
     the mean of the values just either side (the function is smooth in a).
-    Where scipy's 2F1 fails (degenerate parameter combinations such as an
-    integer c-a-b with z near 1, or c <= 0), the value comes from its integral
-    form instead (see ``_growth_by_quadrature``).
+
+    The result is E_p[g(p)] with g(p) = (1 - (1 + p kappa)^-(r+x)) / p,
+    kappa = t/(alpha+T), p ~ Beta(a, b+x) (see ``_growth_by_quadrature``);
+    g falls from g(0) = (r+x) kappa to g(1) = 1 - (1+kappa)^-(r+x), so the
+    value must lie between those two. Where scipy's 2F1 fails or the closed
+    form loses that bracket to cancellation (extreme parameters, e.g. a fit
+    on a handful of customers running to a = 1e5, b = 1e-5; an integer
+    c-a-b with z near 1; c <= 0), the value comes from the integral instead.
     """
     if abs(a - 1.0) < 1e-7:
         return 0.5 * (_growth(r, alpha, 1.0 - 1e-6, b, t, x, T) + _growth(r, alpha, 1.0 + 1e-6, b, t, x, T))
@@ -249,12 +253,21 @@ def _growth(r: float, alpha: float, a: float, b: float, t: np.ndarray, x: np.nda
     with np.errstate(all="ignore"):
         bracket = 1.0 - np.power(1.0 - z, a - 1) * hyp2f1(a + b - 1 - r, a - 1, c, z)
         value = np.array(c / (a - 1) * bracket, dtype=np.float64)
-    bad = ~(np.isfinite(value) & (value >= 0.0))
+        low, high = _growth_bracket(r, alpha, t, x, T)
+    slack = 1e-9 * high + 1e-300
+    bad = ~(np.isfinite(value) & (value >= low - slack) & (value <= high + slack))
     if bad.any():
         value[bad] = [
             _growth_by_quadrature(r, alpha, a, b, ti, xi, Ti) for ti, xi, Ti in zip(t[bad], x[bad], T[bad], strict=True)
         ]
-    return value
+    return np.clip(value, low, high)
+
+
+def _growth_bracket(r: float, alpha: float, t: np.ndarray, x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """g(1) and g(0): the if-alive expectation when every customer surely / never drops out."""
+    rx = r + x
+    log_k = np.log1p(t / (alpha + T))
+    return -np.expm1(-rx * log_k), rx * t / (alpha + T)
 
 
 def _growth_by_quadrature(r: float, alpha: float, a: float, b: float, t: float, x: float, T: float) -> float:
@@ -263,17 +276,56 @@ def _growth_by_quadrature(r: float, alpha: float, a: float, b: float, t: float, 
     An alive customer with rate lambda and dropout p makes (1 - e^(-lambda p t))/p
     purchases in t on average; given the history, lambda ~ Gamma(r+x, alpha+T)
     and p ~ Beta(a, b+x) independently, and averaging over lambda leaves
-    E_p[(1 - (1 + p t/(alpha+T))^-(r+x)) / p], one integral over p whose
-    Beta weight is handled exactly by QUADPACK's algebraic-weight rule.
+    E_p[g(p)], g(p) = (1 - (1 + p kappa)^-(r+x)) / p, kappa = t/(alpha+T): one
+    integral over p whose Beta weight is handled exactly by QUADPACK's
+    algebraic-weight rule. When that rule fails (a or b+x in the thousands
+    or near 0, where the Beta weight is a spike or nearly all its mass sits
+    at an end), ``_growth_logit`` evaluates the same expectation another way.
     """
     kappa = t / (alpha + T)
+    low, high = _growth_bracket(r, alpha, np.float64(t), np.float64(x), np.float64(T))
 
     def mean_purchases(p: float) -> float:
         if p == 0.0:
             return (r + x) * kappa
         return float(-np.expm1(-(r + x) * np.log1p(p * kappa)) / p)
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", IntegrationWarning)
         integral, _ = quad(mean_purchases, 0.0, 1.0, weight="alg", wvar=(a - 1.0, b + x - 1.0), limit=200)
-    return float(integral / np.exp(betaln(a, b + x)))
+        value = float(integral / np.exp(betaln(a, b + x)))
+    if np.isfinite(value) and low * (1 - 1e-9) <= value <= high * (1 + 1e-9):
+        return value
+    return _growth_logit(r, a, b + x, kappa, x)
+
+
+def _growth_logit(r: float, a: float, B: float, kappa: float, x: float) -> float:
+    """E_p[g(p)] for p ~ Beta(a, B), robust for any a, B > 0.
+
+    Write g(p) = g(0) (1-p) + g(1) p + h(p), with h(0) = h(1) = 0, so that
+    E[g] = g(0) B/(a+B) + g(1) a/(a+B) + E[h(p)] exactly, and integrate the
+    small remainder over y = logit(p), where the Beta law has the log-concave
+    density exp(a ln expit(y) + B ln expit(-y) - ln B(a, B)): its mode is
+    ln(a/B), and h vanishes linearly at both ends, so the integrand decays
+    exponentially either side of the mode whatever a and B are (no spike at
+    an end of [0, 1], no underflowing normaliser).
+    """
+    rx = r + x
+    g0 = rx * kappa
+    g1 = float(-np.expm1(-rx * np.log1p(kappa)))
+    log_norm = float(betaln(a, B))
+
+    def h(y: float) -> float:
+        p = float(expit(y))
+        g = g0 if p == 0.0 else float(-np.expm1(-rx * np.log1p(p * kappa)) / p)
+        log_density = -a * np.logaddexp(0.0, -y) - B * np.logaddexp(0.0, y) - log_norm
+        return (g - g0 * (1.0 - p) - g1 * p) * float(np.exp(log_density))
+
+    mode = float(np.log(a) - np.log(B))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", IntegrationWarning)
+        left, _ = quad(h, -np.inf, mode, limit=200)
+        right, _ = quad(h, mode, np.inf, limit=200)
+    share_one = a / (a + B)
+    value = g0 * (1.0 - share_one) + g1 * share_one + left + right
+    return float(np.clip(value, g1, g0)) if np.isfinite(value) else float(g0 * (1.0 - share_one) + g1 * share_one)

@@ -41,6 +41,7 @@ from clientela.analytics.bgnbd import (
     bgnbd_p_no_purchase,
     fit_bgnbd,
 )
+from clientela.analytics.mle import FitResult
 from clientela.analytics.summary import CustomerSummary, period_days, summarize
 
 FEATURES: tuple[str, ...] = (
@@ -164,6 +165,8 @@ class ChurnResult:
     training_churn_rate: float
     churned: np.ndarray | None  # actual outcome, when evaluated
     metrics: dict[str, float] | None
+    training_fit: FitResult | None = None  # BG/NBD on the training window
+    scoring_fit: FitResult | None = None  # BG/NBD at the calibration end
 
 
 def churn_risk(
@@ -221,6 +224,8 @@ def churn_risk(
         training_churn_rate=float(train_label.mean()),
         churned=churned,
         metrics=metrics,
+        training_fit=train_fit,
+        scoring_fit=now_fit,
     )
 
 

@@ -124,12 +124,18 @@ def fit_gamma_gamma(
     if sample is not None:
         warm = fit_gamma_gamma(x[sample], m[sample], weights=None if weights is None else w[sample])
         start = warm.params
-    if start is None:
-        start_values = [1.0, 2.0, float(np.average(m, weights=w))]
-    else:
-        start_values = [float(start[name]) for name in NAMES]
+    reference = [1.0, 2.0, float(np.average(m, weights=w))]
+    start_values = reference if start is None else [float(start[name]) for name in NAMES]
     return fit_positive(
-        "gammagamma", NAMES, ll, start_values, n=int(round(n)), weight_total=n, value_and_gradient=both, warm=warm
+        "gammagamma",
+        NAMES,
+        ll,
+        start_values,
+        n=int(round(n)),
+        weight_total=n,
+        value_and_gradient=both,
+        warm=warm,
+        reference=reference,
     )
 
 

@@ -12,6 +12,20 @@ observed information, i.e. the Hessian of the total negative log-likelihood at
 the optimum, taken numerically in the natural parameters: forward differences
 of the analytic gradient when there is one, else central second differences
 of the log-likelihood. The log-likelihood reported is the papers' sum over customers.
+
+Bounds. Each parameter is searched within a factor ``BOUND_FACTOR`` (1e6)
+either side of a reference value from the data: 1 for the dimensionless shape
+parameters (r, a, b, s, p, q), the data's own time or money scale for the
+scale parameters (alpha, beta, gamma). On healthy data the optimum lies far
+inside (CDNOW: every parameter within a factor 20 of its reference). On
+degenerate data (a handful of customers, no or one repeat buyer, everyone
+buying on one day) the likelihood keeps rising towards a limit of the model
+(a mixing distribution collapsing to a point, e.g. a -> inf, b -> 0: "every
+customer drops out after their next purchase"); the box stops the search
+there, so the optimiser always terminates and every prediction stays finite.
+Such a fit is flagged (``FitResult.warnings``): a parameter within a factor
+``NEAR_BOUND`` (100) of its bound, a singular or indefinite information matrix (standard
+errors NaN, JSON null), or no convergence.
 """
 
 from __future__ import annotations
@@ -40,6 +54,8 @@ class FitResult:
     stderr: dict[str, float]
     log_likelihood: float
     converged: bool = True
+    # Why the estimate should not be trusted (empty for a regular fit).
+    warnings: tuple[str, ...] = ()
     # Hessian of the total log-likelihood at the optimum (natural parameters).
     hessian: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -65,6 +81,7 @@ def fit_positive(
     weight_total: float,
     value_and_gradient: ValueAndGradient | None = None,
     warm: FitResult | None = None,
+    reference: Sequence[float] | None = None,
 ) -> FitResult:
     """Maximise ``log_likelihood`` over strictly positive parameters.
 
@@ -74,6 +91,8 @@ def fit_positive(
     ``warm`` is a fit of the same model on a sample of the customers: its
     estimate is the start, and its Hessian, scaled to the full sample, the
     curvature for Newton steps, which then converge in a handful of passes.
+    ``reference`` (default ``start``) centres the search box: each parameter
+    stays within a factor ``BOUND_FACTOR`` of its reference value.
     """
     scale = 1.0 / max(weight_total, 1.0)
 
@@ -89,42 +108,80 @@ def fit_positive(
             return np.inf, np.zeros_like(theta)
         return -value * scale, -grad * params * scale
 
-    theta = np.log(np.asarray(start, dtype=np.float64))
+    centre = np.log(np.asarray(start if reference is None else reference, dtype=np.float64))
+    bounds = np.column_stack([centre - LOG_BOUND, centre + LOG_BOUND])
+    theta = np.clip(np.log(np.asarray(start, dtype=np.float64)), bounds[:, 0], bounds[:, 1])
     analytic = value_and_gradient is not None
     converged = False
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         if analytic and warm is not None and warm.hessian is not None:
             theta, converged = _newton(objective_and_jac, warm, theta, scale)
+            converged = converged and bool(np.all((theta > bounds[:, 0]) & (theta < bounds[:, 1])))
         if not converged:
-            theta, converged = _quasi_newton(objective_and_jac if analytic else objective, theta, analytic)
+            theta, converged = _quasi_newton(objective_and_jac if analytic else objective, theta, analytic, bounds)
     params = np.exp(theta)
     ll = float(log_likelihood(params))
     if not np.isfinite(ll):
         raise FloatingPointError(f"{model}: the likelihood is not finite at the optimum")
     gradient = None if value_and_gradient is None else (lambda p: value_and_gradient(p)[1])
     hessian = total_hessian(log_likelihood, params, gradient)
+    errors = standard_errors(hessian)
     return FitResult(
         model=model,
         n=n,
         params={name: float(value) for name, value in zip(names, params, strict=True)},
-        stderr={name: float(value) for name, value in zip(names, standard_errors(hessian), strict=True)},
+        stderr={name: float(value) for name, value in zip(names, errors, strict=True)},
         log_likelihood=ll,
         converged=converged,
+        warnings=_diagnose(names, theta, bounds, errors, converged),
         hessian=hessian,
     )
 
 
+BOUND_FACTOR = 1e6
+LOG_BOUND = float(np.log(BOUND_FACTOR))
+# A parameter within this factor of its bound is reported as at (or near) the bound.
+NEAR_BOUND = 100.0
+
+
+def _diagnose(
+    names: Sequence[str], theta: np.ndarray, bounds: np.ndarray, errors: np.ndarray, converged: bool
+) -> tuple[str, ...]:
+    """Why a fit is degenerate, one sentence per problem (empty when it is regular)."""
+    found = []
+    near = np.log(NEAR_BOUND)
+    low = [name for name, t, lo in zip(names, theta, bounds[:, 0], strict=True) if t - lo < near]
+    high = [name for name, t, hi in zip(names, theta, bounds[:, 1], strict=True) if hi - t < near]
+    if low or high:
+        parts = [f"{', '.join(low)} at the lower bound"] if low else []
+        parts += [f"{', '.join(high)} at the upper bound"] if high else []
+        found.append(
+            "parameters at or near the search bounds (" + "; ".join(parts) + "): the likelihood has no interior "
+            "maximum on these data, the estimate is a degenerate limit of the model"
+        )
+    singular = [name for name, e in zip(names, errors, strict=True) if not np.isfinite(e)]
+    if singular:
+        found.append(
+            f"information matrix singular or not positive definite: no standard error for {', '.join(singular)} "
+            "(the data do not identify these parameters)"
+        )
+    if not converged:
+        found.append("the optimiser did not report convergence")
+    return tuple(found)
+
+
 def _quasi_newton(
-    objective: Callable[[np.ndarray], object], theta: np.ndarray, analytic: bool
+    objective: Callable[[np.ndarray], object], theta: np.ndarray, analytic: bool, bounds: np.ndarray
 ) -> tuple[np.ndarray, bool]:
-    """L-BFGS-B, then (without an analytic gradient) a Nelder-Mead polish."""
+    """L-BFGS-B, then (without an analytic gradient) a Nelder-Mead polish, both within ``bounds``."""
+    box = [(float(lo), float(hi)) for lo, hi in bounds]
     first = minimize(
         objective,
         theta,
         jac=analytic,
         method="L-BFGS-B",
-        bounds=[(-25.0, 25.0)] * len(theta),
+        bounds=box,
         options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
     )
     if analytic:
@@ -133,6 +190,7 @@ def _quasi_newton(
         objective,
         first.x,
         method="Nelder-Mead",
+        bounds=box,
         options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000, "maxfev": 8000},
     )
     if second.fun <= first.fun:

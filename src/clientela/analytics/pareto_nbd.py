@@ -198,13 +198,13 @@ def fit_pareto_nbd(
             x[sample], t_x[sample], t_cal[sample], weights=None if weights is None else np.asarray(weights)[sample]
         )
         start = warm.params
-    if start is None:
-        rate = float(np.average(gx / np.maximum(gT, 1e-9), weights=counts)) or 1.0
-        mean_T = float(np.average(gT, weights=counts)) or 1.0
-        start_values = [1.0, 1.0 / max(rate, 1e-6), 1.0, mean_T]
-    else:
-        start_values = [float(start[name]) for name in NAMES]
-    return fit_positive("pareto", NAMES, ll, start_values, n=int(round(n)), weight_total=n, warm=warm)
+    rate = float(np.average(gx / np.maximum(gT, 1e-9), weights=counts)) or 1.0
+    mean_T = float(np.average(gT, weights=counts)) or 1.0
+    reference = [1.0, 1.0 / max(rate, 1e-6), 1.0, mean_T]
+    start_values = reference if start is None else [float(start[name]) for name in NAMES]
+    return fit_positive(
+        "pareto", NAMES, ll, start_values, n=int(round(n)), weight_total=n, warm=warm, reference=reference
+    )
 
 
 def pareto_nbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

@@ -26,7 +26,8 @@ from clientela.analytics.commands._common import (
     write_csv,
     write_json,
 )
-from clientela.analytics.commands.fit import add_calibration_arguments, json_safe
+from clientela.analytics.commands.clv import check_horizon
+from clientela.analytics.commands.fit import add_calibration_arguments, json_safe, warn_fit
 from clientela.analytics.summary import period_days
 
 
@@ -39,8 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.horizon > 0:
-        raise CommandError("--horizon must be > 0")
+    check_horizon(args.horizon, args.period)
     if args.json and args.output == "-":
         raise CommandError("--json prints the report on stdout: give --output a file")
     calibration_end = parse_date(args.calibration_end, "--calibration-end")
@@ -67,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise CommandError(str(error)) from error
+    if result.training_fit is not None:
+        warn_fit("bgnbd (training window)", result.training_fit)
+    if result.scoring_fit is not None:
+        warn_fit("bgnbd", result.scoring_fit, result.summary)
     summary = result.summary
     columns: dict[str, object] = {
         "customer_id": transactions.customer_ids[summary.customer],
@@ -120,10 +124,13 @@ def _print_report(report: dict[str, object]) -> None:
             f"holdout: {int(evaluation['customers'])} customers, churn rate "
             f"{evaluation['churn_rate']:.3f}, mean predicted {evaluation['mean_probability']:.3f}"
         )
-        lines.append(
-            f"AUC model {evaluation['auc_model']:.4f} | 1 - P(alive) "
-            f"{evaluation['auc_p_alive']:.4f} | BG/NBD P(no purchase) "
-            f"{evaluation['auc_bgnbd_p_no_purchase']:.4f}"
-        )
+        if np.isfinite(evaluation["auc_model"]):
+            lines.append(
+                f"AUC model {evaluation['auc_model']:.4f} | 1 - P(alive) "
+                f"{evaluation['auc_p_alive']:.4f} | BG/NBD P(no purchase) "
+                f"{evaluation['auc_bgnbd_p_no_purchase']:.4f}"
+            )
+        else:
+            lines.append("AUC undefined: in the holdout every customer churned, or none did")
         lines.append(f"Brier model {evaluation['brier_model']:.4f}")
     print("\n".join(lines), file=sys.stderr)

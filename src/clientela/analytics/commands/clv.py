@@ -34,14 +34,26 @@ from clientela.analytics.clv import (
     value_strata,
 )
 from clientela.analytics.commands._common import add_input_arguments, add_output_argument, write_csv
-from clientela.analytics.commands.fit import add_calibration_arguments, fit_model, load_summary
+from clientela.analytics.commands.fit import add_calibration_arguments, fit_model, load_summary, warn_fit
 from clientela.analytics.gamma_gamma import fit_gamma_gamma
 from clientela.analytics.mle import FitResult
 from clientela.analytics.purchase_models import PURCHASE_MODELS
-from clientela.analytics.summary import CustomerSummary
+from clientela.analytics.summary import PERIODS, CustomerSummary
 from clientela.analytics.transactions import Transactions
 
 NEW_CUSTOMER_RULES = ("first-value", "channel", "population")
+MAX_HORIZON_DAYS = 36_525  # 100 years
+
+
+def check_horizon(horizon: float, period: str) -> None:
+    """--horizon must be a positive, finite number of periods of at most 100 years."""
+    if not (np.isfinite(horizon) and horizon > 0):
+        raise CommandError(f"--horizon must be a number of periods > 0, got {horizon:g}")
+    if horizon * PERIODS[period] > MAX_HORIZON_DAYS:
+        raise CommandError(
+            f"--horizon {horizon:g} {period}s is more than 100 years "
+            f"(at most {MAX_HORIZON_DAYS // PERIODS[period]} {period}s)"
+        )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,13 +88,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.horizon > 0:
-        raise CommandError("--horizon must be > 0")
-    if args.discount_rate <= -1:
-        raise CommandError("--discount-rate must be > -1")
+    check_horizon(args.horizon, args.period)
+    if not (np.isfinite(args.discount_rate) and 0 <= args.discount_rate < 1):
+        raise CommandError(
+            f"--discount-rate must be at least 0 and below 1 (a fraction per {args.period}: "
+            f"10% a year is about {0.1 / 52 if args.period == 'week' else 0.1 / 365:.2g}), got {args.discount_rate:g}"
+        )
+    if args.margin is not None and not (np.isfinite(args.margin) and args.margin <= 1):
+        raise CommandError(f"--margin must be a ratio of at most 1 (e.g. 0.3 for 30%), got {args.margin:g}")
     transactions, summary = load_summary(args)
     model = PURCHASE_MODELS[args.model]
     fit = fit_model(args.model, summary)
+    warn_fit(args.model, fit, summary)
     x, t_x, T = summary.frequency, summary.recency, summary.T
     strata = _strata(args.new_customers, transactions, summary)
     spend_fit = _spend_model(summary)
@@ -109,6 +126,12 @@ def run(args: argparse.Namespace) -> int:
         columns["actual_purchases"] = summary.holdout_purchases
     if margin is not None:
         columns["margin_ratio"] = margin
+    for name in ("p_alive", "expected_purchases", "expected_avg_spend", "clv"):
+        values = np.asarray(columns[name], dtype=np.float64)
+        if not np.isfinite(values).all():
+            # Never write NaN/inf where a number is promised: stop instead (a bug to report).
+            raise CommandError(f"{name} is not finite for {int((~np.isfinite(values)).sum())} customers ({args.model} fit "
+                               f"{_params(fit.params)}); please report this with the input")
     write_csv(args.output, columns)
     if spend_fit is None:
         print(f"{args.model}: {_params(fit.params)}; {len(summary)} customers", file=sys.stderr)
@@ -134,12 +157,16 @@ def _spend_model(summary: CustomerSummary) -> FitResult | None:
         result = fit_gamma_gamma(summary.frequency, summary.monetary)
     except (ValueError, FloatingPointError) as error:
         reason = str(error)
+        if not (summary.frequency > 0).any():
+            reason = "there are no repeat buyers, and Gamma-Gamma is fitted on repeat purchases only"
     else:
         if result.params["q"] > 1:
+            warn_fit("gammagamma", result)
             return result
         reason = "q <= 1, so the population mean spend would be infinite"
     print(
-        f"warning: no Gamma-Gamma spend model ({reason}); using observed mean spend per purchase day",
+        f"warning: no Gamma-Gamma spend model (it cannot be fitted: {reason}); "
+        "using the observed mean spend per purchase day instead",
         file=sys.stderr,
     )
     return None

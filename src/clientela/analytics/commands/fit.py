@@ -5,11 +5,17 @@ table or (``--json``) as ``{"model", "n", "params", "stderr",
 "log_likelihood"}``. ``n`` is the number of customers fitted: everyone with a
 calibration purchase for the purchase models, the repeat buyers with positive
 spend for Gamma-Gamma.
+
+A degenerate fit still prints its (finite) estimate, with one ``warning:``
+line on stderr per problem: fewer than ``MIN_CUSTOMERS`` customers or
+``MIN_REPEAT_BUYERS`` repeat buyers, parameters at the search bounds, standard
+errors that do not exist (printed as JSON null), no convergence.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -22,6 +28,9 @@ from clientela.analytics.summary import PERIODS, CustomerSummary, summarize_tran
 from clientela.analytics.transactions import Transactions
 
 MODELS = (*PURCHASE_MODELS, "gammagamma")
+# Below these counts a fit is reported with a warning (the estimates are too uncertain to lean on).
+MIN_CUSTOMERS = 30
+MIN_REPEAT_BUYERS = 10
 
 
 def add_calibration_arguments(parser: argparse.ArgumentParser, *, holdout: bool) -> None:
@@ -76,6 +85,36 @@ def fit_model(model: str, summary: CustomerSummary) -> FitResult:
         raise CommandError(f"cannot fit {model}: {error}") from error
 
 
+def fit_warnings(model: str, result: FitResult, summary: CustomerSummary | None = None) -> list[str]:
+    """Why ``result`` should not be trusted: thin data first, then the optimiser's findings."""
+    found: list[str] = []
+    if model == "gammagamma":
+        if result.n < MIN_REPEAT_BUYERS:
+            found.append(
+                f"only {result.n} repeat buyer{'s' if result.n != 1 else ''} with positive spend "
+                f"(fewer than {MIN_REPEAT_BUYERS}): the spend model is barely identified"
+            )
+    elif summary is not None:
+        repeat = int(np.count_nonzero(summary.frequency > 0))
+        if len(summary) < MIN_CUSTOMERS:
+            found.append(f"only {len(summary)} customer{'s' if len(summary) != 1 else ''} (fewer than {MIN_CUSTOMERS})")
+        if repeat == 0:
+            found.append(
+                "no repeat buyers: nothing shows how customers drop out, so the dropout parameters are "
+                "not identified and predictions rest on the purchase rate alone"
+            )
+        elif repeat < MIN_REPEAT_BUYERS:
+            found.append(f"only {repeat} repeat buyer{'s' if repeat != 1 else ''} (fewer than {MIN_REPEAT_BUYERS})")
+    found.extend(result.warnings)
+    return found
+
+
+def warn_fit(model: str, result: FitResult, summary: CustomerSummary | None = None) -> None:
+    """Print ``fit_warnings`` on stderr, one line each, naming the model."""
+    for text in fit_warnings(model, result, summary):
+        print(f"warning: {model} fit is degenerate: {text}", file=sys.stderr)
+
+
 def json_safe(value: object) -> object:
     """The value with NaN and infinities as None (JSON has no NaN), recursively."""
     if isinstance(value, dict):
@@ -97,6 +136,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     _, summary = load_summary(args)
     result = fit_model(args.model, summary)
+    warn_fit(args.model, result, summary)
     if args.json:
         write_json(result.as_dict())
         return 0
@@ -113,5 +153,7 @@ def format_fit(result: FitResult) -> str:
         f"{'parameter':<10} {'estimate':>14} {'std. error':>14}",
     ]
     for name, value in result.params.items():
-        lines.append(f"{name:<10} {value:>14.6f} {result.stderr[name]:>14.6f}")
+        error = result.stderr[name]
+        shown = f"{error:>14.6f}" if np.isfinite(error) else f"{'-':>14}"
+        lines.append(f"{name:<10} {value:>14.6f} {shown}")
     return "\n".join(lines)

@@ -206,6 +206,7 @@ def run_import(
 
 _gc_lock = threading.Lock()
 _gc_users = [0]
+_saved_threshold: list[int] = []
 
 
 @contextlib.contextmanager
@@ -213,27 +214,24 @@ def _fewer_collections() -> Iterator[None]:
     """Run Python's cyclic garbage collector less often while importing.
 
     An import makes millions of short-lived lists, dicts and rows, almost none of them
-    in reference cycles (plain reference counting frees them); with the default
-    threshold the collector runs every 700 allocations and rescans the batches in
-    flight each time, which cost more than a third of the import's Python time. The
-    objects that existed before the import are left out of the scans (`gc.freeze`).
-    Cycles are still collected, only in larger steps; the settings are restored when
-    the last import running in the process ends.
+    in reference cycles (reference counting frees them); with the default threshold
+    the collector runs every 700 allocations and rescans the batches in flight each
+    time, which cost more than a third of the import's Python time. Cycles are still
+    collected, in larger steps. The threshold is process-wide: it is restored when the
+    last import running in the process ends.
     """
     with _gc_lock:
         _gc_users[0] += 1
         if _gc_users[0] == 1:
-            _fewer_collections.saved = gc.get_threshold()  # type: ignore[attr-defined]
-            gc.freeze()
-            gc.set_threshold(GC_THRESHOLD, *_fewer_collections.saved[1:])  # type: ignore[attr-defined]
+            _saved_threshold[:] = gc.get_threshold()
+            gc.set_threshold(GC_THRESHOLD, *_saved_threshold[1:])
     try:
         yield
     finally:
         with _gc_lock:
             _gc_users[0] -= 1
             if _gc_users[0] == 0:
-                gc.set_threshold(*_fewer_collections.saved)  # type: ignore[attr-defined]
-                gc.unfreeze()
+                gc.set_threshold(*_saved_threshold)
 
 
 # A validated batch: (the batch's row numbers, its valid rows, its errors, and — when
