@@ -50,9 +50,12 @@ class Record(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("team"),
+        # Each concrete model declares a (team, owner) index, which serves team look-ups too.
+        db_index=False,
     )
     version = models.PositiveIntegerField(default=1)
-    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Only the trash looks records up by deletion: each model indexes the deleted rows alone.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )

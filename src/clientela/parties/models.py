@@ -105,6 +105,7 @@ class Organization(Record):
             # equality look-ups only (duplicates): plain btree, no LIKE twin
             models.Index(fields=["name_key"], name="org_name_key_idx"),
             models.Index(fields=["tax_id_normalized"], name="org_tax_id_idx"),
+            models.Index(fields=["deleted_at"], name="org_trash_idx", condition=models.Q(deleted_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -142,6 +143,9 @@ class Contact(Record):
         indexes = [
             models.Index(fields=["team", "owner"], name="contact_scope_idx"),
             models.Index(fields=["name_key"], name="contact_name_key_idx"),
+            models.Index(
+                fields=["deleted_at"], name="contact_trash_idx", condition=models.Q(deleted_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -166,9 +170,12 @@ class ContactPoint(models.Model):
         FAX = "fax", _("Fax")
         OTHER = "other", _("Other")
 
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="points")
+    # Indexed by the partial indexes in Meta: each row belongs to one side only.
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="points", db_index=False
+    )
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="points"
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="points", db_index=False
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     label = models.CharField(max_length=8, choices=Label.choices, default=Label.WORK)
@@ -186,7 +193,13 @@ class ContactPoint(models.Model):
                 name="contactpoint_one_party",
             )
         ]
-        indexes = [models.Index(fields=["kind", "normalized"], name="contactpoint_lookup_idx")]
+        indexes = [
+            models.Index(fields=["kind", "normalized"], name="contactpoint_lookup_idx"),
+            models.Index(fields=["contact"], name="contactpoint_contact_idx", condition=models.Q(contact__isnull=False)),
+            models.Index(
+                fields=["organization"], name="contactpoint_org_idx", condition=models.Q(organization__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.value
