@@ -263,7 +263,9 @@ def _growth(r: float, alpha: float, a: float, b: float, t: np.ndarray, x: np.nda
     return np.clip(value, low, high)
 
 
-def _growth_bracket(r: float, alpha: float, t: np.ndarray, x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _growth_bracket(
+    r: float, alpha: float, t: np.ndarray, x: np.ndarray, T: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """g(1) and g(0): the if-alive expectation when every customer surely / never drops out."""
     rx = r + x
     log_k = np.log1p(t / (alpha + T))

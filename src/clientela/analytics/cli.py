@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 # command name -> (module under clientela.analytics.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -59,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _check_output(getattr(args, "output", None))
         return int(args._module.run(args) or 0)
     except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -66,6 +68,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, PermissionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def _check_output(path: str | None) -> None:
+    """Fail before any work when --output names a file in a directory that does not exist."""
+    if not path or path == "-":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise CommandError(f"cannot write {path}: it is a directory")
+    folder = target.parent
+    if not folder.is_dir():
+        raise CommandError(f"cannot write {path}: no such directory: {folder}")
 
 
 if __name__ == "__main__":

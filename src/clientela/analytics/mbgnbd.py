@@ -73,9 +73,7 @@ def fit_mbgnbd(
     rate = float(np.average(gx / np.maximum(gT, 1e-9), weights=counts)) or 1.0
     reference = [1.0, 1.0 / max(rate, 1e-6), 1.0, 1.0]
     start_values = reference if start is None else [float(start[name]) for name in NAMES]
-    return fit_positive(
-        "mbgnbd", NAMES, ll, start_values, n=int(round(n)), weight_total=n, reference=reference
-    )
+    return fit_positive("mbgnbd", NAMES, ll, start_values, n=int(round(n)), weight_total=n, reference=reference)
 
 
 def mbgnbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

@@ -117,21 +117,38 @@ def hyp2f1_unit(k: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 _SERIES_TERMS = 20_000
+_SERIES_CHUNK = 512
 
 
 def _unit_series(k: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The series of ``hyp2f1_unit``, summed ``_SERIES_CHUNK`` terms at a time.
+
+    Each chunk's terms are a cumulative product of the term ratios and its
+    partial sums a cumulative sum (whole numpy passes, not one Python step per
+    term); an entry stops at the first term whose bounded tail is below 1e-16
+    of the sum, exactly where a term-by-term loop would stop.
+    """
     v = w / (w - 1.0)
     b = c - k
-    term = np.ones_like(v)
-    total = np.ones_like(v)
-    done = np.zeros(v.shape, dtype=bool)
     headroom = v / (1.0 - v)
-    for n in range(_SERIES_TERMS):
-        term = term * (b + n) / (c + n) * v
-        total = total + np.where(done, 0.0, term)
-        done |= term * headroom <= 1e-16 * total
-        if done.all():
+    total = np.ones_like(v)
+    term = np.ones_like(v)
+    done = np.zeros(v.shape, dtype=bool)
+    for first in range(0, _SERIES_TERMS, _SERIES_CHUNK):
+        active = np.flatnonzero(~done)
+        if active.size == 0:
             break
+        n = np.arange(first, first + _SERIES_CHUNK, dtype=np.float64)
+        ratios = (b[active, None] + n) / (c[active, None] + n) * v[active, None]
+        terms = term[active, None] * np.cumprod(ratios, axis=1)
+        partial = total[active, None] + np.cumsum(terms, axis=1)
+        small = terms * headroom[active, None] <= 1e-16 * partial
+        stops = small.any(axis=1)
+        at = np.where(stops, np.argmax(small, axis=1), _SERIES_CHUNK - 1)
+        rows = np.arange(active.size)
+        total[active] = partial[rows, at]
+        term[active] = terms[rows, at]
+        done[active[stops]] = True
     return np.where(done, total * (1.0 - v), np.nan)
 
 

@@ -130,8 +130,10 @@ def run(args: argparse.Namespace) -> int:
         values = np.asarray(columns[name], dtype=np.float64)
         if not np.isfinite(values).all():
             # Never write NaN/inf where a number is promised: stop instead (a bug to report).
-            raise CommandError(f"{name} is not finite for {int((~np.isfinite(values)).sum())} customers ({args.model} fit "
-                               f"{_params(fit.params)}); please report this with the input")
+            raise CommandError(
+                f"{name} is not finite for {int((~np.isfinite(values)).sum())} customers ({args.model} fit "
+                f"{_params(fit.params)}); please report this with the input"
+            )
     write_csv(args.output, columns)
     if spend_fit is None:
         print(f"{args.model}: {_params(fit.params)}; {len(summary)} customers", file=sys.stderr)
