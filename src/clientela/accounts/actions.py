@@ -428,17 +428,10 @@ def totp_enable(*, actor: User | None, user: User) -> str:
             "totp", "already_enabled", _("two-factor authentication is already on; turn it off first")
         )
     secret = twofactor.new_secret()
-    with transaction.atomic():
-        user.totp_secret = secret
-        user.totp_last_step = None
-        user.save(update_fields=["totp_secret", "totp_last_step"])
-        append_event(
-            actor=actor,
-            action="user.totp_enable",
-            kind=Event.Kind.UPDATED,
-            record=user,
-            changes={"totp_secret": [HIDDEN, HIDDEN]},
-        )
+    _save_and_log(
+        actor, user, "user.totp_enable", {"totp_secret": secret, "totp_last_step": None},
+        changes={"totp_secret": [HIDDEN, HIDDEN]},
+    )  # fmt: skip
     return secret
 
 
@@ -455,17 +448,10 @@ def totp_confirm(*, actor: User | None, user: User, code: str) -> User:
         raise ValidationFailed.single(
             "code", "invalid", _("the code is not correct; check that the time on your device is right")
         )
-    with transaction.atomic():
-        user.totp_enabled = True
-        user.totp_last_step = step
-        user.save(update_fields=["totp_enabled", "totp_last_step"])
-        append_event(
-            actor=actor,
-            action="user.totp_confirm",
-            kind=Event.Kind.UPDATED,
-            record=user,
-            changes={"totp_enabled": [False, True]},
-        )
+    _save_and_log(
+        actor, user, "user.totp_confirm", {"totp_enabled": True, "totp_last_step": step},
+        changes={"totp_enabled": [False, True]},
+    )  # fmt: skip
     return user
 
 
@@ -473,18 +459,10 @@ def totp_disable(*, actor: User | None, user: User) -> User:
     """Turns two-factor off (the user, or an administrator helping someone who lost their device)."""
     _require_self_or_admin(actor, user, _("two-factor authentication"))
     was_enabled = user.totp_enabled
-    with transaction.atomic():
-        user.totp_enabled = False
-        user.totp_secret = ""
-        user.totp_last_step = None
-        user.save(update_fields=["totp_enabled", "totp_secret", "totp_last_step"])
-        append_event(
-            actor=actor,
-            action="user.totp_disable",
-            kind=Event.Kind.UPDATED,
-            record=user,
-            changes={"totp_enabled": [was_enabled, False]},
-        )
+    _save_and_log(
+        actor, user, "user.totp_disable", {"totp_enabled": False, "totp_secret": "", "totp_last_step": None},
+        changes={"totp_enabled": [was_enabled, False]},
+    )  # fmt: skip
     return user
 
 
@@ -521,3 +499,14 @@ def user_issue_reset_token(*, actor: User | None, user: User) -> tuple[str, str]
     token = default_token_generator.make_token(user)
     append_event(actor=actor, action="user.password_reset_link", kind=Event.Kind.OTHER, record=user, changes={})
     return uid, token
+
+
+def _save_and_log(
+    actor: User | None, record: Any, action: str, values: dict[str, Any], *, changes: dict[str, list[Any]]
+) -> None:
+    """Set `values` on `record`, save just those fields and log `changes` (secrets hidden by the caller)."""
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(record, name, value)
+        record.save(update_fields=list(values))
+        append_event(actor=actor, action=action, kind=Event.Kind.UPDATED, record=record, changes=changes)
