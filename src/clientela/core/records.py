@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clientela.core.changelog import append_event, jsonable
 from clientela.core.errors import Conflict, ConflictDetail, NotFound
@@ -156,13 +157,11 @@ def _update_locked(
     model = type(record)
     current = model.all_objects.select_for_update().filter(pk=record.pk).first()
     if current is None:
-        raise NotFound("the record no longer exists")
+        raise NotFound(_("the record no longer exists"))
     if expected_version is not None and current.version != expected_version:
         theirs, actors = changes_since(current, expected_version)
         seen: dict[str, Any] = {
-            name: theirs[name][0]
-            if name in theirs
-            else logged_value(current, name, field_value(current, name))
+            name: theirs[name][0] if name in theirs else logged_value(current, name, field_value(current, name))
             for name in values
         }
         intended = {name: value for name, value in values.items() if logged_value(current, name, value) != seen[name]}

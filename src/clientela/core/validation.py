@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 from clientela.core.errors import FieldError, ValidationFailed
 
@@ -16,7 +17,7 @@ def _messages(error: ValidationError) -> str:
 
 def check_text(name: str, value: Any, errors: list[FieldError]) -> None:
     if isinstance(value, str) and "\x00" in value:
-        errors.append(FieldError(name, "invalid", "must not contain NUL characters"))
+        errors.append(FieldError(name, "invalid", _("must not contain NUL characters")))
 
 
 def clean_values(model: type[models.Model], values: dict[str, Any], *, allowed: set[str]) -> dict[str, Any]:
@@ -29,12 +30,12 @@ def clean_values(model: type[models.Model], values: dict[str, Any], *, allowed: 
     cleaned: dict[str, Any] = {}
     for name, raw in values.items():
         if name not in allowed:
-            errors.append(FieldError(name, "unknown_field", "is not a field you can set"))
+            errors.append(FieldError(name, "unknown_field", _("is not a field you can set")))
             continue
         try:
             field = model._meta.get_field(name)
         except FieldDoesNotExist:  # pragma: no cover - allowed names are model fields
-            errors.append(FieldError(name, "unknown_field", "is not a field you can set"))
+            errors.append(FieldError(name, "unknown_field", _("is not a field you can set")))
             continue
         check_text(name, raw, errors)
         if errors and errors[-1].field == name:

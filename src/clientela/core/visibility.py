@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from clientela.accounts.roles import Visibility
 from clientela.core.errors import PermissionDenied
@@ -49,17 +50,17 @@ def can_see(user: User, record: Model) -> bool:
 
 def require_write(user: User, record: Model | None = None) -> None:
     if not user.policy.can_write:
-        raise PermissionDenied("your role may not change records")
+        raise PermissionDenied(_("your role may not change records"))
     if record is not None and not can_see(user, record):
-        raise PermissionDenied("you may not change this record")
+        raise PermissionDenied(_("you may not change this record"))
 
 
 def require_delete(user: User, record: Model) -> None:
     if not user.policy.can_delete:
-        raise PermissionDenied("your role may not delete records")
+        raise PermissionDenied(_("your role may not delete records"))
     require_write(user, record)
 
 
 def require_admin(user: User) -> None:
     if not user.policy.can_administer:
-        raise PermissionDenied("only administrators may do this")
+        raise PermissionDenied(_("only administrators may do this"))

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.core.validators import EmailValidator, URLValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from clientela.accounts.roles import Visibility
 from clientela.core import records
@@ -39,13 +40,38 @@ if TYPE_CHECKING:
     from clientela.accounts.models import User
 
 ORGANIZATION_FIELDS = {
-    "name", "legal_name", "tax_id", "industry", "size", "website", "parent", "customer_category",
-    "lifecycle_stage", "source", "notes", "owner", "team",
+    "name",
+    "legal_name",
+    "tax_id",
+    "industry",
+    "size",
+    "website",
+    "parent",
+    "customer_category",
+    "lifecycle_stage",
+    "source",
+    "notes",
+    "owner",
+    "team",
 }
 CONTACT_FIELDS = {
-    "first_name", "last_name", "title", "birth_date", "gender", "marital_status", "children", "occupation",
-    "income_band", "language", "preferred_channel", "lifecycle_stage", "customer_category", "source", "notes",
-    "owner", "team",
+    "first_name",
+    "last_name",
+    "title",
+    "birth_date",
+    "gender",
+    "marital_status",
+    "children",
+    "occupation",
+    "income_band",
+    "language",
+    "preferred_channel",
+    "lifecycle_stage",
+    "customer_category",
+    "source",
+    "notes",
+    "owner",
+    "team",
 }
 MAX_POINTS = 20
 MAX_TAGS = 50
@@ -80,10 +106,10 @@ def point_problem(kind: str, value: str) -> str | None:
                 raise ValidationError("too long")
             _email_validator(value)
         except ValidationError:
-            return f"{value[:80]!r} is not a valid e-mail address"
+            return _("%(value)r is not a valid e-mail address") % {"value": value[:80]}
         return None
     if not normalize.is_plausible_phone(value):
-        return f"{value[:80]!r} is not a valid phone number"
+        return _("%(value)r is not a valid phone number") % {"value": value[:80]}
     return None
 
 
@@ -95,10 +121,10 @@ def point_key(kind: str, value: str) -> str:
 def _clean_points(kind: str, items: list[dict[str, Any]], errors: list[FieldError]) -> list[ContactPoint]:
     name = "emails" if kind == ContactPoint.Kind.EMAIL else "phones"
     if not isinstance(items, list):
-        errors.append(FieldError(name, "invalid", "must be a list"))
+        errors.append(FieldError(name, "invalid", _("must be a list")))
         return []
     if len(items) > MAX_POINTS:
-        errors.append(FieldError(name, "too_many", f"at most {MAX_POINTS} entries"))
+        errors.append(FieldError(name, "too_many", _("at most %(count)d entries") % {"count": MAX_POINTS}))
         return []
     points: list[ContactPoint] = []
     for index, item in enumerate(items):
@@ -106,7 +132,7 @@ def _clean_points(kind: str, items: list[dict[str, Any]], errors: list[FieldErro
         if isinstance(item, str):
             item = {"value": item}
         if not isinstance(item, dict):
-            errors.append(FieldError(where, "invalid", "must be an object with a value"))
+            errors.append(FieldError(where, "invalid", _("must be an object with a value")))
             continue
         value = str(item.get("value") or "").strip()
         label = item.get("label") or ContactPoint.Label.WORK
@@ -117,15 +143,24 @@ def _clean_points(kind: str, items: list[dict[str, Any]], errors: list[FieldErro
             errors.append(FieldError(f"{where}.value", "required", "is required"))
             continue
         if label not in ContactPoint.Label.values:
-            errors.append(FieldError(f"{where}.label", "invalid", f"must be one of: {', '.join(ContactPoint.Label.values)}"))
+            errors.append(
+                FieldError(
+                    f"{where}.label",
+                    "invalid",
+                    _("must be one of: %(choices)s") % {"choices": ", ".join(ContactPoint.Label.values)},
+                )
+            )
             continue
         problem = point_problem(kind, value)
         if problem is not None:
             errors.append(FieldError(f"{where}.value", "invalid", problem))
             continue
         normalized = point_key(kind, value)
-        points.append(ContactPoint(kind=kind, label=label, value=value, normalized=normalized,
-                                   is_primary=bool(item.get("is_primary"))))
+        points.append(
+            ContactPoint(
+                kind=kind, label=label, value=value, normalized=normalized, is_primary=bool(item.get("is_primary"))
+            )
+        )
     if points and not any(p.is_primary for p in points):
         points[0].is_primary = True
     seen_primary = False
@@ -141,13 +176,17 @@ _ADDRESS_FIELDS = ("label", "street", "city", "postal_code", "region", "country"
 
 def _clean_addresses(items: list[dict[str, Any]], errors: list[FieldError]) -> list[Address]:
     if not isinstance(items, list) or len(items) > MAX_POINTS:
-        errors.append(FieldError("addresses", "invalid", f"must be a list of at most {MAX_POINTS} addresses"))
+        errors.append(
+            FieldError(
+                "addresses", "invalid", _("must be a list of at most %(count)d addresses") % {"count": MAX_POINTS}
+            )
+        )
         return []
     result: list[Address] = []
     for index, item in enumerate(items):
         where = f"addresses[{index}]"
         if not isinstance(item, dict):
-            errors.append(FieldError(where, "invalid", "must be an object"))
+            errors.append(FieldError(where, "invalid", _("must be an object")))
             continue
         unknown = set(item) - set(_ADDRESS_FIELDS)
         if unknown:
@@ -170,7 +209,9 @@ def _clean_addresses(items: list[dict[str, Any]], errors: list[FieldError]) -> l
 
 def _clean_tags(items: list[str], errors: list[FieldError]) -> list[str]:
     if not isinstance(items, list) or len(items) > MAX_TAGS:
-        errors.append(FieldError("tags", "invalid", f"must be a list of at most {MAX_TAGS} tags"))
+        errors.append(
+            FieldError("tags", "invalid", _("must be a list of at most %(count)d tags") % {"count": MAX_TAGS})
+        )
         return []
     names: list[str] = []
     for index, item in enumerate(items):
@@ -185,13 +226,17 @@ def _clean_tags(items: list[str], errors: list[FieldError]) -> list[str]:
 
 def _clean_affiliations(actor: User, items: list[dict[str, Any]], errors: list[FieldError]) -> list[Affiliation]:
     if not isinstance(items, list) or len(items) > MAX_POINTS:
-        errors.append(FieldError("organizations", "invalid", f"must be a list of at most {MAX_POINTS} entries"))
+        errors.append(
+            FieldError(
+                "organizations", "invalid", _("must be a list of at most %(count)d entries") % {"count": MAX_POINTS}
+            )
+        )
         return []
     result: list[Affiliation] = []
     for index, item in enumerate(items):
         where = f"organizations[{index}]"
         if not isinstance(item, dict):
-            errors.append(FieldError(where, "invalid", "must be an object with an organization"))
+            errors.append(FieldError(where, "invalid", _("must be an object with an organization")))
             continue
         organization = item.get("organization")
         if not isinstance(organization, Organization):
@@ -250,7 +295,7 @@ def _resolve_people(values: dict[str, Any]) -> dict[str, Any]:
             if found is None and name == "team":
                 found = Team.objects.filter(name=str(values[name])).first()
             if found is None:
-                errors.append(FieldError(name, "not_found", f"no such {name}"))
+                errors.append(FieldError(name, "not_found", _("no such %(thing)s") % {"thing": name}))
             values[name] = found
     if errors:
         raise ValidationFailed(errors)
@@ -338,9 +383,7 @@ def organization_derived_fields(
     }
 
 
-def _apply_collections(
-    actor: User, record: Contact | Organization, cleaned: dict[str, Any]
-) -> dict[str, list[Any]]:
+def _apply_collections(actor: User, record: Contact | Organization, cleaned: dict[str, Any]) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {}
     if "emails" in cleaned:
         old = _replace_points(record, cleaned["emails"], ContactPoint.Kind.EMAIL)
@@ -362,7 +405,9 @@ def _apply_collections(
         if old != sorted(cleaned["tags"]):
             changes["tags"] = [old, sorted(cleaned["tags"])]
     if "affiliations" in cleaned and isinstance(record, Contact):
-        old = [f"{a.organization.name}: {a.role}".rstrip(": ") for a in record.affiliations.select_related("organization")]
+        old = [
+            f"{a.organization.name}: {a.role}".rstrip(": ") for a in record.affiliations.select_related("organization")
+        ]
         record.affiliations.all().delete()
         for affiliation in cleaned["affiliations"]:
             affiliation.contact = record
@@ -398,7 +443,9 @@ def _clean_collections(actor: User, entity: str, given: Collections, current: An
     return cleaned
 
 
-def _clean_record_values(actor: User, model: type, values: dict[str, Any], allowed: set[str], current: Any | None) -> dict[str, Any]:
+def _clean_record_values(
+    actor: User, model: type, values: dict[str, Any], allowed: set[str], current: Any | None
+) -> dict[str, Any]:
     values = _resolve_people(dict(values))
     if "parent" in values and values["parent"] not in (None, "") and not isinstance(values["parent"], Organization):
         parent = _visible_organization(actor, values["parent"])
@@ -423,7 +470,7 @@ def _require_name(model: type, values: dict[str, Any], current: Any | None) -> N
     name_field = "name" if model is Organization else "last_name"
     value = values.get(name_field, getattr(current, name_field, ""))
     if not value:
-        raise ValidationFailed.single(name_field, "required", "is required")
+        raise ValidationFailed.single(name_field, "required", _("is required"))
 
 
 def _clean_all(
@@ -451,7 +498,9 @@ def _clean_all(
     return cleaned, collections
 
 
-def _create(actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str]) -> Any:
+def _create(
+    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str]
+) -> Any:
     require_write(actor)
     cleaned, collections = _clean_all(actor, model, entity, values, given, allowed, None)
     cleaned.setdefault("owner", actor)
@@ -463,7 +512,9 @@ def _create(actor: User, model: type, entity: str, values: dict[str, Any], given
         _refresh_denormalised(record)
         return changes
 
-    return records.create_record(model, actor=actor, values=cleaned, action=f"{entity}.create", after_insert=after_insert)
+    return records.create_record(
+        model, actor=actor, values=cleaned, action=f"{entity}.create", after_insert=after_insert
+    )
 
 
 def _update(
@@ -522,13 +573,23 @@ def organization_update(
     expected_version: int | None = None,
     merge: bool = False,
 ) -> Organization:
-    return _update(actor, organization, "organization", values, collections or Collections(),
-                   ORGANIZATION_FIELDS, expected_version, merge)
+    return _update(
+        actor,
+        organization,
+        "organization",
+        values,
+        collections or Collections(),
+        ORGANIZATION_FIELDS,
+        expected_version,
+        merge,
+    )
 
 
 def organization_trash(*, actor: User, organization: Organization, expected_version: int | None = None) -> Organization:
     require_delete(actor, organization)
-    return records.trash_record(organization, actor=actor, action="organization.trash", expected_version=expected_version)
+    return records.trash_record(
+        organization, actor=actor, action="organization.trash", expected_version=expected_version
+    )
 
 
 def organization_restore(*, actor: User, organization: Organization) -> Organization:
@@ -549,8 +610,9 @@ def contact_update(
     expected_version: int | None = None,
     merge: bool = False,
 ) -> Contact:
-    return _update(actor, contact, "contact", values, collections or Collections(), CONTACT_FIELDS,
-                   expected_version, merge)
+    return _update(
+        actor, contact, "contact", values, collections or Collections(), CONTACT_FIELDS, expected_version, merge
+    )
 
 
 def contact_trash(*, actor: User, contact: Contact, expected_version: int | None = None) -> Contact:
@@ -567,11 +629,21 @@ def record_add_tags(*, actor: User, record: Contact | Organization, names: list[
     """Bulk action: add tags, keeping the ones the record has."""
     current = list(record.tags.values_list("name", flat=True))
     entity = "contact" if isinstance(record, Contact) else "organization"
-    return _update(actor, record, entity, {}, Collections(tags=current + [n for n in names if n not in current]),
-                   set(), None, False)
+    return _update(
+        actor,
+        record,
+        entity,
+        {},
+        Collections(tags=current + [n for n in names if n not in current]),
+        set(),
+        None,
+        False,
+    )
 
 
-def record_assign(*, actor: User, record: Contact | Organization, owner: Any, team: Any = None) -> Contact | Organization:
+def record_assign(
+    *, actor: User, record: Contact | Organization, owner: Any, team: Any = None
+) -> Contact | Organization:
     """Bulk action: give the record a new owner (and team, when given)."""
     entity = "contact" if isinstance(record, Contact) else "organization"
     allowed = ORGANIZATION_FIELDS if entity == "organization" else CONTACT_FIELDS
@@ -588,7 +660,9 @@ def custom_field_create(*, actor: User, values: dict[str, Any]) -> CustomField:
     from clientela.core.visibility import require_admin
 
     require_admin(actor)
-    cleaned = clean_values(CustomField, values, allowed={"entity", "key", "label", "type", "choices", "required", "position"})
+    cleaned = clean_values(
+        CustomField, values, allowed={"entity", "key", "label", "type", "choices", "required", "position"}
+    )
     _check_custom_field(cleaned)
     if CustomField.objects.filter(entity=cleaned["entity"], key=cleaned["key"]).exists():
         raise ValidationFailed.single("key", "duplicate", "a custom field with this key exists for this entity")
@@ -597,14 +671,21 @@ def custom_field_create(*, actor: User, values: dict[str, Any]) -> CustomField:
         from clientela.core.changelog import append_event
         from clientela.core.models import Event
 
-        append_event(actor=actor, action="custom_field.create", kind=Event.Kind.CREATED, record=definition,
-                     changes={k: [None, jsonable(v)] for k, v in cleaned.items()})
+        append_event(
+            actor=actor,
+            action="custom_field.create",
+            kind=Event.Kind.CREATED,
+            record=definition,
+            changes={k: [None, jsonable(v)] for k, v in cleaned.items()},
+        )
     return definition
 
 
-def custom_field_update(*, actor: User, definition: CustomField, values: dict[str, Any], expected_version: int | None = None) -> CustomField:
-    from clientela.core.visibility import require_admin
+def custom_field_update(
+    *, actor: User, definition: CustomField, values: dict[str, Any], expected_version: int | None = None
+) -> CustomField:
     from clientela.core.errors import Conflict, ConflictDetail
+    from clientela.core.visibility import require_admin
 
     require_admin(actor)
     cleaned = clean_values(CustomField, values, allowed={"label", "choices", "required", "position"})
@@ -614,7 +695,9 @@ def custom_field_update(*, actor: User, definition: CustomField, values: dict[st
         current = CustomField.objects.select_for_update().get(pk=definition.pk)
         if expected_version is not None and current.version != expected_version:
             raise Conflict(ConflictDetail(expected_version, current.version), current)
-        changes = {k: [jsonable(getattr(current, k)), jsonable(v)] for k, v in cleaned.items() if getattr(current, k) != v}
+        changes = {
+            k: [jsonable(getattr(current, k)), jsonable(v)] for k, v in cleaned.items() if getattr(current, k) != v
+        }
         if not changes:
             return current
         for k, v in cleaned.items():
@@ -624,7 +707,9 @@ def custom_field_update(*, actor: User, definition: CustomField, values: dict[st
         from clientela.core.changelog import append_event
         from clientela.core.models import Event
 
-        append_event(actor=actor, action="custom_field.update", kind=Event.Kind.UPDATED, record=current, changes=changes)
+        append_event(
+            actor=actor, action="custom_field.update", kind=Event.Kind.UPDATED, record=current, changes=changes
+        )
     return current
 
 
@@ -637,8 +722,13 @@ def custom_field_delete(*, actor: User, definition: CustomField) -> None:
         from clientela.core.changelog import append_event
         from clientela.core.models import Event
 
-        append_event(actor=actor, action="custom_field.delete", kind=Event.Kind.TRASHED, record=definition,
-                     changes={"key": [definition.key, None]})
+        append_event(
+            actor=actor,
+            action="custom_field.delete",
+            kind=Event.Kind.TRASHED,
+            record=definition,
+            changes={"key": [definition.key, None]},
+        )
         definition.delete()
 
 
@@ -647,12 +737,20 @@ def _check_custom_field(values: dict[str, Any]) -> None:
 
     key = values.get("key")
     if key is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", key):
-        raise ValidationFailed.single("key", "invalid", "use lower-case letters, digits and underscores, starting with a letter")
+        raise ValidationFailed.single(
+            "key", "invalid", "use lower-case letters, digits and underscores, starting with a letter"
+        )
     kind = values.get("type")
     choices = values.get("choices") or []
     if kind in (CustomField.Type.CHOICE, CustomField.Type.MULTI_CHOICE):
-        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) and c.strip() and len(c) <= 100 for c in choices):
-            raise ValidationFailed.single("choices", "invalid", "a choice field needs a list of 1-100 character choices")
+        if (
+            not isinstance(choices, list)
+            or not choices
+            or not all(isinstance(c, str) and c.strip() and len(c) <= 100 for c in choices)
+        ):
+            raise ValidationFailed.single(
+                "choices", "invalid", "a choice field needs a list of 1-100 character choices"
+            )
         if len(set(choices)) != len(choices):
             raise ValidationFailed.single("choices", "invalid", "choices must be distinct")
     elif choices:
@@ -724,7 +822,10 @@ def contact_merge(
     from clientela.parties import merge
 
     return merge.merge(  # type: ignore[return-value]
-        actor=actor, survivor=survivor, duplicates=duplicates, field_choices=field_choices,
+        actor=actor,
+        survivor=survivor,
+        duplicates=duplicates,
+        field_choices=field_choices,
         expected_versions=expected_versions,
     )
 
@@ -741,7 +842,10 @@ def organization_merge(
     from clientela.parties import merge
 
     return merge.merge(  # type: ignore[return-value]
-        actor=actor, survivor=survivor, duplicates=duplicates, field_choices=field_choices,
+        actor=actor,
+        survivor=survivor,
+        duplicates=duplicates,
+        field_choices=field_choices,
         expected_versions=expected_versions,
     )
 
@@ -778,12 +882,10 @@ def require_import(actor: User) -> None:
 
     require_write(actor)
     if not actor.policy.can_import:
-        raise PermissionDenied("your role may not import records")
+        raise PermissionDenied(_("your role may not import records"))
 
 
-def contacts_import_batch(
-    *, actor: User, rows: list[ValidatedRow], match: str, job: str | None = None
-) -> BatchResult:
+def contacts_import_batch(*, actor: User, rows: list[ValidatedRow], match: str, job: str | None = None) -> BatchResult:
     """Write a batch of validated import rows: create, update or skip each (`match`:
     update | skip | create), in one transaction, one event per record written.
 
@@ -826,7 +928,7 @@ def records_import_write(*, actor: User, prepared: PreparedBatch) -> BatchResult
 
     require_import(actor)
     if prepared.actor.pk != actor.pk:
-        raise PermissionDenied("a prepared import belongs to the user who prepared it")
+        raise PermissionDenied(_("a prepared import belongs to the user who prepared it"))
     return bulkwrite.write(prepared)
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 import decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from clientela.core.errors import FieldError, ValidationFailed
 from clientela.parties.models import CustomField
 
@@ -24,22 +26,22 @@ def _clean_one(field: CustomField, raw: Any) -> Any:
         return None
     if field.type == CustomField.Type.TEXT:
         if not isinstance(raw, str | int | float) or isinstance(raw, bool):
-            raise ValueError("must be text")
+            raise ValueError(_("must be text"))
         text = str(raw).strip()
         if "\x00" in text:
-            raise ValueError("must not contain NUL characters")
+            raise ValueError(_("must not contain NUL characters"))
         if len(text) > MAX_TEXT:
-            raise ValueError(f"must be at most {MAX_TEXT} characters")
+            raise ValueError(_("must be at most %(count)d characters") % {"count": MAX_TEXT})
         return text
     if field.type == CustomField.Type.NUMBER:
         if isinstance(raw, bool):
-            raise ValueError("must be a number")
+            raise ValueError(_("must be a number"))
         try:
             number = decimal.Decimal(str(raw).strip().replace(",", ".") if isinstance(raw, str) else str(raw))
         except decimal.InvalidOperation:
-            raise ValueError("must be a number") from None
+            raise ValueError(_("must be a number")) from None
         if not number.is_finite() or abs(number) > decimal.Decimal("1e15"):
-            raise ValueError("must be a finite number below 10^15")
+            raise ValueError(_("must be a finite number below 10^15"))
         return int(number) if number == number.to_integral_value() else float(number)
     if field.type == CustomField.Type.DATE:
         if isinstance(raw, dt.date):
@@ -47,7 +49,7 @@ def _clean_one(field: CustomField, raw: Any) -> Any:
         try:
             return dt.date.fromisoformat(str(raw).strip()).isoformat()
         except ValueError:
-            raise ValueError("must be a date as YYYY-MM-DD") from None
+            raise ValueError(_("must be a date as YYYY-MM-DD")) from None
     if field.type == CustomField.Type.BOOLEAN:
         if isinstance(raw, bool):
             return raw
@@ -56,18 +58,20 @@ def _clean_one(field: CustomField, raw: Any) -> Any:
             return True
         if text in _FALSE:
             return False
-        raise ValueError("must be yes or no")
+        raise ValueError(_("must be yes or no"))
     if field.type == CustomField.Type.CHOICE:
         if str(raw) not in field.choices:
-            raise ValueError(f"must be one of: {', '.join(field.choices)}")
+            raise ValueError(_("must be one of: %(choices)s") % {"choices": ", ".join(field.choices)})
         return str(raw)
     if field.type == CustomField.Type.MULTI_CHOICE:
         items = raw if isinstance(raw, list) else [part.strip() for part in str(raw).split(";") if part.strip()]
         bad = [str(item) for item in items if str(item) not in field.choices]
         if bad:
-            raise ValueError(f"{', '.join(bad)} not among: {', '.join(field.choices)}")
+            raise ValueError(
+                _("%(values)s not among: %(choices)s") % {"values": ", ".join(bad), "choices": ", ".join(field.choices)}
+            )
         return sorted({str(item) for item in items}, key=field.choices.index)
-    raise ValueError("has an unknown type")  # pragma: no cover
+    raise ValueError(_("has an unknown type"))  # pragma: no cover
 
 
 def clean_custom(

@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from clientela.core.errors import NotFound
 from clientela.core.visibility import visible
@@ -20,7 +21,7 @@ def _parse_uuid(public_id: Any) -> uuid.UUID:
     try:
         return public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
     except (ValueError, AttributeError, TypeError):
-        raise NotFound("no such record") from None
+        raise NotFound(_("no such record")) from None
 
 
 def contacts_visible(user: User, *, trash: bool = False) -> QuerySet[Contact]:
@@ -80,7 +81,7 @@ def contact_get(user: User, public_id: Any, *, include_trash: bool = False) -> C
         contact_detail_queryset(user, include_trash=include_trash).filter(public_id=_parse_uuid(public_id)).first()
     )
     if contact is None:
-        raise NotFound("no such contact")
+        raise NotFound(_("no such contact"))
     return contact
 
 
@@ -89,7 +90,7 @@ def organization_get(user: User, public_id: Any, *, include_trash: bool = False)
         organization_detail_queryset(user, include_trash=include_trash).filter(public_id=_parse_uuid(public_id)).first()
     )
     if organization is None:
-        raise NotFound("no such organization")
+        raise NotFound(_("no such organization"))
     return organization
 
 
