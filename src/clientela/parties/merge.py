@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import F, Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from clientela.core.changelog import append_event, bulk_append_events, event_for, jsonable
 from clientela.core.errors import Conflict, ConflictDetail, FieldError, NotFound, ValidationFailed
@@ -77,7 +78,7 @@ def merge(
     with transaction.atomic():
         locked = {r.pk: r for r in model.all_objects.select_for_update().filter(pk__in=pks).order_by("pk")}
         if len(locked) != len(pks):
-            raise NotFound("a record to merge no longer exists")
+            raise NotFound(_("a record to merge no longer exists"))
         current = locked[survivor.pk]
         dups = [locked[d.pk] for d in duplicates]
         _check_permission(actor, current, dups)
@@ -99,7 +100,9 @@ def _check_shape(survivor: Party, duplicates: Sequence[Party]) -> None:
     if not duplicates:
         raise ValidationFailed.single("duplicates", "required", "name at least one record to merge")
     if len(duplicates) > MAX_DUPLICATES:
-        raise ValidationFailed.single("duplicates", "too_many", f"at most {MAX_DUPLICATES} records at a time")
+        raise ValidationFailed.single(
+            "duplicates", "too_many", _("at most %(count)d records at a time") % {"count": MAX_DUPLICATES}
+        )
     seen = {survivor.pk}
     for index, duplicate in enumerate(duplicates):
         if type(duplicate) is not type(survivor):
@@ -117,10 +120,10 @@ def _check_choices(model: type[Party], raw: dict[str, Any], involved_ids: set[st
         where = f"field_choices.{name}"
         is_custom = isinstance(name, str) and name.startswith("custom.") and len(name) > len("custom.")
         if name not in fields and not is_custom:
-            errors.append(FieldError(where, "unknown_field", "is not a field a merge can take"))
+            errors.append(FieldError(where, "unknown_field", _("is not a field a merge can take")))
             continue
         if str(source) not in involved_ids:
-            errors.append(FieldError(where, "invalid", "must name one of the records being merged"))
+            errors.append(FieldError(where, "invalid", _("must name one of the records being merged")))
             continue
         choices[name] = str(source)
     if errors:

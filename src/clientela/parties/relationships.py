@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clientela.core.changelog import append_event
@@ -108,10 +109,18 @@ def create(*, actor: User, from_party: Party, to_party: Party, kind: str, note: 
     if same_party(from_party, to_party):
         errors.append(FieldError("to", "self", "a record cannot be related to itself"))
     if kind not in Relationship.Kind.values:
-        errors.append(FieldError("kind", "invalid", f"must be one of: {', '.join(Relationship.Kind.values)}"))
+        errors.append(
+            FieldError(
+                "kind",
+                "invalid",
+                gettext("must be one of: %(choices)s") % {"choices": ", ".join(Relationship.Kind.values)},
+            )
+        )
     note = note.strip() if isinstance(note, str) else ""
     if len(note) > MAX_NOTE:
-        errors.append(FieldError("note", "invalid", f"must be at most {MAX_NOTE} characters"))
+        errors.append(
+            FieldError("note", "invalid", gettext("must be at most %(count)d characters") % {"count": MAX_NOTE})
+        )
     if "\x00" in note:
         errors.append(FieldError("note", "invalid", "must not contain NUL characters"))
     if errors:
