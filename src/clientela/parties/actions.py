@@ -140,7 +140,7 @@ def _clean_points(kind: str, items: list[dict[str, Any]], errors: list[FieldErro
         if errors and errors[-1].field == where:
             continue
         if not value:
-            errors.append(FieldError(f"{where}.value", "required", "is required"))
+            errors.append(FieldError(f"{where}.value", "required", _("is required")))
             continue
         if label not in ContactPoint.Label.values:
             errors.append(
@@ -190,12 +190,12 @@ def _clean_addresses(items: list[dict[str, Any]], errors: list[FieldError]) -> l
             continue
         unknown = set(item) - set(_ADDRESS_FIELDS)
         if unknown:
-            errors.append(FieldError(f"{where}.{sorted(unknown)[0]}", "unknown_field", "is not an address field"))
+            errors.append(FieldError(f"{where}.{sorted(unknown)[0]}", "unknown_field", _("is not an address field")))
             continue
         raw_country = item.get("country")
         country = raw_country.strip() if isinstance(raw_country, str) else raw_country
         if country and (not isinstance(country, str) or len(country) != 2 or not country.isalpha()):
-            errors.append(FieldError(f"{where}.country", "invalid", "must be a two-letter ISO country code"))
+            errors.append(FieldError(f"{where}.country", "invalid", _("must be a two-letter ISO country code")))
             continue
         try:
             values = clean_values(Address, {k: v for k, v in item.items()}, allowed=set(_ADDRESS_FIELDS))
@@ -217,7 +217,7 @@ def _clean_tags(items: list[str], errors: list[FieldError]) -> list[str]:
     for index, item in enumerate(items):
         name = str(item).strip() if isinstance(item, str) else ""
         if not name or len(name) > 60 or "\x00" in name:
-            errors.append(FieldError(f"tags[{index}]", "invalid", "a tag is 1 to 60 characters of text"))
+            errors.append(FieldError(f"tags[{index}]", "invalid", _("a tag is 1 to 60 characters of text")))
             continue
         if name not in names:
             names.append(name)
@@ -242,11 +242,11 @@ def _clean_affiliations(actor: User, items: list[dict[str, Any]], errors: list[F
         if not isinstance(organization, Organization):
             organization = _visible_organization(actor, organization)
         if organization is None:
-            errors.append(FieldError(f"{where}.organization", "not_found", "no such organization"))
+            errors.append(FieldError(f"{where}.organization", "not_found", _("no such organization")))
             continue
         role = str(item.get("role") or "").strip()
         if len(role) > 100 or "\x00" in role:
-            errors.append(FieldError(f"{where}.role", "invalid", "must be at most 100 characters"))
+            errors.append(FieldError(f"{where}.role", "invalid", _("must be at most 100 characters")))
             continue
         if any(a.organization.pk == organization.pk and a.role == role for a in result):
             continue  # the same organization with the same role twice is one affiliation
@@ -274,10 +274,12 @@ def _check_assignment(actor: User, values: dict[str, Any], current: Any | None) 
         return
     errors: list[FieldError] = []
     if "team" in values and team is not None and team.pk != actor.team_id:
-        errors.append(FieldError("team", "forbidden", "you may only assign records to your own team"))
-    if "owner" in values and owner is not None and owner.pk != actor.pk:
-        if visibility == Visibility.OWN or owner.team_id is None or owner.team_id != actor.team_id:
-            errors.append(FieldError("owner", "forbidden", "you may only assign records to members of your team"))
+        errors.append(FieldError("team", "forbidden", _("you may only assign records to your own team")))
+    outside_team = owner is not None and (
+        visibility == Visibility.OWN or owner.team_id is None or owner.team_id != actor.team_id
+    )
+    if "owner" in values and owner is not None and owner.pk != actor.pk and outside_team:
+        errors.append(FieldError("owner", "forbidden", _("you may only assign records to members of your team")))
     if errors:
         raise ValidationFailed(errors)
 
@@ -450,7 +452,7 @@ def _clean_record_values(
     if "parent" in values and values["parent"] not in (None, "") and not isinstance(values["parent"], Organization):
         parent = _visible_organization(actor, values["parent"])
         if parent is None:
-            raise ValidationFailed.single("parent", "not_found", "no such organization")
+            raise ValidationFailed.single("parent", "not_found", _("no such organization"))
         values["parent"] = parent
     elif "parent" in values and values["parent"] == "":
         values["parent"] = None
@@ -461,7 +463,7 @@ def _clean_record_values(
         try:
             URLValidator(schemes=["http", "https"])(cleaned["website"])
         except ValidationError:
-            raise ValidationFailed.single("website", "invalid", "must be an http(s) address") from None
+            raise ValidationFailed.single("website", "invalid", _("must be an http(s) address")) from None
     _check_assignment(actor, {k: v for k, v in cleaned.items() if k in {"owner", "team"}}, current)
     return cleaned
 
@@ -552,9 +554,11 @@ def _check_parent(organization: Organization, parent: Organization) -> None:
         if ancestor is None:
             return
         if ancestor.pk == organization.pk:
-            raise ValidationFailed.single("parent", "invalid", "an organization cannot be its own parent or ancestor")
+            raise ValidationFailed.single(
+                "parent", "invalid", _("an organization cannot be its own parent or ancestor")
+            )
         ancestor = Organization.all_objects.filter(pk=ancestor.parent_id).first() if ancestor.parent_id else None
-    raise ValidationFailed.single("parent", "invalid", "the parent chain is too deep")
+    raise ValidationFailed.single("parent", "invalid", _("the parent chain is too deep"))
 
 
 # --- public actions ------------------------------------------------------------------
@@ -665,7 +669,7 @@ def custom_field_create(*, actor: User, values: dict[str, Any]) -> CustomField:
     )
     _check_custom_field(cleaned)
     if CustomField.objects.filter(entity=cleaned["entity"], key=cleaned["key"]).exists():
-        raise ValidationFailed.single("key", "duplicate", "a custom field with this key exists for this entity")
+        raise ValidationFailed.single("key", "duplicate", _("a custom field with this key exists for this entity"))
     with transaction.atomic():
         definition = CustomField.objects.create(**cleaned)
         from clientela.core.changelog import append_event
@@ -738,7 +742,7 @@ def _check_custom_field(values: dict[str, Any]) -> None:
     key = values.get("key")
     if key is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", key):
         raise ValidationFailed.single(
-            "key", "invalid", "use lower-case letters, digits and underscores, starting with a letter"
+            "key", "invalid", _("use lower-case letters, digits and underscores, starting with a letter")
         )
     kind = values.get("type")
     choices = values.get("choices") or []
@@ -749,12 +753,12 @@ def _check_custom_field(values: dict[str, Any]) -> None:
             or not all(isinstance(c, str) and c.strip() and len(c) <= 100 for c in choices)
         ):
             raise ValidationFailed.single(
-                "choices", "invalid", "a choice field needs a list of 1-100 character choices"
+                "choices", "invalid", _("a choice field needs a list of 1-100 character choices")
             )
         if len(set(choices)) != len(choices):
-            raise ValidationFailed.single("choices", "invalid", "choices must be distinct")
+            raise ValidationFailed.single("choices", "invalid", _("choices must be distinct"))
     elif choices:
-        raise ValidationFailed.single("choices", "invalid", "only choice fields have choices")
+        raise ValidationFailed.single("choices", "invalid", _("only choice fields have choices"))
 
 
 # --- duplicates, merge and relationships (code in duplicates.py, merge.py, relationships.py) ---

@@ -88,7 +88,7 @@ def clean_custom(
     be cleared (records older than the field's definition are left as they are).
     """
     if not isinstance(raw, dict):
-        raise ValidationFailed.single("custom", "invalid", "must be an object of custom field values")
+        raise ValidationFailed.single("custom", "invalid", _("must be an object of custom field values"))
     if definitions is None:  # the import passes them in once for every row
         definitions = {field.key: field for field in fields_for(entity)}
     result = dict(existing or {})
@@ -96,7 +96,7 @@ def clean_custom(
     for key, value in raw.items():
         field = definitions.get(key)
         if field is None:
-            errors.append(FieldError(f"custom.{key}", "unknown_field", "is not a custom field"))
+            errors.append(FieldError(f"custom.{key}", "unknown_field", _("is not a custom field")))
             continue
         try:
             cleaned = _clean_one(field, value)
@@ -114,7 +114,7 @@ def clean_custom(
             and (creating or key in raw)
             and not any(e.field == f"custom.{key}" for e in errors)
         ):
-            errors.append(FieldError(f"custom.{key}", "required", "is required"))
+            errors.append(FieldError(f"custom.{key}", "required", _("is required")))
     if errors:
         raise ValidationFailed(errors)
     return result

@@ -96,9 +96,9 @@ def merge(
 
 def _check_shape(survivor: Party, duplicates: Sequence[Party]) -> None:
     if not isinstance(survivor, Contact | Organization):
-        raise ValidationFailed.single("survivor", "invalid", "must be a contact or an organization")
+        raise ValidationFailed.single("survivor", "invalid", _("must be a contact or an organization"))
     if not duplicates:
-        raise ValidationFailed.single("duplicates", "required", "name at least one record to merge")
+        raise ValidationFailed.single("duplicates", "required", _("name at least one record to merge"))
     if len(duplicates) > MAX_DUPLICATES:
         raise ValidationFailed.single(
             "duplicates", "too_many", _("at most %(count)d records at a time") % {"count": MAX_DUPLICATES}
@@ -106,9 +106,9 @@ def _check_shape(survivor: Party, duplicates: Sequence[Party]) -> None:
     seen = {survivor.pk}
     for index, duplicate in enumerate(duplicates):
         if type(duplicate) is not type(survivor):
-            raise ValidationFailed.single(f"duplicates[{index}]", "invalid", "must be the same kind of record")
+            raise ValidationFailed.single(f"duplicates[{index}]", "invalid", _("must be the same kind of record"))
         if duplicate.pk in seen:
-            raise ValidationFailed.single(f"duplicates[{index}]", "invalid", "is named twice or is the survivor")
+            raise ValidationFailed.single(f"duplicates[{index}]", "invalid", _("is named twice or is the survivor"))
         seen.add(duplicate.pk)
 
 
@@ -135,9 +135,9 @@ def _check_versions_shape(raw: dict[Any, int], involved_ids: set[str]) -> dict[s
     versions: dict[str, int] = {}
     for key, version in raw.items():
         if str(key) not in involved_ids:
-            raise ValidationFailed.single(f"expected_versions.{key}", "invalid", "is not a record being merged")
+            raise ValidationFailed.single(f"expected_versions.{key}", "invalid", _("is not a record being merged"))
         if isinstance(version, bool) or not isinstance(version, int):
-            raise ValidationFailed.single(f"expected_versions.{key}", "invalid", "must be a whole number")
+            raise ValidationFailed.single(f"expected_versions.{key}", "invalid", _("must be a whole number"))
         versions[str(key)] = version
     return versions
 
@@ -151,10 +151,10 @@ def _check_permission(actor: User, survivor: Party, duplicates: Sequence[Party])
 
 def _check_live(survivor: Party, duplicates: Sequence[Party]) -> None:
     if survivor.in_trash:
-        raise ValidationFailed.single("survivor", "in_trash", "the record to keep is in the trash")
+        raise ValidationFailed.single("survivor", "in_trash", _("the record to keep is in the trash"))
     for index, duplicate in enumerate(duplicates):
         if duplicate.in_trash:
-            raise ValidationFailed.single(f"duplicates[{index}]", "in_trash", "is in the trash already")
+            raise ValidationFailed.single(f"duplicates[{index}]", "in_trash", _("is in the trash already"))
 
 
 # --- the merge ----------------------------------------------------------------------------------

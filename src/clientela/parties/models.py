@@ -143,9 +143,7 @@ class Contact(Record):
         indexes = [
             models.Index(fields=["team", "owner"], name="contact_scope_idx"),
             models.Index(fields=["name_key"], name="contact_name_key_idx"),
-            models.Index(
-                fields=["deleted_at"], name="contact_trash_idx", condition=models.Q(deleted_at__isnull=False)
-            ),
+            models.Index(fields=["deleted_at"], name="contact_trash_idx", condition=models.Q(deleted_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -195,7 +193,9 @@ class ContactPoint(models.Model):
         ]
         indexes = [
             models.Index(fields=["kind", "normalized"], name="contactpoint_lookup_idx"),
-            models.Index(fields=["contact"], name="contactpoint_contact_idx", condition=models.Q(contact__isnull=False)),
+            models.Index(
+                fields=["contact"], name="contactpoint_contact_idx", condition=models.Q(contact__isnull=False)
+            ),
             models.Index(
                 fields=["organization"], name="contactpoint_org_idx", condition=models.Q(organization__isnull=False)
             ),

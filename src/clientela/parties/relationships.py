@@ -101,13 +101,13 @@ def create(*, actor: User, from_party: Party, to_party: Party, kind: str, note: 
     require_write(actor, to_party)
     errors: list[FieldError] = []
     if not isinstance(from_party, Contact | Organization) or not isinstance(to_party, Contact | Organization):
-        raise ValidationFailed.single("to", "invalid", "both sides must be a contact or an organization")
+        raise ValidationFailed.single("to", "invalid", gettext("both sides must be a contact or an organization"))
     if from_party.in_trash:
-        errors.append(FieldError("from", "in_trash", "this record is in the trash"))
+        errors.append(FieldError("from", "in_trash", gettext("this record is in the trash")))
     if to_party.in_trash:
-        errors.append(FieldError("to", "in_trash", "that record is in the trash"))
+        errors.append(FieldError("to", "in_trash", gettext("that record is in the trash")))
     if same_party(from_party, to_party):
-        errors.append(FieldError("to", "self", "a record cannot be related to itself"))
+        errors.append(FieldError("to", "self", gettext("a record cannot be related to itself")))
     if kind not in Relationship.Kind.values:
         errors.append(
             FieldError(
@@ -122,7 +122,7 @@ def create(*, actor: User, from_party: Party, to_party: Party, kind: str, note: 
             FieldError("note", "invalid", gettext("must be at most %(count)d characters") % {"count": MAX_NOTE})
         )
     if "\x00" in note:
-        errors.append(FieldError("note", "invalid", "must not contain NUL characters"))
+        errors.append(FieldError("note", "invalid", gettext("must not contain NUL characters")))
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -130,7 +130,7 @@ def create(*, actor: User, from_party: Party, to_party: Party, kind: str, note: 
             _side_filter("from", from_party), _side_filter("to", to_party), kind=kind
         ).exists()
         if exists:
-            raise ValidationFailed.single("to", "duplicate", "this relationship exists already")
+            raise ValidationFailed.single("to", "duplicate", gettext("this relationship exists already"))
         relationship = Relationship(kind=kind, note=note)
         _set_ends(relationship, from_party, to_party)
         relationship.save()

@@ -39,8 +39,11 @@ def test_stale_write_on_other_fields_is_merged(cast):
     contact = factories.contact(cast.sales_north, title="", occupation="")
     actions.contact_update(actor=cast.sales_north_2, contact=contact, values={"title": "CEO"}, expected_version=1)
     merged = actions.contact_update(
-        actor=cast.sales_north, contact=contact, values={"title": "", "occupation": "Engineer"},
-        expected_version=1, merge=True,
+        actor=cast.sales_north,
+        contact=contact,
+        values={"title": "", "occupation": "Engineer"},
+        expected_version=1,
+        merge=True,
     )
     assert merged.title == "CEO" and merged.occupation == "Engineer" and merged.version == 3
 
@@ -60,7 +63,9 @@ def test_trash_and_restore(cast):
     actions.contact_restore(actor=cast.sales_north, contact=contact)
     assert queries.contacts_visible(cast.sales_north).filter(pk=contact.pk).exists()
     assert [e.kind for e in Event.objects.filter(record_id=contact.public_id).order_by("id")] == [
-        "created", "trashed", "restored",
+        "created",
+        "trashed",
+        "restored",
     ]
 
 
@@ -83,7 +88,9 @@ def test_an_organization_cannot_become_its_own_ancestor_even_by_public_id(cast):
     parent = factories.organization(cast.sales_north)
     child = factories.organization(cast.sales_north, parent=parent)
     with pytest.raises(ValidationFailed) as failed:
-        actions.organization_update(actor=cast.sales_north, organization=parent, values={"parent": str(child.public_id)})
+        actions.organization_update(
+            actor=cast.sales_north, organization=parent, values={"parent": str(child.public_id)}
+        )
     assert failed.value.errors[0].field == "parent"
 
 
