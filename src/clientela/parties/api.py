@@ -6,6 +6,7 @@ exactly as if it did not exist.
 """
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -55,6 +56,33 @@ def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
     return schema.model_validate(data).model_dump()
 
 
+def _create(
+    request: HttpRequest,
+    user: Any,
+    payload: Any,
+    idempotency_key: str | None,
+    collection: str,
+    create: Callable[[dict[str, Any], actions.Collections], dict[str, Any]],
+) -> HttpResponse:
+    """A POST that creates one record: input to the action, 201 with its headers, at most once per key."""
+    data = payload.model_dump(exclude_unset=True)
+
+    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
+        values, collections = action_input(data)
+        with acting_via("api"):
+            body = create(values, collections)
+        return 201, body, record_headers(collection)(body)
+
+    return run_idempotent(
+        request,
+        user=user,
+        key=idempotency_key,
+        payload=payload.model_dump(mode="json", exclude_unset=True),
+        produce=produce,
+        headers_for=record_headers(collection),
+    )
+
+
 # --- contacts ----------------------------------------------------------------------------------
 
 
@@ -81,25 +109,14 @@ def contact_create(
     contact with the same e-mail, phone or a similar name exists; send
     `?allow_duplicates=true` to create it anyway."""
     user = caller(request)
-    data = payload.model_dump(exclude_unset=True)
 
-    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
-        values, collections = action_input(data)
-        with acting_via("api"):
-            contact = actions.contact_create_checked(
-                actor=user, values=values, collections=collections, allow_duplicates=allow_duplicates
-            )
-        body = _json(ContactOut, contact_detail(user, reload_contact(user, contact)))
-        return 201, body, record_headers("contacts")(body)
+    def create(values: dict[str, Any], collections: actions.Collections) -> dict[str, Any]:
+        contact = actions.contact_create_checked(
+            actor=user, values=values, collections=collections, allow_duplicates=allow_duplicates
+        )
+        return _json(ContactOut, contact_detail(user, reload_contact(user, contact)))
 
-    return run_idempotent(
-        request,
-        user=user,
-        key=idempotency_key,
-        payload=payload.model_dump(mode="json", exclude_unset=True),
-        produce=produce,
-        headers_for=record_headers("contacts"),
-    )
+    return _create(request, user, payload, idempotency_key, "contacts", create)
 
 
 @contacts.get("/{contact_id}", response={200: ContactOut, **WITH_RECORD}, summary="Read a contact")
@@ -178,28 +195,14 @@ def organization_create(
     """Refused with 409 `possible_duplicate` when an organization with the same tax id,
     e-mail, phone or a similar name exists; send `?allow_duplicates=true` to create it anyway."""
     user = caller(request)
-    data = payload.model_dump(exclude_unset=True)
 
-    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
-        values, collections = action_input(data)
-        with acting_via("api"):
-            organization = actions.organization_create_checked(
-                actor=user,
-                values=resolve_parent(user, values),
-                collections=collections,
-                allow_duplicates=allow_duplicates,
-            )
-        body = _json(OrganizationOut, organization_detail(user, reload_organization(user, organization)))
-        return 201, body, record_headers("organizations")(body)
+    def create(values: dict[str, Any], collections: actions.Collections) -> dict[str, Any]:
+        organization = actions.organization_create_checked(
+            actor=user, values=resolve_parent(user, values), collections=collections, allow_duplicates=allow_duplicates
+        )
+        return _json(OrganizationOut, organization_detail(user, reload_organization(user, organization)))
 
-    return run_idempotent(
-        request,
-        user=user,
-        key=idempotency_key,
-        payload=payload.model_dump(mode="json", exclude_unset=True),
-        produce=produce,
-        headers_for=record_headers("organizations"),
-    )
+    return _create(request, user, payload, idempotency_key, "organizations", create)
 
 
 @organizations.get("/{organization_id}", response={200: OrganizationOut, **WITH_RECORD}, summary="Read an organization")
