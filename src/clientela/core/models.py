@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from clientela.core.ids import uuid7
+
+# Stamps. Who created, changed or trashed a record, and who acted in an event, are stamps written by the
+# write path from the signed-in (existing) user, never from input, and users are deactivated rather
+# than deleted (Django's collector still sets the stamps to NULL if one is). So the database does not
+# re-check them: a foreign-key check is a trigger per row, which for a bulk import costs more than
+# writing the row (see docs/import-export.md). Owner and team, which come from input, stay checked.
 
 
 class LiveManager(models.Manager):
@@ -25,15 +32,17 @@ class Record(models.Model):
     record in the trash: restorable, hidden from ordinary queries.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid7, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Sorted on through (updated_at, id) indexes declared per model where lists need them.
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,  # a stamp: not re-checked by the database (see above)
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,  # a stamp: not re-checked by the database (see above)
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -57,7 +66,8 @@ class Record(models.Model):
     # Only the trash looks records up by deletion: each model indexes the deleted rows alone.
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,  # a stamp: not re-checked by the database (see above)
     )
 
     objects = LiveManager()
@@ -96,7 +106,8 @@ class Event(models.Model):
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,  # a stamp: not re-checked by the database (see above)
     )
     # "contact.update", "organization.merge", ... the action that wrote it.
     action = models.CharField(max_length=80)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from clientela.core import records
 from clientela.core.changelog import jsonable, record_label
 from clientela.core.context import current_source
+from clientela.core.ids import uuid7_texts
 from clientela.core.models import Event
 from clientela.core.visibility import can_see
 from clientela.parties import actions
@@ -38,7 +39,6 @@ from clientela.parties.importing.sinks import (
     settle_search_indexes,
     tune_bulk_transaction,
     update,
-    uuid4_texts,
 )
 from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, CustomField, Organization, Tag
 
@@ -182,7 +182,7 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
     given_names = sorted({name for row in rows for name in row.values} - {"owner", "team"})
     contact = batch.entity == CONTACT
     actor_team = actor.team
-    public_ids = uuid4_texts(len(rows))
+    public_ids = uuid7_texts(len(rows))
     ids = new_ids(batch.model, len(rows))
     references: dict[tuple[type, Any], str] = {}  # (model, pk) -> public id as text, once per owner and team
 
@@ -301,7 +301,8 @@ def _update(
     batch: _Batch, rows: list[ValidatedRow], result: BatchResult, fail: Callable[[ValidatedRow, str], None]
 ) -> None:
     ids = [row.existing_id for row in rows if row.existing_id is not None]
-    current = {r.pk: r for r in batch.model.objects.select_for_update().filter(pk__in=ids)}
+    # Locked in id order, so two writers updating overlapping records wait rather than deadlock.
+    current = {r.pk: r for r in batch.model.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     points, tags, addresses, affiliations = _existing_children(batch, ids)
     changed: list[Contact | Organization] = []
     fields: set[str] = set()

@@ -56,6 +56,9 @@ MAX_KEPT_ERRORS = 100_000
 PREVIEW_ROWS = 20
 # Validate and write in two threads on PostgreSQL (see _can_pipeline); False turns it off.
 PIPELINE = True
+# Writing threads (each with its own connection, so its own server process) in valid-rows-only
+# mode, where every batch commits on its own; an all-or-nothing import has one transaction, so one.
+WRITERS = 2
 SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 # Allocations between two runs of Python's cyclic garbage collector during an import (default 700).
 GC_THRESHOLD = 200_000
@@ -198,6 +201,7 @@ def run_import(
         else:
             writer.run(batches)
     report.rows_total = report.rows_done
+    report.errors.sort(key=lambda e: e.row)  # batches may have been written out of order
     report.finished = True
     if progress is not None:
         progress(report)
@@ -279,11 +283,16 @@ class _Writer:
         self.definitions = {t.custom.key: t.custom for t in available.values() if t.custom is not None}
         entity = options.entity
         self.write = actions.contacts_import_batch if entity == CONTACT else actions.organizations_import_batch
+        self.lock = threading.Lock()  # the report, when several threads write
+
+    def drain(self, batches: Iterable[Validated]) -> None:
+        """Handle batches, each on its own (valid-rows-only or a dry run); several threads may drain at once."""
+        for item in batches:
+            self.handle(*item)
 
     def run(self, batches: Iterable[Validated]) -> None:
         if self.options.dry_run or self.options.mode != ALL_OR_NOTHING:
-            for item in batches:
-                self.handle(*item)
+            self.drain(batches)
             self.settle()
             return
         try:
@@ -304,17 +313,15 @@ class _Writer:
             self.report.seconds["write"] += time.perf_counter() - started
 
     def handle(self, numbers: list[int], valid: list[ValidatedRow], errors: list[RowError], prepared: Any) -> None:
-        options, report, seconds = self.options, self.report, self.report.seconds
+        options, report = self.options, self.report
         writing = not options.dry_run and (options.mode != ALL_OR_NOTHING or (report.ok and not errors))
+        phases: dict[str, float] = {}
         if writing and prepared is not None:
             result = actions.records_import_write(actor=self.actor, prepared=prepared)
-            seconds["write"] += result.seconds.get("write", 0.0)
-            report.written = True
+            phases["write"] = result.seconds.get("write", 0.0)
         elif writing:
             result = self.write(actor=self.actor, rows=valid, match=options.match, job=options.job)
-            for phase in ("match", "prepare", "write"):
-                seconds[phase] += result.seconds.get(phase, 0.0)
-            report.written = True
+            phases = {phase: result.seconds.get(phase, 0.0) for phase in ("match", "prepare", "write")}
         elif prepared is not None:
             plan = prepared.plan
             result = BatchResult(errors=plan.errors, skipped=len(plan.skips), created=len(plan.creates),
@@ -324,12 +331,15 @@ class _Writer:
             plan = matching.plan_batch(self.actor, options.entity, valid, options.match, self.definitions)
             result = BatchResult(errors=plan.errors, skipped=len(plan.skips), created=len(plan.creates),
                                  updated=len(plan.updates), outcomes=plan.outcomes)  # fmt: skip
-            seconds["match"] += time.perf_counter() - started
-        errors = errors + result.errors
-        _count(report, numbers, valid, errors, result, options.preview_rows)
-        report.rows_done += len(numbers)
-        if self.progress is not None:
-            self.progress(report)
+            phases["match"] = time.perf_counter() - started
+        with self.lock:
+            for phase, seconds in phases.items():
+                report.seconds[phase] += seconds
+            report.written = report.written or writing
+            _count(report, numbers, valid, errors + result.errors, result, options.preview_rows)
+            report.rows_done += len(numbers)
+            if self.progress is not None:
+                self.progress(report)
 
 
 def _can_pipeline(options: ImportOptions) -> bool:
@@ -359,11 +369,18 @@ class _Aborted(Exception):
 
 
 def _pipelined(writer: _Writer, batches: Iterator[Validated]) -> None:
-    """Validated batches go through a small queue to `writer.run` in a thread of its own."""
-    handoff: queue.Queue[Any] = queue.Queue(maxsize=2)
+    """Validated batches go through a small queue to writing threads.
+
+    All-or-nothing: one thread, whose `writer.run` holds the one transaction. Valid-rows-only:
+    WRITERS threads, each committing the batches it takes, so the database's work on one batch
+    overlaps its work on the next; the search index is settled once they are all done.
+    """
+    options, seconds = writer.options, writer.report.seconds
+    together = options.mode == ALL_OR_NOTHING
+    count = 1 if together else max(1, WRITERS)
+    handoff: queue.Queue[Any] = queue.Queue(maxsize=2 * count)
     failure: list[BaseException] = []
     language = translation.get_language()
-    context = contextvars.copy_context()
 
     def consume() -> Iterator[Validated]:
         while (item := handoff.get()) is not _DONE:
@@ -371,39 +388,47 @@ def _pipelined(writer: _Writer, batches: Iterator[Validated]) -> None:
                 raise _Aborted
             yield item
 
-    def work() -> None:
+    def work(context: contextvars.Context) -> None:
         try:
             with translation.override(language):
-                context.run(writer.run, consume())
+                context.run(writer.run if together else writer.drain, consume())
         except BaseException as error:  # handed to the caller's thread below
             failure.append(error)
         finally:
             connection.close()
 
-    def hand(item: Any) -> None:
-        while thread.is_alive():
+    # One copy of the caller's context per thread: a context runs in one thread at a time.
+    threads = [
+        threading.Thread(target=work, args=(contextvars.copy_context(),), name=f"import-writer-{n}", daemon=True)
+        for n in range(count)
+    ]
+
+    def hand(item: Any) -> bool:
+        """Queue `item` for the writers; False when none is left to take it."""
+        while any(t.is_alive() for t in threads):
             try:
                 handoff.put(item, timeout=0.5)
-                return
+                return True
             except queue.Full:
                 continue
+        return False
 
-    thread = threading.Thread(target=work, name="import-writer", daemon=True)
-    # The writer holds the GIL only briefly between database round trips; a short switch
+    # A writer holds the GIL only briefly between database round trips; a short switch
     # interval hands it over sooner when the reading thread is busy.
     interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
-    thread.start()
+    for thread in threads:
+        thread.start()
     end: Any = _DONE
-    options, seconds = writer.options, writer.report.seconds
     try:
         for numbers, valid, errors, _prepared in batches:
-            if not thread.is_alive():  # the writer failed; its error is raised below
+            if failure:  # a writer failed; its error is raised below
+                end = _ABORT
                 break
-            if options.mode == ALL_OR_NOTHING and (errors or not writer.report.ok):
+            if together and (errors or not writer.report.ok):
                 hand((numbers, valid, errors, None))  # nothing more will be written: the writer only matches
                 continue
-            # Matching and building the new rows happen here, so the writer only writes.
+            # Matching and building the new rows happen here, so the writers only write.
             prepared = actions.records_import_prepare(
                 actor=writer.actor, entity=options.entity, rows=valid, match=options.match, job=options.job
             )
@@ -414,11 +439,16 @@ def _pipelined(writer: _Writer, batches: Iterator[Validated]) -> None:
         end = _ABORT
         raise
     finally:
-        hand(end)
-        thread.join()
+        for _thread in threads:
+            if not hand(end):
+                break
+        for thread in threads:
+            thread.join()
         sys.setswitchinterval(interval)
     if failure and not isinstance(failure[0], _Aborted):
         raise failure[0]
+    if not together:
+        writer.settle()
 
 
 def _count(
@@ -439,11 +469,10 @@ def _count(
     room = MAX_KEPT_ERRORS - len(report.errors)
     if room > 0:
         report.errors.extend(sorted(errors, key=lambda e: e.row)[:room])
-    if len(report.preview) < preview_rows:
+    # Batches may be counted out of order (several writers): the preview keeps the first rows.
+    if numbers and preview_rows and (len(report.preview) < preview_rows or numbers[0] < report.preview[-1].row):
         by_row = {row.row: row for row in valid}
-        for number in numbers:
-            if len(report.preview) >= preview_rows:
-                break
+        for number in numbers[:preview_rows]:
             row = by_row.get(number)
             outcome = ERROR if number in failed_rows else result.outcomes.get(number, CREATE)
             report.preview.append(
@@ -454,6 +483,8 @@ def _count(
                     errors=[e for e in errors if e.row == number],
                 )
             )
+        report.preview.sort(key=lambda p: p.row)
+        del report.preview[preview_rows:]
 
 
 OUTCOMES = (CREATE, UPDATE, UNCHANGED, SKIP, ERROR)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import uuid
 from functools import cache
@@ -97,18 +96,6 @@ def copy_column(values: list[Any] | tuple[Any, ...]) -> list[str] | tuple[str, .
             joined = joined.replace(b"\\", b"\\\\")
         return joined.decode().split("\x00") if texts else []
     return [copy_text(v) for v in values]
-
-
-def uuid4_texts(count: int) -> list[str]:
-    """`count` random (version 4) UUIDs as text, as `uuid.uuid4()` makes them, from one read of os.urandom."""
-    pool = bytearray(os.urandom(16 * count))
-    result = []
-    for start in range(0, 16 * count, 16):
-        pool[start + 6] = (pool[start + 6] & 0x0F) | 0x40  # version 4
-        pool[start + 8] = (pool[start + 8] & 0x3F) | 0x80  # RFC 4122 variant
-        h = pool[start : start + 16].hex()
-        result.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return result
 
 
 def new_ids(model: type[models.Model], count: int) -> list[int]:
