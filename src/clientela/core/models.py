@@ -10,11 +10,23 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.core.ids import uuid7
 
-# Stamps. Who created, changed or trashed a record, and who acted in an event, are stamps written by the
+# Stamps (`_user_stamp`). Who created, changed or trashed a record, and who acted in an event, are stamps written by the
 # write path from the signed-in (existing) user, never from input, and users are deactivated rather
 # than deleted (Django's collector still sets the stamps to NULL if one is). So the database does not
 # re-check them: a foreign-key check is a trigger per row, which for a bulk import costs more than
 # writing the row (see docs/import-export.md). Owner and team, which come from input, stay checked.
+
+
+def _user_stamp() -> models.ForeignKey:
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
 
 
 class LiveManager(models.Manager):
@@ -36,14 +48,8 @@ class Record(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Sorted on through (updated_at, id) indexes declared per model where lists need them.
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
-        db_constraint=False,  # a stamp: not re-checked by the database (see above)
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
-        db_constraint=False,  # a stamp: not re-checked by the database (see above)
-    )
+    created_by = _user_stamp()
+    updated_by = _user_stamp()
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -65,10 +71,7 @@ class Record(models.Model):
     version = models.PositiveIntegerField(default=1)
     # Only the trash looks records up by deletion: each model indexes the deleted rows alone.
     deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
-        db_constraint=False,  # a stamp: not re-checked by the database (see above)
-    )
+    deleted_by = _user_stamp()
 
     objects = LiveManager()
     all_objects = models.Manager()  # noqa: DJ012 - the trash-aware default manager comes first
@@ -105,10 +108,7 @@ class Event(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
-        db_constraint=False,  # a stamp: not re-checked by the database (see above)
-    )
+    actor = _user_stamp()
     # "contact.update", "organization.merge", ... the action that wrote it.
     action = models.CharField(max_length=80)
     kind = models.CharField(max_length=16, choices=Kind.choices)
