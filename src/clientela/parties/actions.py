@@ -9,6 +9,7 @@ they are; a list replaces them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +93,16 @@ class Collections:
 
 # --- validation of collections -------------------------------------------------
 
-_email_validator = EmailValidator()
+class _EagerEmailValidator(EmailValidator):
+    """Django's e-mail rule, its patterns compiled at import rather than looked up lazily per call
+    (the import checks a million addresses; the rule is the same)."""
+
+    user_regex = re.compile(EmailValidator.user_regex.pattern, EmailValidator.user_regex.flags)
+    domain_regex = re.compile(EmailValidator.domain_regex.pattern, EmailValidator.domain_regex.flags)
+    literal_regex = re.compile(EmailValidator.literal_regex.pattern, EmailValidator.literal_regex.flags)
+
+
+_email_validator = _EagerEmailValidator()
 
 
 def point_problem(kind: str, value: str) -> str | None:

@@ -191,8 +191,10 @@ class ContactPoint(models.Model):
                 name="contactpoint_one_party",
             )
         ]
+        # Look-ups by `normalized` (duplicates, import matching) use an index that migration
+        # 0009 makes: a hash index on PostgreSQL (cheaper to keep up and to probe than a
+        # btree over text), the btree (kind, normalized) elsewhere.
         indexes = [
-            models.Index(fields=["kind", "normalized"], name="contactpoint_lookup_idx"),
             models.Index(
                 fields=["contact"], name="contactpoint_contact_idx", condition=models.Q(contact__isnull=False)
             ),

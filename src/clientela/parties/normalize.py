@@ -35,6 +35,7 @@ _LEGAL_SUFFIXES = frozenset(
     ]
 )
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()./-]{5,30}$")
+_NON_DIGIT = re.compile(r"\D")
 
 
 def fold(text: str) -> str:
@@ -64,14 +65,14 @@ def email_key(email: str) -> str:
 def phone_key(phone: str) -> str:
     """Digits only, with a leading + kept as "00" so +36 1 and 0036 1 match."""
     phone = phone.strip()
-    digits = re.sub(r"\D", "", phone)
+    digits = _NON_DIGIT.sub("", phone)
     if phone.startswith("+"):
         return "00" + digits
     return digits
 
 
 def is_plausible_phone(phone: str) -> bool:
-    return bool(_PHONE_ALLOWED.match(phone.strip())) and len(re.sub(r"\D", "", phone)) >= 5
+    return bool(_PHONE_ALLOWED.match(phone.strip())) and len(_NON_DIGIT.sub("", phone)) >= 5
 
 
 def tax_id_key(tax_id: str) -> str:
