@@ -132,7 +132,7 @@ def main() -> int:
     from django.db import connection
 
     from clientela.accounts.models import Team, User
-    from clientela.parties.importing.running import ImportOptions, run_import
+    from clientela.parties.importing.running import WRITERS, ImportOptions, run_import
 
     if not args.no_reset:
         call_command("migrate", verbosity=0)
@@ -169,6 +169,9 @@ def main() -> int:
             rate = report.rows_done / max(now - clock, 1e-9)
             print(f"  {report.rows_done:>9,} rows  {rate:>8,.0f} rows/s", file=sys.stderr, flush=True)
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        wal_before = cursor.fetchone()[0]
     clock = time.perf_counter()
     report = run_import(
         main_file, actor=user,
@@ -180,6 +183,12 @@ def main() -> int:
     postgres_cpu = backends.seconds()
 
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [wal_before])
+        wal_bytes = float(cursor.fetchone()[0])
+        cursor.execute("SHOW max_wal_size")
+        max_wal = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        shared_buffers = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM parties_contact")
         contacts = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM core_event WHERE source = 'import'")
@@ -195,7 +204,7 @@ def main() -> int:
     if other >= 0:
         print(f"  {'other':<16} {other:8.1f} s")
     else:  # on PostgreSQL a writer thread writes one batch while the next is read, validated and prepared
-        print("  (the phases overlap: writing runs in its own thread, beside reading, validating and preparing)")
+        print(f"  (the phases overlap: {WRITERS} writing threads, beside reading, validating and preparing)")
     print(f"  created {report.created:,}, updated {report.updated:,}, unchanged {report.unchanged:,}, "
           f"skipped {report.skipped:,}, rows with errors {report.failed:,}")  # fmt: skip
     print(f"  contacts in the database {contacts:,}; import events {events:,}")
@@ -203,10 +212,14 @@ def main() -> int:
     print(f"  CPU: Python {python_cpu:,.1f} s ({python_cpu * per_row:,.0f} µs/row), PostgreSQL "
           f"{postgres_cpu:,.1f} s ({postgres_cpu * per_row:,.0f} µs/row); load average now "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    print(f"  WAL written {wal_bytes / 2**30:,.2f} GiB ({wal_bytes / report.rows_done:,.0f} bytes/row); settings "
+          f"shared_buffers {shared_buffers}, max_wal_size {max_wal}")  # fmt: skip
     kinds = ", ".join(f"{kind} {seconds:,.1f} s" for kind, seconds in sorted(backends.by_kind().items()))
     print(f"  PostgreSQL CPU by backend: {kinds}")
-    bound = report.rows_done / max(python_cpu, postgres_cpu, 1e-9)
-    print(f"  with a core each for Python and PostgreSQL (no other load): at most ~{bound:,.0f} rows/s")
+    cores = os.cpu_count() or 1
+    bound = report.rows_done * cores / max(python_cpu + postgres_cpu, 1e-9)
+    print(f"  CPU per row, Python and PostgreSQL together: {(python_cpu + postgres_cpu) * per_row:,.0f} µs; "
+          f"with all {cores} cores busy on nothing else: at most ~{bound:,.0f} rows/s")  # fmt: skip
     print(f"  peak memory {peak_mib():,.0f} MiB (before the import {rss_before:,.0f} MiB)")
     print(f"  reference ~{REFERENCE:,} rows/s: x{rate / REFERENCE:.2f}; goal {GOAL:,} rows/s: "
           f"{'met' if rate >= GOAL else 'not met'} (x{rate / GOAL:.2f})")  # fmt: skip
