@@ -14,17 +14,26 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, URLValidator
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clientela.accounts.roles import Visibility
 from clientela.core import records
 from clientela.core.changelog import jsonable
-from clientela.core.errors import FieldError, NotFound, ValidationFailed
-from clientela.core.validation import check_text, clean_values
+from clientela.core.errors import FieldError, ValidationFailed
+from clientela.core.validation import clean_values
 from clientela.core.visibility import require_delete, require_write
 from clientela.parties import normalize
+from clientela.parties.cleaning import (  # noqa: F401 - point_problem is the e-mail/phone rule others reach here
+    check_assignment,
+    clean_addresses,
+    clean_affiliations,
+    clean_points,
+    clean_tags,
+    point_problem,
+    resolve_people,
+    visible_organization,
+)
 from clientela.parties.customfields import clean_custom
 from clientela.parties.models import (
     Address,
@@ -32,8 +41,10 @@ from clientela.parties.models import (
     Contact,
     ContactPoint,
     CustomField,
+    ImportJob,
     Organization,
     Relationship,
+    SavedView,
     Tag,
 )
 
@@ -74,8 +85,6 @@ CONTACT_FIELDS = {
     "owner",
     "team",
 }
-MAX_POINTS = 20
-MAX_TAGS = 50
 
 
 @dataclass
@@ -89,239 +98,6 @@ class Collections:
     affiliations: list[dict[str, Any]] | None = None  # contacts only: organization, role, is_primary
     custom: dict[str, Any] | None = None
     errors: list[FieldError] = field(default_factory=list)
-
-
-# --- validation of collections -------------------------------------------------
-
-class _EagerEmailValidator(EmailValidator):
-    """Django's e-mail rule, its patterns compiled at import rather than looked up lazily per call
-    (the import checks a million addresses; the rule is the same)."""
-
-    user_regex = re.compile(EmailValidator.user_regex.pattern, EmailValidator.user_regex.flags)
-    domain_regex = re.compile(EmailValidator.domain_regex.pattern, EmailValidator.domain_regex.flags)
-    literal_regex = re.compile(EmailValidator.literal_regex.pattern, EmailValidator.literal_regex.flags)
-
-
-_email_validator = _EagerEmailValidator()
-
-
-def point_problem(kind: str, value: str) -> str | None:
-    """Why `value` is not a valid e-mail address or phone number, or None when it is.
-
-    The one rule for both the actions and the bulk import (which calls it per cell).
-    """
-    if kind == ContactPoint.Kind.EMAIL:
-        try:
-            if len(value) > 254:
-                raise ValidationError("too long")
-            _email_validator(value)
-        except ValidationError:
-            return _("%(value)r is not a valid e-mail address") % {"value": value[:80]}
-        return None
-    if not normalize.is_plausible_phone(value):
-        return _("%(value)r is not a valid phone number") % {"value": value[:80]}
-    return None
-
-
-def point_key(kind: str, value: str) -> str:
-    """The normalised form kept in `ContactPoint.normalized` for duplicate detection."""
-    return normalize.email_key(value) if kind == ContactPoint.Kind.EMAIL else normalize.phone_key(value)
-
-
-def _clean_points(kind: str, items: list[dict[str, Any]], errors: list[FieldError]) -> list[ContactPoint]:
-    name = "emails" if kind == ContactPoint.Kind.EMAIL else "phones"
-    if not isinstance(items, list):
-        errors.append(FieldError(name, "invalid", _("must be a list")))
-        return []
-    if len(items) > MAX_POINTS:
-        errors.append(FieldError(name, "too_many", _("at most %(count)d entries") % {"count": MAX_POINTS}))
-        return []
-    points: list[ContactPoint] = []
-    for index, item in enumerate(items):
-        where = f"{name}[{index}]"
-        if isinstance(item, str):
-            item = {"value": item}
-        if not isinstance(item, dict):
-            errors.append(FieldError(where, "invalid", _("must be an object with a value")))
-            continue
-        value = str(item.get("value") or "").strip()
-        label = item.get("label") or ContactPoint.Label.WORK
-        check_text(where, value, errors)
-        if errors and errors[-1].field == where:
-            continue
-        if not value:
-            errors.append(FieldError(f"{where}.value", "required", _("is required")))
-            continue
-        if label not in ContactPoint.Label.values:
-            errors.append(
-                FieldError(
-                    f"{where}.label",
-                    "invalid",
-                    _("must be one of: %(choices)s") % {"choices": ", ".join(ContactPoint.Label.values)},
-                )
-            )
-            continue
-        problem = point_problem(kind, value)
-        if problem is not None:
-            errors.append(FieldError(f"{where}.value", "invalid", problem))
-            continue
-        normalized = point_key(kind, value)
-        points.append(
-            ContactPoint(
-                kind=kind, label=label, value=value, normalized=normalized, is_primary=bool(item.get("is_primary"))
-            )
-        )
-    if points and not any(p.is_primary for p in points):
-        points[0].is_primary = True
-    seen_primary = False
-    for point in points:  # exactly one primary
-        if point.is_primary and seen_primary:
-            point.is_primary = False
-        seen_primary = seen_primary or point.is_primary
-    return points
-
-
-_ADDRESS_FIELDS = ("label", "street", "city", "postal_code", "region", "country")
-
-
-def _clean_addresses(items: list[dict[str, Any]], errors: list[FieldError]) -> list[Address]:
-    if not isinstance(items, list) or len(items) > MAX_POINTS:
-        errors.append(
-            FieldError(
-                "addresses", "invalid", _("must be a list of at most %(count)d addresses") % {"count": MAX_POINTS}
-            )
-        )
-        return []
-    result: list[Address] = []
-    for index, item in enumerate(items):
-        where = f"addresses[{index}]"
-        if not isinstance(item, dict):
-            errors.append(FieldError(where, "invalid", _("must be an object")))
-            continue
-        unknown = set(item) - set(_ADDRESS_FIELDS)
-        if unknown:
-            errors.append(FieldError(f"{where}.{sorted(unknown)[0]}", "unknown_field", _("is not an address field")))
-            continue
-        raw_country = item.get("country")
-        country = raw_country.strip() if isinstance(raw_country, str) else raw_country
-        if country and (not isinstance(country, str) or len(country) != 2 or not country.isalpha()):
-            errors.append(FieldError(f"{where}.country", "invalid", _("must be a two-letter ISO country code")))
-            continue
-        try:
-            values = clean_values(Address, {k: v for k, v in item.items()}, allowed=set(_ADDRESS_FIELDS))
-        except ValidationFailed as failed:
-            errors.extend(FieldError(f"{where}.{e.field}", e.code, e.message) for e in failed.errors)
-            continue
-        values["country"] = values.get("country", "").upper()
-        result.append(Address(**values))
-    return result
-
-
-def _clean_tags(items: list[str], errors: list[FieldError]) -> list[str]:
-    if not isinstance(items, list) or len(items) > MAX_TAGS:
-        errors.append(
-            FieldError("tags", "invalid", _("must be a list of at most %(count)d tags") % {"count": MAX_TAGS})
-        )
-        return []
-    names: list[str] = []
-    for index, item in enumerate(items):
-        name = str(item).strip() if isinstance(item, str) else ""
-        if not name or len(name) > 60 or "\x00" in name:
-            errors.append(FieldError(f"tags[{index}]", "invalid", _("a tag is 1 to 60 characters of text")))
-            continue
-        if name not in names:
-            names.append(name)
-    return names
-
-
-def _clean_affiliations(actor: User, items: list[dict[str, Any]], errors: list[FieldError]) -> list[Affiliation]:
-    if not isinstance(items, list) or len(items) > MAX_POINTS:
-        errors.append(
-            FieldError(
-                "organizations", "invalid", _("must be a list of at most %(count)d entries") % {"count": MAX_POINTS}
-            )
-        )
-        return []
-    result: list[Affiliation] = []
-    for index, item in enumerate(items):
-        where = f"organizations[{index}]"
-        if not isinstance(item, dict):
-            errors.append(FieldError(where, "invalid", _("must be an object with an organization")))
-            continue
-        organization = item.get("organization")
-        if not isinstance(organization, Organization):
-            organization = _visible_organization(actor, organization)
-        if organization is None:
-            errors.append(FieldError(f"{where}.organization", "not_found", _("no such organization")))
-            continue
-        role = str(item.get("role") or "").strip()
-        if len(role) > 100 or "\x00" in role:
-            errors.append(FieldError(f"{where}.role", "invalid", _("must be at most 100 characters")))
-            continue
-        if any(a.organization.pk == organization.pk and a.role == role for a in result):
-            continue  # the same organization with the same role twice is one affiliation
-        result.append(Affiliation(organization=organization, role=role, is_primary=bool(item.get("is_primary"))))
-    if result and not any(a.is_primary for a in result):
-        result[0].is_primary = True
-    return result
-
-
-def _visible_organization(actor: User, public_id: Any) -> Organization | None:
-    from clientela.parties.queries import organization_get
-
-    try:
-        return organization_get(actor, public_id)
-    except NotFound:
-        return None
-
-
-def _check_assignment(actor: User, values: dict[str, Any], current: Any | None) -> None:
-    """Who may own a record: a user may assign within what they can see."""
-    owner = values.get("owner", getattr(current, "owner", None))
-    team = values.get("team", getattr(current, "team", None))
-    visibility = actor.policy.visibility
-    if visibility == Visibility.ALL:
-        return
-    errors: list[FieldError] = []
-    if "team" in values and team is not None and team.pk != actor.team_id:
-        errors.append(FieldError("team", "forbidden", _("you may only assign records to your own team")))
-    outside_team = owner is not None and (
-        visibility == Visibility.OWN or owner.team_id is None or owner.team_id != actor.team_id
-    )
-    if "owner" in values and owner is not None and owner.pk != actor.pk and outside_team:
-        errors.append(FieldError("owner", "forbidden", _("you may only assign records to members of your team")))
-    if errors:
-        raise ValidationFailed(errors)
-
-
-def _resolve_people(values: dict[str, Any]) -> dict[str, Any]:
-    """Owner/team may come as model instances or public ids (API, import)."""
-    from clientela.accounts.models import Team, User
-
-    errors: list[FieldError] = []
-    for name, model in (("owner", User), ("team", Team)):
-        if name in values and values[name] is not None and not isinstance(values[name], model):
-            found = model.objects.filter(public_id=values[name]).first() if _is_uuid(values[name]) else None
-            if found is None and name == "owner":
-                found = User.objects.filter(username=str(values[name])).first()
-            if found is None and name == "team":
-                found = Team.objects.filter(name=str(values[name])).first()
-            if found is None:
-                errors.append(FieldError(name, "not_found", _("no such %(thing)s") % {"thing": name}))
-            values[name] = found
-    if errors:
-        raise ValidationFailed(errors)
-    return values
-
-
-def _is_uuid(value: Any) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 # --- shared write helpers ----------------------------------------------------------
@@ -434,15 +210,15 @@ def _clean_collections(actor: User, entity: str, given: Collections, current: An
     errors: list[FieldError] = []
     cleaned: dict[str, Any] = {}
     if given.emails is not None:
-        cleaned["emails"] = _clean_points(ContactPoint.Kind.EMAIL, given.emails, errors)
+        cleaned["emails"] = clean_points(ContactPoint.Kind.EMAIL, given.emails, errors)
     if given.phones is not None:
-        cleaned["phones"] = _clean_points(ContactPoint.Kind.PHONE, given.phones, errors)
+        cleaned["phones"] = clean_points(ContactPoint.Kind.PHONE, given.phones, errors)
     if given.addresses is not None:
-        cleaned["addresses"] = _clean_addresses(given.addresses, errors)
+        cleaned["addresses"] = clean_addresses(given.addresses, errors)
     if given.tags is not None:
-        cleaned["tags"] = _clean_tags(given.tags, errors)
+        cleaned["tags"] = clean_tags(given.tags, errors)
     if given.affiliations is not None:
-        cleaned["affiliations"] = _clean_affiliations(actor, given.affiliations, errors)
+        cleaned["affiliations"] = clean_affiliations(actor, given.affiliations, errors)
     if given.custom is not None or current is None:
         try:
             cleaned["custom"] = clean_custom(
@@ -458,9 +234,9 @@ def _clean_collections(actor: User, entity: str, given: Collections, current: An
 def _clean_record_values(
     actor: User, model: type, values: dict[str, Any], allowed: set[str], current: Any | None
 ) -> dict[str, Any]:
-    values = _resolve_people(dict(values))
+    values = resolve_people(dict(values))
     if "parent" in values and values["parent"] not in (None, "") and not isinstance(values["parent"], Organization):
-        parent = _visible_organization(actor, values["parent"])
+        parent = visible_organization(actor, values["parent"])
         if parent is None:
             raise ValidationFailed.single("parent", "not_found", _("no such organization"))
         values["parent"] = parent
@@ -474,7 +250,7 @@ def _clean_record_values(
             URLValidator(schemes=["http", "https"])(cleaned["website"])
         except ValidationError:
             raise ValidationFailed.single("website", "invalid", _("must be an http(s) address")) from None
-    _check_assignment(actor, {k: v for k, v in cleaned.items() if k in {"owner", "team"}}, current)
+    check_assignment(actor, {k: v for k, v in cleaned.items() if k in {"owner", "team"}}, current)
     return cleaned
 
 
@@ -747,7 +523,6 @@ def custom_field_delete(*, actor: User, definition: CustomField) -> None:
 
 
 def _check_custom_field(values: dict[str, Any]) -> None:
-    import re
 
     key = values.get("key")
     if key is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", key):
@@ -880,13 +655,79 @@ def relationship_delete(*, actor: User, relationship: Relationship) -> None:
     relationships.delete(actor=actor, relationship=relationship)
 
 
+# --- a user's own list preferences and import jobs ------------------------------------
+# Neither is a customer record: they have no version and no change-log entry (the import's
+# records are logged, each event naming its job). They are written here all the same, so
+# every write of the app has one place.
+
+MAX_SAVED_VIEWS = 100
+
+
+def saved_view_save(*, user: User, entity: str, name: str, query_string: str, is_shared: bool) -> SavedView:
+    """Create the view, or replace the user's view of the same name."""
+    from clientela.parties.listing import clean_query_string
+
+    name = name.replace("\x00", "").strip()
+    if not name or len(name) > 80:
+        raise ValidationFailed([FieldError("name", "invalid", _("a view name is 1 to 80 characters"))])
+    query = clean_query_string(entity, query_string)
+    with transaction.atomic():
+        existing = SavedView.objects.select_for_update().filter(user=user, entity=entity, name=name).first()
+        if existing is not None:
+            existing.query_string = query
+            existing.is_shared = is_shared
+            existing.save(update_fields=["query_string", "is_shared"])
+            return existing
+        if SavedView.objects.filter(user=user).count() >= MAX_SAVED_VIEWS:
+            raise ValidationFailed(
+                [FieldError("name", "too_many", _("you can keep at most %(count)d views") % {"count": MAX_SAVED_VIEWS})]
+            )
+        return SavedView.objects.create(user=user, entity=entity, name=name, query_string=query, is_shared=is_shared)
+
+
+def saved_view_delete(*, user: User, entity: str, pk: int) -> bool:
+    """Delete the user's own view; False when there is no such view of theirs."""
+    deleted, _count = SavedView.objects.filter(user=user, entity=entity, pk=pk).delete()
+    return deleted > 0
+
+
+def import_job_create(*, actor: User, entity: str, upload: Any) -> ImportJob:
+    """A draft import of an uploaded file (kept under MEDIA_ROOT/imports/), waiting for its mapping."""
+    from pathlib import Path
+
+    require_import(actor)
+    job = ImportJob(
+        entity=entity,
+        original_name=Path(upload.name).name[:255],
+        created_by=actor,
+        mode=ImportJob.Mode.ALL_OR_NOTHING,
+        match=ImportJob.Match.UPDATE,
+    )
+    job.file.save(f"{job.public_id}{Path(upload.name).suffix.lower()}", upload, save=False)
+    job.save()
+    return job
+
+
+def import_job_configure(
+    *, actor: User, job: ImportJob, mapping: dict[str, str], mode: str, match: str, dry_run: bool
+) -> ImportJob:
+    """Set a draft job's column mapping and options (before it is queued)."""
+    from clientela.core.errors import PermissionDenied
+
+    require_import(actor)
+    if job.created_by_id != actor.pk and not actor.policy.can_administer:
+        raise PermissionDenied(_("an import belongs to the user who uploaded it"))
+    if job.status != ImportJob.Status.DRAFT:
+        raise ValidationFailed([FieldError("status", "invalid", _("the import has already started"))])
+    job.mapping, job.mode, job.match, job.dry_run = mapping, mode, match, dry_run
+    job.save(update_fields=["mapping", "mode", "match", "dry_run"])
+    return job
+
+
 # --- bulk import (parties.importing) ---------------------------------------------------
 # The import checks rows with these same rules; public names for it, old names kept.
 
 clean_record_values = _clean_record_values
-clean_tags = _clean_tags
-clean_addresses = _clean_addresses
-clean_affiliations = _clean_affiliations
 require_name = _require_name
 
 

@@ -27,7 +27,8 @@ from clientela.core.models import Event
 from clientela.core.records import changes_since, diff, field_value
 from clientela.core.visibility import require_delete, require_write
 from clientela.parties import normalize
-from clientela.parties.actions import CONTACT_FIELDS, ORGANIZATION_FIELDS, _check_assignment, _refresh_denormalised
+from clientela.parties.actions import CONTACT_FIELDS, ORGANIZATION_FIELDS, _refresh_denormalised
+from clientela.parties.cleaning import check_assignment
 from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, Organization, Relationship
 from clientela.parties.relationships import Party, describe, ends, entity_of, same_party
 
@@ -168,7 +169,7 @@ def _merge_locked(actor: User, survivor: Party, dups: list[Party], choices: dict
 
     values = _field_values(survivor, dups, choices, by_id)
     if "owner" in values or "team" in values:
-        _check_assignment(actor, {k: v for k, v in values.items() if k in ("owner", "team")}, survivor)
+        check_assignment(actor, {k: v for k, v in values.items() if k in ("owner", "team")}, survivor)
     if isinstance(survivor, Organization):
         parent = values.get("parent", survivor.parent)
         safe = _safe_parent(parent, involved)

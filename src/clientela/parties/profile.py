@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from clientela.core.models import Event
 from clientela.core.visibility import can_see
 from clientela.parties import queries
+from clientela.parties.cleaning import is_uuid
 from clientela.parties.forms import COLLECTION_LABELS, canonical_custom
 from clientela.parties.models import Contact, CustomField, Organization, Relationship
 
@@ -150,17 +151,9 @@ def _events_with_hidden_relationship(user: User, record: Contact | Organization,
         if not ids:
             continue
         base = queries.contacts_visible(user) if entity == "contact" else queries.organizations_visible(user)
-        valid = [i for i in ids if _is_uuid(i)]
+        valid = [i for i in ids if is_uuid(i)]
         seen |= {(entity, str(pid)) for pid in base.filter(public_id__in=valid).values_list("public_id", flat=True)}
     return {pk for pk, others in ends.items() if any(other not in seen for other in others)}
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _readable_link(text: Any, event: Event) -> Any:
@@ -220,7 +213,7 @@ def history_entries(
         if not keys:
             continue
         numbers = {k for k in keys if isinstance(k, int)}
-        uuids = {k for k in keys if isinstance(k, str) and _is_uuid(k)}
+        uuids = {k for k in keys if isinstance(k, str) and is_uuid(k)}
         for found in sources[name].filter(Q(pk__in=numbers) | Q(public_id__in=uuids)):
             label = found.display_name if name == "owner" else found.name
             names[name][found.pk] = label

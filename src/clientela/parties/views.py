@@ -219,7 +219,7 @@ def saved_view_save(request: HttpRequest, entity: str) -> HttpResponse:
         raise Http404
     query = request.POST.get("query", "")
     try:
-        view = savedviews.saved_view_save(
+        view = actions.saved_view_save(
             user=request.user,
             entity=entity,
             name=request.POST.get("name", ""),
@@ -238,7 +238,7 @@ def saved_view_save(request: HttpRequest, entity: str) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_delete(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
-    if entity not in ENTITIES or not savedviews.saved_view_delete(user=request.user, entity=entity, pk=pk):
+    if entity not in ENTITIES or not actions.saved_view_delete(user=request.user, entity=entity, pk=pk):
         raise Http404
     messages.success(request, _("View deleted."))
     return HttpResponseRedirect(ENTITIES[entity].url("list"))

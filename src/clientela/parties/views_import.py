@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clientela.core.errors import PermissionDenied
-from clientela.parties import exporting, listing
+from clientela.parties import actions, exporting, listing
 from clientela.parties.importing.mapping import MappingError, resolve, targets
 from clientela.parties.importing.reading import ImportFileError, open_table
 from clientela.parties.importing.rows import MATCH_UPDATE, VALID_ROWS_ONLY
@@ -89,16 +89,9 @@ def index(request: HttpRequest) -> HttpResponse:
     _require_importer(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        job = ImportJob(
-            entity=form.cleaned_data["entity"],
-            original_name=Path(upload.name).name[:255],
-            created_by=request.user,
-            mode=ImportJob.Mode.ALL_OR_NOTHING,
-            match=ImportJob.Match.UPDATE,
+        job = actions.import_job_create(
+            actor=request.user, entity=form.cleaned_data["entity"], upload=form.cleaned_data["file"]
         )
-        job.file.save(f"{job.public_id}{Path(upload.name).suffix.lower()}", upload, save=False)
-        job.save()
         return redirect("imports:mapping", public_id=job.public_id)
     jobs = ImportJob.objects.filter(created_by=request.user)[:RECENT_JOBS]
     return render(request, "parties/import/index.html", {"form": form, "jobs": jobs})
@@ -132,11 +125,10 @@ def mapping(request: HttpRequest, public_id: Any) -> HttpResponse:
     initial = {"mode": job.mode, "match": job.match, "dry_run": job.dry_run}
     form = OptionsForm(request.POST or None, initial=initial)
     if request.method == "POST" and request.POST.get("action") == "start" and not problem and form.is_valid():
-        job.mapping = resolved
-        job.mode = form.cleaned_data["mode"]
-        job.match = form.cleaned_data["match"]
-        job.dry_run = form.cleaned_data["dry_run"]
-        job.save(update_fields=["mapping", "mode", "match", "dry_run"])
+        actions.import_job_configure(
+            actor=request.user, job=job, mapping=resolved, mode=form.cleaned_data["mode"],
+            match=form.cleaned_data["match"], dry_run=form.cleaned_data["dry_run"],
+        )  # fmt: skip
         enqueue_import(job)
         return redirect("imports:job", public_id=job.public_id)
     preview = None

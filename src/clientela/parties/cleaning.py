@@ -1,0 +1,258 @@
+"""Checking the child collections of a record — e-mails, phones, addresses, tags,
+affiliations — and who a record may be assigned to, for the actions (and the bulk
+import, which uses the same rules per cell).
+
+Each `clean_*` function takes the raw items and a list to append `FieldError`s to,
+and returns the cleaned (unsaved) objects; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
+
+from clientela.accounts.roles import Visibility
+from clientela.core.errors import FieldError, NotFound, ValidationFailed
+from clientela.core.validation import check_text, clean_values
+from clientela.parties import normalize
+from clientela.parties.models import Address, Affiliation, ContactPoint, Organization
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+MAX_POINTS = 20
+MAX_TAGS = 50
+
+
+class _EagerEmailValidator(EmailValidator):
+    """Django's e-mail rule, its patterns compiled at import rather than looked up lazily per call
+    (the import checks a million addresses; the rule is the same)."""
+
+    user_regex = re.compile(EmailValidator.user_regex.pattern, EmailValidator.user_regex.flags)
+    domain_regex = re.compile(EmailValidator.domain_regex.pattern, EmailValidator.domain_regex.flags)
+    literal_regex = re.compile(EmailValidator.literal_regex.pattern, EmailValidator.literal_regex.flags)
+
+
+_email_validator = _EagerEmailValidator()
+
+
+def point_problem(kind: str, value: str) -> str | None:
+    """Why `value` is not a valid e-mail address or phone number, or None when it is.
+
+    The one rule for both the actions and the bulk import (which calls it per cell).
+    """
+    if kind == ContactPoint.Kind.EMAIL:
+        try:
+            if len(value) > 254:
+                raise ValidationError("too long")
+            _email_validator(value)
+        except ValidationError:
+            return _("%(value)r is not a valid e-mail address") % {"value": value[:80]}
+        return None
+    if not normalize.is_plausible_phone(value):
+        return _("%(value)r is not a valid phone number") % {"value": value[:80]}
+    return None
+
+
+def point_key(kind: str, value: str) -> str:
+    """The normalised form kept in `ContactPoint.normalized` for duplicate detection."""
+    return normalize.email_key(value) if kind == ContactPoint.Kind.EMAIL else normalize.phone_key(value)
+
+
+def clean_points(kind: str, items: list[dict[str, Any]], errors: list[FieldError]) -> list[ContactPoint]:
+    name = "emails" if kind == ContactPoint.Kind.EMAIL else "phones"
+    if not isinstance(items, list):
+        errors.append(FieldError(name, "invalid", _("must be a list")))
+        return []
+    if len(items) > MAX_POINTS:
+        errors.append(FieldError(name, "too_many", _("at most %(count)d entries") % {"count": MAX_POINTS}))
+        return []
+    points: list[ContactPoint] = []
+    for index, item in enumerate(items):
+        where = f"{name}[{index}]"
+        if isinstance(item, str):
+            item = {"value": item}
+        if not isinstance(item, dict):
+            errors.append(FieldError(where, "invalid", _("must be an object with a value")))
+            continue
+        value = str(item.get("value") or "").strip()
+        label = item.get("label") or ContactPoint.Label.WORK
+        check_text(where, value, errors)
+        if errors and errors[-1].field == where:
+            continue
+        if not value:
+            errors.append(FieldError(f"{where}.value", "required", _("is required")))
+            continue
+        if label not in ContactPoint.Label.values:
+            errors.append(
+                FieldError(
+                    f"{where}.label",
+                    "invalid",
+                    _("must be one of: %(choices)s") % {"choices": ", ".join(ContactPoint.Label.values)},
+                )
+            )
+            continue
+        problem = point_problem(kind, value)
+        if problem is not None:
+            errors.append(FieldError(f"{where}.value", "invalid", problem))
+            continue
+        normalized = point_key(kind, value)
+        points.append(
+            ContactPoint(
+                kind=kind, label=label, value=value, normalized=normalized, is_primary=bool(item.get("is_primary"))
+            )
+        )
+    if points and not any(p.is_primary for p in points):
+        points[0].is_primary = True
+    seen_primary = False
+    for point in points:  # exactly one primary
+        if point.is_primary and seen_primary:
+            point.is_primary = False
+        seen_primary = seen_primary or point.is_primary
+    return points
+
+
+_ADDRESS_FIELDS = ("label", "street", "city", "postal_code", "region", "country")
+
+
+def clean_addresses(items: list[dict[str, Any]], errors: list[FieldError]) -> list[Address]:
+    if not isinstance(items, list) or len(items) > MAX_POINTS:
+        errors.append(
+            FieldError(
+                "addresses", "invalid", _("must be a list of at most %(count)d addresses") % {"count": MAX_POINTS}
+            )
+        )
+        return []
+    result: list[Address] = []
+    for index, item in enumerate(items):
+        where = f"addresses[{index}]"
+        if not isinstance(item, dict):
+            errors.append(FieldError(where, "invalid", _("must be an object")))
+            continue
+        unknown = set(item) - set(_ADDRESS_FIELDS)
+        if unknown:
+            errors.append(FieldError(f"{where}.{sorted(unknown)[0]}", "unknown_field", _("is not an address field")))
+            continue
+        raw_country = item.get("country")
+        country = raw_country.strip() if isinstance(raw_country, str) else raw_country
+        if country and (not isinstance(country, str) or len(country) != 2 or not country.isalpha()):
+            errors.append(FieldError(f"{where}.country", "invalid", _("must be a two-letter ISO country code")))
+            continue
+        try:
+            values = clean_values(Address, {k: v for k, v in item.items()}, allowed=set(_ADDRESS_FIELDS))
+        except ValidationFailed as failed:
+            errors.extend(FieldError(f"{where}.{e.field}", e.code, e.message) for e in failed.errors)
+            continue
+        values["country"] = values.get("country", "").upper()
+        result.append(Address(**values))
+    return result
+
+
+def clean_tags(items: list[str], errors: list[FieldError]) -> list[str]:
+    if not isinstance(items, list) or len(items) > MAX_TAGS:
+        errors.append(
+            FieldError("tags", "invalid", _("must be a list of at most %(count)d tags") % {"count": MAX_TAGS})
+        )
+        return []
+    names: list[str] = []
+    for index, item in enumerate(items):
+        name = str(item).strip() if isinstance(item, str) else ""
+        if not name or len(name) > 60 or "\x00" in name:
+            errors.append(FieldError(f"tags[{index}]", "invalid", _("a tag is 1 to 60 characters of text")))
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def clean_affiliations(actor: User, items: list[dict[str, Any]], errors: list[FieldError]) -> list[Affiliation]:
+    if not isinstance(items, list) or len(items) > MAX_POINTS:
+        errors.append(
+            FieldError(
+                "organizations", "invalid", _("must be a list of at most %(count)d entries") % {"count": MAX_POINTS}
+            )
+        )
+        return []
+    result: list[Affiliation] = []
+    for index, item in enumerate(items):
+        where = f"organizations[{index}]"
+        if not isinstance(item, dict):
+            errors.append(FieldError(where, "invalid", _("must be an object with an organization")))
+            continue
+        organization = item.get("organization")
+        if not isinstance(organization, Organization):
+            organization = visible_organization(actor, organization)
+        if organization is None:
+            errors.append(FieldError(f"{where}.organization", "not_found", _("no such organization")))
+            continue
+        role = str(item.get("role") or "").strip()
+        if len(role) > 100 or "\x00" in role:
+            errors.append(FieldError(f"{where}.role", "invalid", _("must be at most 100 characters")))
+            continue
+        if any(a.organization.pk == organization.pk and a.role == role for a in result):
+            continue  # the same organization with the same role twice is one affiliation
+        result.append(Affiliation(organization=organization, role=role, is_primary=bool(item.get("is_primary"))))
+    if result and not any(a.is_primary for a in result):
+        result[0].is_primary = True
+    return result
+
+
+def visible_organization(actor: User, public_id: Any) -> Organization | None:
+    from clientela.parties.queries import organization_get
+
+    try:
+        return organization_get(actor, public_id)
+    except NotFound:
+        return None
+
+
+def check_assignment(actor: User, values: dict[str, Any], current: Any | None) -> None:
+    """Who may own a record: a user may assign within what they can see."""
+    owner = values.get("owner", getattr(current, "owner", None))
+    team = values.get("team", getattr(current, "team", None))
+    visibility = actor.policy.visibility
+    if visibility == Visibility.ALL:
+        return
+    errors: list[FieldError] = []
+    if "team" in values and team is not None and team.pk != actor.team_id:
+        errors.append(FieldError("team", "forbidden", _("you may only assign records to your own team")))
+    outside_team = owner is not None and (
+        visibility == Visibility.OWN or owner.team_id is None or owner.team_id != actor.team_id
+    )
+    if "owner" in values and owner is not None and owner.pk != actor.pk and outside_team:
+        errors.append(FieldError("owner", "forbidden", _("you may only assign records to members of your team")))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def resolve_people(values: dict[str, Any]) -> dict[str, Any]:
+    """Owner/team may come as model instances or public ids (API, import)."""
+    from clientela.accounts.models import Team, User
+
+    errors: list[FieldError] = []
+    for name, model in (("owner", User), ("team", Team)):
+        if name in values and values[name] is not None and not isinstance(values[name], model):
+            found = model.objects.filter(public_id=values[name]).first() if is_uuid(values[name]) else None
+            if found is None and name == "owner":
+                found = User.objects.filter(username=str(values[name])).first()
+            if found is None and name == "team":
+                found = Team.objects.filter(name=str(values[name])).first()
+            if found is None:
+                errors.append(FieldError(name, "not_found", _("no such %(thing)s") % {"thing": name}))
+            values[name] = found
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
