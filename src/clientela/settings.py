@@ -134,6 +134,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("CLIENTELA_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("CLIENTELA_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("CLIENTELA_LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
+# Password reset throttling: reset e-mails asked for per e-mail address and per client address in the window.
+PASSWORD_RESET_MAX_PER_EMAIL = env_int("CLIENTELA_PASSWORD_RESET_MAX_PER_EMAIL", 3, minimum=1)
+PASSWORD_RESET_MAX_PER_ADDRESS = env_int("CLIENTELA_PASSWORD_RESET_MAX_PER_ADDRESS", 10, minimum=1)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("CLIENTELA_PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -169,6 +173,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
+# Uploaded import files are deleted this many days after their import finished (`clientela purge_imports`).
+IMPORT_FILE_DAYS = env_int("CLIENTELA_IMPORT_FILE_DAYS", 30, minimum=0)
 
 TASKS = {
     "default": {

@@ -99,3 +99,18 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address or '?'} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PasswordResetRequest(models.Model):
+    """A password reset asked for on the sign-in pages, kept for throttling per e-mail and per address.
+
+    The e-mail address is kept only as a keyed digest: the table says how often an
+    address was asked for, not which addresses people typed.
+    """
+
+    email_digest = models.CharField(max_length=64, db_index=True)
+    address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.email_digest[:12]} from {self.address or '?'} at {self.requested_at:%Y-%m-%d %H:%M:%S}"

@@ -1,21 +1,29 @@
-"""Login throttling: failed attempts per account and per client address.
+"""Throttling of the sign-in pages: failed logins, and password reset e-mails.
 
 Failures are counted by the username as typed (folded to lower case), whether or
 not such an account exists, so the refusal says nothing about which accounts exist.
 A refused attempt is not counted again, so waiting the stated time always works.
+
+Password reset requests are counted the same way, per e-mail address as typed and
+per client address, so the reset form can neither flood a mailbox nor be used to
+probe accounts: past the limit no e-mail is sent, but the page says the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import logging
 import math
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from clientela.accounts.models import LoginFailure
+from clientela.accounts.models import LoginFailure, PasswordResetRequest
+
+logger = logging.getLogger(__name__)
 
 
 def client_address(request: HttpRequest | None) -> str | None:
@@ -80,3 +88,48 @@ def record_failure(username: str, address: str | None) -> None:
 def clear_failures(username: str) -> None:
     """A successful login forgets the account's failures (the address's stay)."""
     LoginFailure.objects.filter(username=_account_key(username)).delete()
+
+
+# --- password reset requests -------------------------------------------------------------------
+
+
+def _reset_window() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.PASSWORD_RESET_WINDOW_MINUTES)
+
+
+def _email_digest(email: str) -> str:
+    """A keyed digest of the address as typed (folded like the form's case-insensitive lookup)."""
+    return salted_hmac("clientela.accounts.password_reset", email.strip().casefold(), algorithm="sha256").hexdigest()
+
+
+def password_reset_allowed(email: str, address: str | None) -> bool:
+    """Counts a reset request for `email` from `address`; False if it is over a limit and must send nothing.
+
+    The request is written first and the limits checked after, counting every request
+    in the window: two processes asking at once may both be refused, but never both
+    let through past a limit. A refused request is removed again, so it is not
+    counted and e-mails flow again once the window has passed.
+    """
+    now = timezone.now()
+    since = now - _reset_window()
+    digest = _email_digest(email)
+    # Keep the table small: nothing older than the window is ever read.
+    PasswordResetRequest.objects.filter(requested_at__lt=since).delete()
+    request = PasswordResetRequest.objects.create(email_digest=digest, address=address, requested_at=now)
+    recent = PasswordResetRequest.objects.filter(requested_at__gt=since)
+    over = None
+    if recent.filter(email_digest=digest).count() > settings.PASSWORD_RESET_MAX_PER_EMAIL:
+        over = "e-mail address"
+    elif address and recent.filter(address=address).count() > settings.PASSWORD_RESET_MAX_PER_ADDRESS:
+        over = "client address"
+    if over is None:
+        return True
+    request.delete()
+    # The address itself stays out of the log; the digest prefix lets repeated attempts be told apart.
+    logger.warning(
+        "Password reset throttled (limit per %s reached): e-mail digest %s, client %s; no e-mail sent.",
+        over,
+        digest[:12],
+        address or "unknown",
+    )
+    return False

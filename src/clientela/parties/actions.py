@@ -9,6 +9,7 @@ they are; a list replaces them.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -722,6 +723,39 @@ def import_job_configure(
     job.mapping, job.mode, job.match, job.dry_run = mapping, mode, match, dry_run
     job.save(update_fields=["mapping", "mode", "match", "dry_run"])
     return job
+
+
+@dataclass
+class ImportFilesPurged:
+    files_removed: int = 0
+    drafts_deleted: int = 0
+
+
+def import_files_purge(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> ImportFilesPurged:
+    """Delete uploaded import files once they are no longer needed (`clientela purge_imports`).
+
+    A finished job (succeeded or failed) loses its file `older_than` after it finished;
+    its counts and error report stay. A draft nobody started within `older_than` of its
+    upload is deleted with its file. Queued and running jobs are never touched.
+    """
+    from django.utils import timezone
+
+    cutoff = (now or timezone.now()) - older_than
+    result = ImportFilesPurged()
+    finished = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED], finished_at__lt=cutoff
+    ).exclude(file="")
+    for job in finished.iterator():
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+        result.files_removed += 1
+    for job in ImportJob.objects.filter(status=ImportJob.Status.DRAFT, created_at__lt=cutoff).iterator():
+        if job.file:
+            job.file.delete(save=False)
+            result.files_removed += 1
+        job.delete()
+        result.drafts_deleted += 1
+    return result
 
 
 # --- bulk import (parties.importing) ---------------------------------------------------

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from io import StringIO
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from clientela.core.errors import PermissionDenied, ValidationFailed
 from clientela.parties import actions
@@ -65,3 +70,41 @@ def test_a_saved_view_needs_a_name(cast):
         actions.saved_view_save(user=cast.sales_north, entity="contact", name=" ", query_string="", is_shared=False)
     assert failed.value.errors[0].field == "name"
     assert "1 to 80 characters" in failed.value.errors[0].message
+
+
+def _finished(job: ImportJob, days_ago: int, status: str = ImportJob.Status.SUCCEEDED) -> None:
+    from django.utils import timezone
+
+    when = timezone.now() - dt.timedelta(days=days_ago)
+    ImportJob.objects.filter(pk=job.pk).update(status=status, finished_at=when, failed_count=2)
+
+
+def test_purging_removes_old_finished_uploads_and_unstarted_drafts_and_keeps_reports(cast, media):
+    old_done = actions.import_job_create(actor=cast.sales_north, entity="contact", upload=_upload())
+    old_failed = actions.import_job_create(actor=cast.sales_north, entity="contact", upload=_upload())
+    recent = actions.import_job_create(actor=cast.sales_north, entity="contact", upload=_upload())
+    running = actions.import_job_create(actor=cast.sales_north, entity="contact", upload=_upload())
+    draft = actions.import_job_create(actor=cast.sales_north, entity="contact", upload=_upload())
+    _finished(old_done, 31)
+    _finished(old_failed, 45, ImportJob.Status.FAILED)
+    _finished(recent, 29)
+    ImportJob.objects.filter(pk=running.pk).update(status=ImportJob.Status.RUNNING)
+    ImportJob.objects.filter(pk=draft.pk).update(created_at=draft.created_at - dt.timedelta(days=31))
+    paths = {job.pk: media / job.file.name for job in (old_done, old_failed, recent, running, draft)}
+
+    out = StringIO()
+    call_command("purge_imports", "--days", "30", stdout=out)
+
+    assert out.getvalue().strip() == "removed 3 uploaded file(s); deleted 1 unstarted draft(s)"
+    assert not paths[old_done.pk].exists() and not paths[old_failed.pk].exists() and not paths[draft.pk].exists()
+    assert paths[recent.pk].exists() and paths[running.pk].exists()
+    assert not ImportJob.objects.filter(pk=draft.pk).exists()
+    kept = ImportJob.objects.get(pk=old_done.pk)
+    assert kept.file.name == "" and kept.failed_count == 2  # the report stays
+    call_command("purge_imports", stdout=StringIO())  # again: nothing left to do, no error
+    assert ImportJob.objects.count() == 4
+
+
+def test_purging_refuses_a_negative_number_of_days(cast, media):
+    with pytest.raises(CommandError, match="--days must be 0 or more"):
+        call_command("purge_imports", "--days", "-1")
