@@ -23,7 +23,8 @@ api = NinjaAPI(
     version="1",
     description="Everything the web pages can do. Authenticate with `Authorization: Bearer <token>` "
     "(create one with `clientela token create USERNAME` or on your profile page). Writes need `If-Match` "
-    '(PATCH, DELETE) and honour `Idempotency-Key` (POST); errors are `{"errors": [{field, code, message}]}`.',
+    "(PATCH, DELETE) and honour `Idempotency-Key` (POST); reads of one record honour `If-None-Match` (304); "
+    'errors are `{"errors": [{field, code, message}]}`.',
     urls_namespace="api",
     auth=AUTH,
     parser=StrictJsonParser(),

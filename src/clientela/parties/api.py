@@ -14,7 +14,16 @@ from ninja import Query, Router
 
 from clientela.core.apikit.auth import caller
 from clientela.core.apikit.errors import COMMON, PRECONDITIONS, WITH_RECORD, ErrorOut
-from clientela.core.apikit.etag import IfMatch, etag_for, expected_version
+from clientela.core.apikit.etag import (
+    NOT_MODIFIED,
+    IfMatch,
+    IfNoneMatch,
+    etag_for,
+    expected_version,
+    matches_if_none_match,
+    not_modified,
+    representation_etag,
+)
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
 from clientela.core.apikit.pagination import paginate, parse_sort
 from clientela.core.context import acting_via
@@ -119,12 +128,19 @@ def contact_create(
     return _create(request, user, payload, idempotency_key, "contacts", create)
 
 
-@contacts.get("/{contact_id}", response={200: ContactOut, **WITH_RECORD}, summary="Read a contact")
-def contact_read(request: HttpRequest, contact_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
+@contacts.get("/{contact_id}", response={200: ContactOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a contact")
+def contact_read(
+    request: HttpRequest, contact_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> dict[str, Any] | HttpResponse:
+    """With `If-None-Match` naming the current ETag: 304 Not Modified, no body."""
     user = caller(request)
     contact = queries.contact_get(user, contact_id)
-    response["ETag"] = etag_for(contact)
-    return contact_detail(user, contact)
+    body = contact_detail(user, contact)
+    etag = representation_etag(contact.version, body)
+    if matches_if_none_match(if_none_match, etag):
+        return not_modified(etag)
+    response["ETag"] = etag
+    return body
 
 
 @contacts.patch("/{contact_id}", response={200: ContactOut, **PRECONDITIONS}, summary="Change a contact")
@@ -205,12 +221,23 @@ def organization_create(
     return _create(request, user, payload, idempotency_key, "organizations", create)
 
 
-@organizations.get("/{organization_id}", response={200: OrganizationOut, **WITH_RECORD}, summary="Read an organization")
-def organization_read(request: HttpRequest, organization_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
+@organizations.get(
+    "/{organization_id}",
+    response={200: OrganizationOut, **NOT_MODIFIED, **WITH_RECORD},
+    summary="Read an organization",
+)
+def organization_read(
+    request: HttpRequest, organization_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> dict[str, Any] | HttpResponse:
+    """With `If-None-Match` naming the current ETag: 304 Not Modified, no body."""
     user = caller(request)
     organization = queries.organization_get(user, organization_id)
-    response["ETag"] = etag_for(organization)
-    return organization_detail(user, organization)
+    body = organization_detail(user, organization)
+    etag = representation_etag(organization.version, body)
+    if matches_if_none_match(if_none_match, etag):
+        return not_modified(etag)
+    response["ETag"] = etag
+    return body
 
 
 @organizations.patch(

@@ -8,7 +8,17 @@ from ninja import Query, Router, Status
 
 from clientela.core.apikit.auth import caller
 from clientela.core.apikit.errors import COMMON, PRECONDITIONS, WITH_RECORD, ErrorOut
-from clientela.core.apikit.etag import IfMatch, etag_for, etag_for_version, expected_version
+from clientela.core.apikit.etag import (
+    NOT_MODIFIED,
+    IfMatch,
+    IfNoneMatch,
+    etag_for,
+    etag_for_version,
+    expected_version,
+    matches_if_none_match,
+    not_modified,
+    representation_etag,
+)
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
 from clientela.core.context import acting_via
 from clientela.core.errors import Conflict, ConflictDetail, NotFound
@@ -90,12 +100,23 @@ def custom_field_create(
     )
 
 
-@router.get("/{field_id}", response={200: CustomFieldOut, **WITH_RECORD}, summary="Read a custom field definition")
-def custom_field_read(request: HttpRequest, field_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
+@router.get(
+    "/{field_id}",
+    response={200: CustomFieldOut, **NOT_MODIFIED, **WITH_RECORD},
+    summary="Read a custom field definition",
+)
+def custom_field_read(
+    request: HttpRequest, field_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> dict[str, Any] | HttpResponse:
+    """With `If-None-Match` naming the current ETag: 304 Not Modified, no body."""
     caller(request)
     definition = _get(field_id)
-    response["ETag"] = etag_for(definition)
-    return _out(definition)
+    body = _out(definition)
+    etag = representation_etag(definition.version, body)
+    if matches_if_none_match(if_none_match, etag):
+        return not_modified(etag)
+    response["ETag"] = etag
+    return body
 
 
 @router.patch("/{field_id}", response={200: CustomFieldOut, **PRECONDITIONS}, summary="Change a custom field (admins)")

@@ -1,17 +1,27 @@
-"""ETags and `If-Match`: a record's ETag is its version, so a write that names an
-old version is refused with 412 and the other side's changes."""
+"""ETags, `If-Match` and `If-None-Match`.
+
+A write's ETag is the record's version (`"3"`); a read's is the version and a digest of
+the representation the caller was shown (`"3.9f86d081884c7d65"`), because a record read
+also shows names of linked records and the caller's view of them, which change without
+the record's version. `If-Match` takes either form and compares the version, so a write
+that names an old version is refused with 412 and the other side's changes;
+`If-None-Match` on a read compares the whole tag, so 304 Not Modified means the body
+would have been the same."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Annotated, Any
 
+import orjson
+from django.http import HttpResponseNotModified
 from django.utils.translation import gettext as _
 from ninja import Header
 
 from clientela.core.apikit.errors import ApiError
 
-ETAG_PATTERN = r'^(W/)?"[0-9]{1,10}"$'
+ETAG_PATTERN = r'^(W/)?"[0-9]{1,10}(\.[0-9a-f]{16})?"$'
 _ETAG = re.compile(ETAG_PATTERN)
 
 # The header parameter every PATCH/DELETE of a versioned record declares; missing -> 428.
@@ -20,10 +30,70 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         pattern=ETAG_PATTERN,
-        max_length=20,
+        max_length=40,
         description='The ETag from your last read of the record, e.g. "3". Missing: 428; stale: 412.',
     ),
 ]
+
+
+# The header parameter every GET of one versioned record declares. Not constrained in the
+# schema: a header that is not a list of ETags is not an error, it just matches nothing (200).
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-None-Match",
+        description='ETags you already have, e.g. "3" or W/"3", "4" (or *). If one is current: 304 with no '
+        "body and the same ETag; otherwise the record as usual.",
+    ),
+]
+
+# What a GET that honours If-None-Match adds to its documented responses.
+NOT_MODIFIED: dict[int, None] = {304: None}
+
+# One element of an `If-None-Match` list (RFC 9110 §5.6.1, §8.8.3): optional whitespace, an
+# entity-tag or nothing (empty elements are allowed), optional whitespace, then "," or the end.
+# Possessive quantifiers keep the scan linear on hostile input.
+_LIST_ELEMENT = re.compile(r'[ \t]*+(?:((?:W/)?+"[\x21\x23-\x7e\x80-\xff]*+")[ \t]*+)?+(,|\Z)')
+
+
+def _entity_tags(header: str) -> list[str] | None:
+    """The entity-tags of a comma-separated list, or None when the list is malformed."""
+    tags: list[str] = []
+    position = 0
+    while True:
+        element = _LIST_ELEMENT.match(header, position)
+        if element is None:
+            return None
+        if element.group(1):
+            tags.append(element.group(1))
+        if element.group(2) != ",":
+            return tags
+        position = element.end()
+
+
+def _opaque(tag: str) -> str:
+    return tag.removeprefix("W/")
+
+
+def matches_if_none_match(header: str | None, etag: str) -> bool:
+    """Whether an `If-None-Match` header names the current `etag` (RFC 9110 §13.1.2).
+
+    Weak comparison (`W/"3"` matches `"3"`); `*` matches any current representation. A
+    missing or malformed header matches nothing, so the caller answers as if it were absent.
+    """
+    if header is None:
+        return False
+    if header.strip(" \t") == "*":
+        return True
+    tags = _entity_tags(header)
+    return tags is not None and _opaque(etag) in {_opaque(tag) for tag in tags}
+
+
+def not_modified(etag: str) -> HttpResponseNotModified:
+    """304 for a conditional GET: no body (and so no Content-Type), the same ETag."""
+    response = HttpResponseNotModified()
+    response["ETag"] = etag
+    return response
 
 
 def etag_for_version(version: int) -> str:
@@ -34,9 +104,15 @@ def etag_for(record: Any) -> str:
     return etag_for_version(record.version)
 
 
+def representation_etag(version: int, body: Any) -> str:
+    """A read's ETag: the version, and a digest of the body as it will be sent (key order ignored)."""
+    serialized = orjson.dumps(body, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return f'"{version}.{hashlib.sha256(serialized).hexdigest()[:16]}"'
+
+
 def expected_version(if_match: str) -> int:
     """The version an `If-Match` header names (weak or strong form)."""
     value = if_match.strip()
     if not _ETAG.match(value):
         raise ApiError.single(400, "If-Match", "invalid", _('If-Match must be an ETag such as "3"'))
-    return int(value.removeprefix("W/").strip('"'))
+    return int(value.removeprefix("W/").strip('"').split(".", 1)[0])

@@ -41,7 +41,7 @@ def test_creating_an_organization_with_a_parent_and_reading_its_contacts(cast):
     org = Organization.objects.get(public_id=data["id"])
     factories.contact(cast.sales_north, first_name="Ada", last_name="Worker", organizations=[{"organization": org}])
     read = api.get(f"/organizations/{data['id']}")
-    assert read["ETag"] == '"1"'
+    assert read["ETag"].startswith('"1.')
     assert [c["name"] for c in read.json()["contacts"]] == ["Ada Worker"]
 
 
