@@ -179,8 +179,9 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
     """
     actor = batch.actor
     base = defaults(batch.model)
-    given_names = sorted({name for row in rows for name in row.values} - {"owner", "team"})
+    given_names = sorted({name for row in rows for name in row.values} - {"owner", "team", "parent"})
     contact = batch.entity == CONTACT
+    with_parents = not contact and any("parent" in row.values for row in rows)
     actor_team = actor.team
     public_ids = uuid7_texts(len(rows))
     ids = new_ids(batch.model, len(rows))
@@ -217,8 +218,12 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
         record = [given.get(name, base[name]) for name in given_names]
         record += derived.values()
         record += (public_id, owner_id, team_id, row.custom)
+        if with_parents:
+            parent = given.get("parent")
+            record.append(parent.pk if parent is not None else None)
         record_rows.append(record)
         # The changes as `core.records.create_record` logs them: every given value, then the collections.
+        # (The parent is an Organization: jsonable gives its public id, as `logged_value` does.)
         changes: dict[str, list[Any]] = {}
         for name, value in given.items():
             if type(value) is str:  # most values: what jsonable would return, without asking it
@@ -266,6 +271,8 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
     constants = {"created_at": batch.now, "updated_at": batch.now, "created_by_id": actor.pk,
                  "updated_by_id": actor.pk, "version": 1}  # fmt: skip
     names = [*given_names, *derived_names, "public_id", "owner_id", "team_id", "custom"]
+    if with_parents:
+        names.append("parent_id")
     ready = prepare_values(batch.model, names, record_rows, constants=constants, ids=ids)
     return ([ready] if ready is not None else []) + batch.child_inserts()
 
@@ -297,25 +304,60 @@ def _existing_children(batch: _Batch, ids: list[int]) -> tuple[dict, dict, dict,
     return points, tags, addresses, affiliations
 
 
+def _parents_before(rows: list[ValidatedRow], current: dict[int, Any]) -> tuple[dict[int, int | None], dict[int, str]]:
+    """For the rows that set a parent: the parent links to check loops against (see `matching.parent_links`),
+    and the public ids of the parents being replaced, for the change log. A few queries per batch."""
+    new_parents: set[int] = set()
+    old_parents: set[int] = set()
+    for row in rows:
+        parent = row.values.get("parent")
+        record = current.get(row.existing_id)  # type: ignore[arg-type]
+        if parent is not None and record is not None and record.parent_id != parent.pk:
+            new_parents.add(parent.pk)
+            if record.parent_id is not None:
+                old_parents.add(record.parent_id)
+    if not new_parents:
+        return {}, {}
+    public_ids = dict(Organization.all_objects.filter(pk__in=sorted(old_parents)).values_list("id", "public_id"))
+    return matching.parent_links(new_parents), {pk: str(public_id) for pk, public_id in public_ids.items()}
+
+
 def _update(
-    batch: _Batch, rows: list[ValidatedRow], result: BatchResult, fail: Callable[[ValidatedRow, str], None]
+    batch: _Batch,
+    rows: list[ValidatedRow],
+    result: BatchResult,
+    fail: Callable[[ValidatedRow, str, str], None],
 ) -> None:
     ids = [row.existing_id for row in rows if row.existing_id is not None]
     # Locked in id order, so two writers updating overlapping records wait rather than deadlock.
     current = {r.pk: r for r in batch.model.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     points, tags, addresses, affiliations = _existing_children(batch, ids)
+    links, old_parents = _parents_before(rows, current) if batch.entity != CONTACT else ({}, {})
     changed: list[Contact | Organization] = []
     fields: set[str] = set()
     for row in rows:
         record = current.get(row.existing_id)  # type: ignore[arg-type]
         if record is None:
-            fail(row, matching.gone_message())
+            fail(row, matching.gone_message(), row.match_column)
             continue
         if not can_see(batch.actor, record):
-            fail(row, matching.cannot_change_message())
+            fail(row, matching.cannot_change_message(), row.match_column)
             continue
         values = {k: v for k, v in row.values.items()}
+        # The parent is compared and logged by public id here, from what was loaded for the whole batch.
+        parent = values.pop("parent", None)
+        moving = parent is not None and parent.pk != record.parent_id
+        if moving:
+            # Checked again under lock: the plan's check may have run before another writer's change.
+            problem = matching.parent_problem(record.pk, parent.pk, links)
+            if problem is not None:
+                fail(row, problem, row.column("parent"))
+                continue
         changes = records.diff(record, values)
+        if moving:
+            was = old_parents.get(record.parent_id) if record.parent_id is not None else None
+            changes["parent"] = [was, str(parent.public_id)]
+            values["parent"] = parent
         if row.custom:
             merged = {**record.custom, **row.custom}
             if merged != record.custom:
@@ -422,8 +464,8 @@ def write(prepared: PreparedBatch) -> BatchResult:
     started = time.perf_counter()
     plan, result, batch = prepared.plan, prepared.result, prepared.batch
 
-    def fail(row: ValidatedRow, message: str) -> None:
-        plan.error(row, row.match_column, message)
+    def fail(row: ValidatedRow, message: str, column: str) -> None:
+        plan.error(row, column, message)
         result.errors.append(plan.errors[-1])
         result.outcomes[row.row] = ERROR
 

@@ -33,6 +33,7 @@ TAGS = "tags"
 ADDRESS = "address"
 PEOPLE = "people"  # owner (username) / team (name)
 AFFILIATION = "affiliation"
+PARENT = "parent"  # organizations: an existing organization, by tax id or name
 CUSTOM = "custom"
 
 CONTACT_FIELDS = (
@@ -104,6 +105,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
              "număr angajați"),
     "website": ("web", "url", "homepage", "web site", "weboldal", "honlap", "web sitesi", "сайт", "strona www",
                 "strona", "site", "site web"),
+    "parent": ("parent organisation", "parent company", "parent account", "anyavállalat", "anyacég",
+               "anyaszervezet", "ana şirket", "ana firma", "üst kuruluş", "материнская компания",
+               "головная компания", "головная организация", "родительская организация", "spółka matka",
+               "spółka dominująca", "firma macierzysta", "organizacja nadrzędna", "companie-mamă", "compania-mamă",
+               "societate-mamă", "organizație-mamă"),
 }  # fmt: skip
 
 _LABELS = {
@@ -164,6 +170,8 @@ def targets(entity: str, custom_fields: list[CustomField] | None = None) -> dict
     if entity == CONTACT:
         result["organization"] = Target("organization", _LABELS["organization"], AFFILIATION)
         result["organization_role"] = Target("organization_role", _LABELS["organization_role"], AFFILIATION)
+    else:
+        result["parent"] = Target("parent", capfirst(model._meta.get_field("parent").verbose_name), PARENT)
     if custom_fields is None:
         custom_fields = list(CustomField.objects.filter(entity=entity).order_by("position", "id"))
     for definition in custom_fields:

@@ -5,6 +5,9 @@ share a home phone are not merged); organizations by tax id, or by the normalise
 name when the row has no tax id. Only records outside the trash match. A row that matches more
 than one record is an error (merge the duplicates first). A match the actor
 cannot change is an error when updating, and is skipped when skipping.
+
+References are resolved here too, among the live records the actor can see: a
+contact's organization by name, an organization's parent by tax id, then by name.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -39,11 +42,13 @@ from clientela.parties.models import Contact, ContactPoint, CustomField, Organiz
 if TYPE_CHECKING:
     from clientela.accounts.models import User
 
+K = TypeVar("K", str, int)
 CHUNK = 10_000  # keys per lookup query (SQLite takes fewer parameters)
 # Keys per lookup on PostgreSQL: with a few thousand keys in one array the planner reads the
 # whole table (a parallel sequential scan, slower with every batch written); with a thousand
 # it looks each key up in the index, ~3x faster at 200,000 contacts and flat as the table grows.
 ARRAY_CHUNK = 1000
+MAX_PARENT_DEPTH = 100  # as deep as `actions.organization_update` follows a parent chain
 
 
 @dataclass
@@ -63,7 +68,7 @@ class Plan:
         self.outcomes[row.row] = ERROR
 
 
-def _chunks(items: list[str]) -> Iterable[list[str]]:
+def _chunks(items: list[K]) -> Iterable[list[K]]:
     size = min(CHUNK, connection.features.max_query_params or CHUNK)
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -228,13 +233,126 @@ def _resolve_organizations(actor: User, rows: list[ValidatedRow], plan: Plan) ->
     return kept
 
 
+def _visible_organizations_by(actor: User, field_name: str, keys: set[str]) -> dict[str, list[Organization]]:
+    """Normalised key -> the live organizations the actor can see that have it (pk, public id, name loaded)."""
+    from clientela.parties.queries import organizations_visible
+
+    found: dict[str, list[Organization]] = defaultdict(list)
+    keys.discard("")
+    for chunk in _chunks(sorted(keys)):
+        for pk, public_id, name, key in (
+            organizations_visible(actor)
+            .filter(**{f"{field_name}__in": chunk})
+            .values_list("id", "public_id", "name", field_name)
+        ):
+            found[key].append(Organization(pk=pk, public_id=public_id, name=name))
+    return found
+
+
+def _resolve_parents(actor: User, rows: list[ValidatedRow], plan: Plan) -> list[ValidatedRow]:
+    """Organizations: the parent each row names, by tax id, else by name, among those the actor can see.
+
+    Two queries per batch (tax ids, then the names that were not a known tax id); a parent the
+    actor cannot see is "not found", like one that does not exist.
+    """
+    named = [row for row in rows if row.parent]
+    if not named:
+        return rows
+    taxes = {row.row: normalize.tax_id_key(row.parent) for row in named}
+    by_tax = _visible_organizations_by(actor, "tax_id_normalized", set(taxes.values()))
+    names = {row.row: normalize.name_key(row.parent) for row in named if taxes[row.row] not in by_tax}
+    by_name = _visible_organizations_by(actor, "name_key", set(names.values())) if names else {}
+    kept: list[ValidatedRow] = []
+    for row in rows:
+        if not row.parent:
+            kept.append(row)
+            continue
+        column = row.column("parent")
+        shown = row.parent[:100]
+        hits = by_tax.get(taxes[row.row], [])
+        if len(hits) > 1:
+            plan.error(
+                row,
+                column,
+                _("%(count)s organizations have the tax id %(tax_id)s; merge them first")
+                % {"count": len(hits), "tax_id": shown},
+            )
+            continue
+        if not hits:
+            hits = by_name.get(names.get(row.row, ""), [])
+        if not hits:
+            plan.error(row, column, _("no organization named %(name)s that you can see") % {"name": shown})
+            continue
+        if len(hits) > 1:
+            plan.error(
+                row,
+                column,
+                _("%(count)s organizations are named %(name)s; give the parent's tax id instead")
+                % {"count": len(hits), "name": shown},
+            )
+            continue
+        row.values["parent"] = hits[0]
+        kept.append(row)
+    return kept
+
+
+def parent_links(start: set[int]) -> dict[int, int | None]:
+    """Organization pk -> its parent's pk, for `start` and all their ancestors (trash included, as the
+    action's check walks them): one query per level of the tree, whatever the number of rows."""
+    links: dict[int, int | None] = {}
+    asked: set[int] = set()
+    wanted = set(start)
+    for _depth in range(MAX_PARENT_DEPTH + 1):
+        wanted -= asked
+        if not wanted:
+            break
+        asked |= wanted
+        for chunk in _chunks(sorted(wanted)):
+            links.update(Organization.all_objects.filter(pk__in=chunk).values_list("id", "parent_id"))
+        wanted = {parent for parent in links.values() if parent is not None}
+    return links
+
+
+def parent_problem(pk: int, parent_pk: int, links: dict[int, int | None]) -> str | None:
+    """Why organization `pk` cannot have `parent_pk` as its parent (the action's rule and messages), or None.
+
+    `links` comes from `parent_links` over every parent the batch sets; an accepted parent is
+    recorded in it, so a later row of the same batch cannot close a loop through this one.
+    """
+    ancestor: int | None = parent_pk
+    for _depth in range(MAX_PARENT_DEPTH):
+        if ancestor is None:
+            links[pk] = parent_pk
+            return None
+        if ancestor == pk:
+            return _("an organization cannot be its own parent or ancestor")
+        ancestor = links.get(ancestor)
+    return _("the parent chain is too deep")
+
+
+def _refuse_parent_loops(plan: Plan) -> None:
+    """Updates whose new parent is the record itself or one of its subsidiaries become errors."""
+    parented = [row for row in plan.updates if "parent" in row.values]
+    if not parented:
+        return
+    links = parent_links({row.values["parent"].pk for row in parented})
+    refused: set[int] = set()
+    for row in parented:
+        problem = parent_problem(row.existing_id or 0, row.values["parent"].pk, links)
+        if problem is not None:
+            plan.error(row, row.column("parent"), problem)
+            refused.add(row.row)
+    if refused:
+        plan.updates = [row for row in plan.updates if row.row not in refused]
+
+
 def plan_batch(
     actor: User, entity: str, rows: list[ValidatedRow], match: str, definitions: dict[str, CustomField]
 ) -> Plan:
     """Decide, for each valid row, create / update / skip / error. Reads only."""
     plan = Plan()
-    if entity == CONTACT:
-        rows = _resolve_organizations(actor, rows, plan)
+    resolve_references = _resolve_organizations if entity == CONTACT else _resolve_parents
+    rows = resolve_references(actor, rows, plan)
     existing = find_existing(entity, rows) if match != MATCH_CREATE else {}
     noun = _("contacts") if entity == CONTACT else _("organizations")
     claimed: dict[int, int] = {}  # existing pk -> the row that matched it first
@@ -282,6 +400,8 @@ def plan_batch(
             continue
         plan.creates.append(row)
         plan.outcomes[row.row] = CREATE
+    if entity != CONTACT:
+        _refuse_parent_loops(plan)
     return plan
 
 

@@ -42,7 +42,8 @@ class ValidatedRow:
     """A row that passed validation: clean values ready to be written."""
 
     row: int
-    # Model field values, cleaned with the model's rules (owner/team as instances).
+    # Model field values, cleaned with the model's rules (owner/team as instances). Organizations:
+    # matching adds "parent", the organization the `parent` cell names (pk, public_id and name loaded).
     values: dict[str, Any]
     emails: list[Point] = field(default_factory=list)
     phones: list[Point] = field(default_factory=list)
@@ -52,6 +53,8 @@ class ValidatedRow:
     # Contacts: the organization named in the row (matched by normalised name) and the role there.
     organization: str = ""
     organization_role: str = ""
+    # Organizations: the parent as the row gives it (a tax id or a name), resolved by matching.
+    parent: str = ""
     # The columns to name when an error concerns matching or a field.
     columns: dict[str, str] = field(default_factory=dict)
     # Filled by matching: the existing record's primary key, or an error.

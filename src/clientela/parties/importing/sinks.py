@@ -98,6 +98,9 @@ def copy_column(values: list[Any] | tuple[Any, ...]) -> list[str] | tuple[str, .
     return [copy_text(v) for v in values]
 
 
+_sequences: dict[str, str] = {}  # table -> its id sequence (PostgreSQL)
+
+
 def new_ids(model: type[models.Model], count: int) -> list[int]:
     """Primary keys for `count` new rows, taken before the rows are built (children refer to them).
 
@@ -111,9 +114,13 @@ def new_ids(model: type[models.Model], count: int) -> list[int]:
     table, pk = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
-            )
+            # The sequence's name looked up once: asked inside the query, PostgreSQL would
+            # look it up again for every id (10x the cost of the ids themselves).
+            sequence = _sequences.get(table)
+            if sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+                sequence = _sequences[table] = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
             return [r[0] for r in cursor.fetchall()]
         seq = 0
         if connection.vendor == "sqlite":

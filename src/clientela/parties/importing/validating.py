@@ -123,7 +123,7 @@ class RowValidator:
         tags: list[str] = []
         custom_raw: dict[str, str] = {}
         address_raw: dict[str, str] = {}
-        organization = role = ""
+        organization = role = parent = ""
         width = len(cells)
         for index, kind, key, header in self.columns:
             raw = cells[index].strip() if index < width else ""
@@ -170,10 +170,16 @@ class RowValidator:
                 custom_raw[key.removeprefix("custom.")] = raw
             elif kind == mapping_module.ADDRESS:
                 address_raw[key] = raw
+            elif kind == mapping_module.PARENT:
+                parent = raw
             elif key == "organization":
                 organization = raw
             else:
                 role = raw
+        if parent:
+            problem = _names_itself(parent, values)
+            if problem is not None:
+                errors.append(RowError(number, self.header_of["parent"], problem))
         address = self._address(number, address_raw, errors) if address_raw else None
         custom = self._custom(number, custom_raw, errors) if custom_raw else {}
         if errors:
@@ -188,6 +194,7 @@ class RowValidator:
             address=address,
             organization=organization,
             organization_role=role,
+            parent=parent,
             columns=self.header_of,
         )
         duplicate = self._duplicate_of(row, point_columns)
@@ -246,6 +253,21 @@ class RowValidator:
         for key in known:
             self.seen.setdefault(key, row.row)
         return None
+
+
+def _names_itself(parent: str, values: dict[str, Any]) -> str | None:
+    """Why a row's parent cell names the row's own organization (its tax id or its name), or None.
+
+    A parent elsewhere in the tree is checked when the row is matched and written; this catches
+    the row that names itself, which matching could not see when the row creates the record.
+    """
+    tax = normalize.tax_id_key(values.get("tax_id", ""))
+    if tax and normalize.tax_id_key(parent) == tax:
+        return _("an organization cannot be its own parent or ancestor")
+    name = normalize.name_key(values.get("name", ""))
+    if name and normalize.name_key(parent) == name:
+        return _("names this organization itself; give the parent's tax id if it has the same name")
+    return None
 
 
 def _duplicate_message(what: str, first: int) -> str:

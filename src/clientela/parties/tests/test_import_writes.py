@@ -14,7 +14,7 @@ from clientela.parties import actions
 from clientela.parties.importing.bulkwrite import EVENT_COLUMNS, EVENT_CONSTANTS, event_row
 from clientela.parties.importing.rows import VALID_ROWS_ONLY
 from clientela.parties.importing.running import ImportOptions, run_import
-from clientela.parties.models import Address, Contact, ContactPoint
+from clientela.parties.models import Address, Contact, ContactPoint, Organization
 from clientela.testing import factories
 
 from .importing_files import write_csv
@@ -69,6 +69,56 @@ def test_an_imported_contact_equals_one_made_by_the_action(cast, tmp_path):
     assert set(imported_event.changes) == set(made_event.changes)
     assert imported_event.changes["owner"] == made_event.changes["owner"]
     assert imported_event.record_label == made_event.record_label == "Zoë Çelik"
+
+
+ORGANIZATION_COMPARED = (
+    "legal_name",
+    "industry",
+    "size",
+    "website",
+    "parent_id",
+    "lifecycle_stage",
+    "name_key",
+    "owner_id",
+    "team_id",
+    "version",
+    "custom",
+)
+
+
+def test_an_imported_organization_equals_one_made_by_the_action(cast, tmp_path):
+    holding = factories.organization(cast.sales_north, name="Acme Holding Kft", tax_id="HU-100")
+    made = factories.organization(
+        cast.sales_north,
+        name="Acme Widgets",
+        legal_name="Acme Widgets Kft",
+        tax_id="HU-1",
+        industry="Manufacturing",
+        size="10-49",
+        website="https://widgets.example.test",
+        parent=holding.public_id,
+        lifecycle_stage="customer",
+    )
+    path = write_csv(
+        tmp_path / "orgs.csv",
+        [["Acme Widgets", "Acme Widgets Kft", "HU-2", "Manufacturing", "10-49", "https://widgets.example.test",
+          "hu 100", "Customer"]],
+        header=["Name", "Legal name", "Tax id", "Industry", "Size", "Website", "Parent company", "Stage"],
+    )  # fmt: skip
+    report = run_import(path, actor=cast.sales_north, options=ImportOptions(entity="organization"))
+    assert (report.created, report.errors) == (1, [])
+    imported = Organization.objects.get(tax_id="HU-2")
+    made.refresh_from_db()
+    for name in ORGANIZATION_COMPARED:
+        assert getattr(imported, name) == getattr(made, name), name
+    assert imported.parent_id == holding.pk
+    made_event = Event.objects.get(record_id=made.public_id)
+    imported_event = Event.objects.get(record_id=imported.public_id)
+    assert set(imported_event.changes) == set(made_event.changes)
+    for name in ("parent", "owner", "team", "website", "size"):
+        assert imported_event.changes[name] == made_event.changes[name], name
+    assert imported_event.changes["parent"] == [None, str(holding.public_id)]
+    assert imported_event.record_label == made_event.record_label == "Acme Widgets"
 
 
 def test_the_copy_event_row_has_the_fields_event_for_fills(cast):
