@@ -27,7 +27,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import PermissionDenied
-from clientela.core.visibility import visible
+from clientela.core.visibility import can_see, visible
 from clientela.parties.importing.mapping import ADDRESS_FIELDS, CONTACT, CONTACT_FIELDS, ORGANIZATION_FIELDS, targets
 from clientela.parties.models import Affiliation, Contact, ContactPoint, CustomField, Organization
 
@@ -100,7 +100,19 @@ def _custom(definition: CustomField) -> Callable[[Any], Any]:
     return get
 
 
-def columns(entity: str, definitions: list[CustomField]) -> list[Column]:
+def _parent(user: User) -> Callable[[Any], Any]:
+    """An organization's parent, by name, when the exporting user may see it (nothing leaks otherwise)."""
+
+    def get(record: Any) -> str:
+        parent = record.parent
+        if parent is None or parent.deleted_at is not None or not can_see(user, parent):
+            return ""
+        return parent.name
+
+    return get
+
+
+def columns(entity: str, definitions: list[CustomField], user: User) -> list[Column]:
     """The exported columns; their headers are the import's labels, so a file round-trips."""
     model = Contact if entity == CONTACT else Organization
     labels = {key: str(t.label) for key, t in targets(entity, definitions).items()}
@@ -122,6 +134,8 @@ def columns(entity: str, definitions: list[CustomField]) -> list[Column]:
             Column(labels["organization"], lambda r: (a := _primary_affiliation(r)) and a.organization.name or ""),
             Column(labels["organization_role"], lambda r: (a := _primary_affiliation(r)) and a.role or ""),
         ]
+    else:
+        result.append(Column(labels["parent"], _parent(user)))
     result += [
         Column(labels["owner"], lambda r: r.owner.username if r.owner_id else ""),
         Column(labels["team"], lambda r: r.team.name if r.team_id else ""),
@@ -141,6 +155,8 @@ def scoped(user: User, entity: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
     prefetch: list[Any] = ["points", "tags", "addresses"]
     if entity == CONTACT:
         prefetch.append(Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")))
+    else:
+        queryset = queryset.select_related("parent")
     return queryset.prefetch_related(*prefetch)
 
 
@@ -150,7 +166,7 @@ def rows(user: User, entity: str, queryset: QuerySet[Any]) -> Iterator[list[Any]
     Checks permission at once (not when the first row is read)."""
     records = scoped(user, entity, queryset)
     definitions = list(CustomField.objects.filter(entity=entity).order_by("position", "id"))
-    return _rows(columns(entity, definitions), records)
+    return _rows(columns(entity, definitions, user), records)
 
 
 def _rows(chosen: list[Column], records: QuerySet[Any]) -> Iterator[list[Any]]:

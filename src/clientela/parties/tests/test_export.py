@@ -173,3 +173,27 @@ def test_export_command_refuses_a_role_without_export_rights(cast):
         call_command("export", "contacts", "--as", "readonly_north", stdout=io.StringIO())
     with pytest.raises(CommandError, match="no user named"):
         call_command("export", "contacts", "--as", "ghost", stdout=io.StringIO())
+
+
+def test_organizations_export_their_parent_and_import_back_unchanged(cast, tmp_path):
+    group = factories.organization(cast.sales_north, name="Acme Group", tax_id="HU-100")
+    factories.organization(cast.sales_north, name="Acme Trading", tax_id="HU-101", parent=group)
+    path = tmp_path / "orgs.csv"
+    call_command("export", "organizations", "--as", "sales_north", "--output", str(path), stderr=io.StringIO())
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    parents = {row[rows[0].index("Name")]: row[rows[0].index("Parent organization")] for row in rows[1:]}
+    assert parents == {"Acme Group": "", "Acme Trading": "Acme Group"}
+    report = run_import(path, actor=cast.sales_north, options=ImportOptions(entity="organization"))
+    assert report.errors == [] and report.unchanged == 2
+
+
+def test_a_parent_the_exporter_cannot_see_is_left_out(cast, tmp_path):
+    from clientela.parties import actions
+
+    hidden = factories.organization(cast.sales_south, name="Southern Holding")
+    child = factories.organization(cast.sales_north, name="Northern Branch")
+    actions.organization_update(actor=cast.admin, organization=child, values={"parent": hidden})
+    path = tmp_path / "orgs.csv"
+    call_command("export", "organizations", "--as", "sales_north", "--output", str(path), stderr=io.StringIO())
+    text = path.read_text(encoding="utf-8-sig")
+    assert "Northern Branch" in text and "Southern Holding" not in text
