@@ -247,8 +247,8 @@ def user_set_password(*, actor: User | None, user: User, password: str) -> User:
 
 def _clean_team_values(values: dict[str, Any], current: Team | None) -> dict[str, Any]:
     errors: list[FieldError] = []
-    for name in sorted(set(values) - TEAM_FIELDS):
-        errors.append(FieldError(name, "unknown_field", _("is not a field you can set")))
+    for unknown in sorted(set(values) - TEAM_FIELDS):
+        errors.append(FieldError(unknown, "unknown_field", _("is not a field you can set")))
     cleaned: dict[str, Any] = {}
     if "name" in values or current is None:
         try:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clientela.core.choices import TextChoices
 from clientela.settings_env import ImproperSetting, env_str
 
 
-class Role(models.TextChoices):
+class Role(TextChoices):
     ADMIN = "admin", _("Administrator")
     MANAGER = "manager", _("Manager")
     SALES = "sales", _("Sales")
@@ -28,7 +28,7 @@ class Role(models.TextChoices):
     READ_ONLY = "read_only", _("Read-only")
 
 
-class Visibility(models.TextChoices):
+class Visibility(TextChoices):
     OWN = "own", _("own records")
     TEAM = "team", _("the team's records")
     ALL = "all", _("all records")

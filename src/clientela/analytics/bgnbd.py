@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 from scipy.integrate import IntegrationWarning, quad
 from scipy.special import betaln, expit, gammaln, hyp2f1, psi
 
@@ -173,7 +174,7 @@ def fit_bgnbd(
     )
 
 
-def bgnbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+def bgnbd_p_alive(params: Mapping[str, float], x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> np.ndarray:
     """P(alive at T | x, t_x, T) (eq. 11): exactly 1 when x = 0."""
     r, alpha, a, b = _unpack(params)
     x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
@@ -186,7 +187,7 @@ def bgnbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T
 
 
 def bgnbd_expected_purchases(
-    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    params: Mapping[str, float], t: float | np.ndarray, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
 ) -> np.ndarray:
     """E[purchases in (T, T+t] | x, t_x, T] (eq. 10)."""
     x, t_x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T, t)))
@@ -194,7 +195,7 @@ def bgnbd_expected_purchases(
 
 
 def bgnbd_expected_purchases_if_alive(
-    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, T: np.ndarray
+    params: Mapping[str, float], t: float | np.ndarray, x: npt.ArrayLike, T: npt.ArrayLike
 ) -> np.ndarray:
     """E[purchases in (T, T+t] | alive at T, x, T]: eq. 10 without its P(alive) factor."""
     r, alpha, a, b = _unpack(params)
@@ -212,9 +213,9 @@ def bgnbd_expected_purchases_new(params: Mapping[str, float], t: float | np.ndar
 def bgnbd_p_no_purchase(
     params: Mapping[str, float],
     t: float | np.ndarray,
-    x: np.ndarray,
-    t_x: np.ndarray,
-    T: np.ndarray,
+    x: npt.ArrayLike,
+    t_x: npt.ArrayLike,
+    T: npt.ArrayLike,
 ) -> np.ndarray:
     """P(no purchase in (T, T+t] | x, t_x, T).
 
@@ -264,8 +265,8 @@ def _growth(r: float, alpha: float, a: float, b: float, t: np.ndarray, x: np.nda
 
 
 def _growth_bracket(
-    r: float, alpha: float, t: np.ndarray, x: np.ndarray, T: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    r: float, alpha: float, t: np.ndarray | float, x: np.ndarray | float, T: np.ndarray | float
+) -> tuple[np.ndarray | float, np.ndarray | float]:
     """g(1) and g(0): the if-alive expectation when every customer surely / never drops out."""
     rx = r + x
     log_k = np.log1p(t / (alpha + T))

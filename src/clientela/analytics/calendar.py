@@ -8,21 +8,34 @@ of the target month: 2024-05-31 minus 3 months is 2024-02-29, 2023-05-31 minus
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 import numpy as np
+import numpy.typing as npt
 
-DateLike = np.ndarray | np.datetime64 | dt.date | str
+DayLike = np.datetime64 | dt.date | str  # one date
+DateLike = np.ndarray | DayLike  # one date, or an array of them
 
 
+@overload
+def as_day(value: np.ndarray) -> np.ndarray: ...
+@overload
+def as_day(value: DayLike) -> np.datetime64: ...
 def as_day(value: DateLike) -> np.ndarray | np.datetime64:
     """A date, datetime64 array or ISO string as `datetime64[D]`."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray | np.datetime64):
         return value.astype("datetime64[D]")
     if isinstance(value, dt.datetime):
         value = value.date()
     return np.datetime64(value, "D")
 
 
+@overload
+def add_months(dates: np.ndarray, months: int | np.ndarray) -> np.ndarray: ...
+@overload
+def add_months(dates: DayLike, months: int) -> np.datetime64: ...
+@overload
+def add_months(dates: DayLike, months: np.ndarray) -> np.ndarray: ...
 def add_months(dates: DateLike, months: int | np.ndarray) -> np.ndarray | np.datetime64:
     """`dates` moved by whole calendar months, clamping the day to the month's end."""
     days = as_day(dates)
@@ -35,11 +48,21 @@ def add_months(dates: DateLike, months: int | np.ndarray) -> np.ndarray | np.dat
     return np.minimum(moved, last_day)
 
 
+@overload
+def subtract_months(dates: np.ndarray, months: int | np.ndarray) -> np.ndarray: ...
+@overload
+def subtract_months(dates: DayLike, months: int) -> np.datetime64: ...
+@overload
+def subtract_months(dates: DayLike, months: np.ndarray) -> np.ndarray: ...
 def subtract_months(dates: DateLike, months: int | np.ndarray) -> np.ndarray | np.datetime64:
     """`dates` minus whole calendar months, clamping the day to the month's end."""
     return add_months(dates, -np.asarray(months, dtype=np.int64))
 
 
+@overload
+def period_start(dates: np.ndarray, period: str) -> np.ndarray: ...
+@overload
+def period_start(dates: DayLike, period: str) -> np.datetime64: ...
 def period_start(dates: DateLike, period: str) -> np.ndarray | np.datetime64:
     """The first day of the month, quarter or year containing each date."""
     days = as_day(dates)
@@ -53,6 +76,10 @@ def period_start(dates: DateLike, period: str) -> np.ndarray | np.datetime64:
     raise ValueError(f"unknown period {period!r} (month, quarter or year)")
 
 
+@overload
+def period_index(dates: np.ndarray, period: str) -> np.ndarray: ...
+@overload
+def period_index(dates: DayLike, period: str) -> np.int64: ...
 def period_index(dates: DateLike, period: str) -> np.ndarray | np.int64:
     """A running integer per month, quarter or year (consecutive periods differ by 1)."""
     days = as_day(dates)
@@ -65,7 +92,7 @@ def period_index(dates: DateLike, period: str) -> np.ndarray | np.int64:
     raise ValueError(f"unknown period {period!r} (month, quarter or year)")
 
 
-def period_label(index: np.ndarray | int, period: str) -> list[str]:
+def period_label(index: npt.ArrayLike, period: str) -> list[str]:
     """Readable labels for period indices: 2024-03, 2024-Q1, 2024."""
     index = np.atleast_1d(np.asarray(index, dtype=np.int64))
     if period == "month":

@@ -41,6 +41,7 @@ from clientela.analytics.bgnbd import (
     bgnbd_p_no_purchase,
     fit_bgnbd,
 )
+from clientela.analytics.calendar import as_day
 from clientela.analytics.mle import FitResult
 from clientela.analytics.summary import CustomerSummary, period_days, summarize
 
@@ -185,7 +186,7 @@ def churn_risk(
     ``evaluate`` needs the log to cover (C, C + h]: purchases there are the
     outcomes.
     """
-    end = np.datetime64(calibration_end, "D")
+    end = as_day(calibration_end)
     period_length = period_days(period)
     days = int(round(horizon * period_length))
     if days <= 0:

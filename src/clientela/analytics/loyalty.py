@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clientela.analytics.calendar import DateLike, as_day, subtract_months
+from clientela.analytics.calendar import DayLike, as_day, subtract_months
 from clientela.analytics.grouping import distinct
 from clientela.analytics.transactions import Transactions
 
@@ -31,9 +31,9 @@ QUADRANTS: dict[tuple[bool, bool], str] = {
 }
 
 
-def purchase_regularity(transactions: Transactions, as_of: DateLike) -> np.ndarray:
+def purchase_regularity(transactions: Transactions, as_of: DayLike) -> np.ndarray:
     """Share (0-1) of the 12 monthly slices before `as_of` with a purchase, per customer."""
-    day = np.datetime64(as_day(as_of), "D")
+    day = as_day(as_of)
     ascending = np.array([subtract_months(day, k) for k in range(SLICES, 0, -1)], dtype="datetime64[D]")
     purchase = (transactions.amount > 0) & (transactions.date <= day) & (transactions.date > ascending[0])
     slice_index = np.searchsorted(ascending, transactions.date[purchase], side="left") - 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import betaln, expit, gammaln
 
 from clientela.analytics.bgnbd import NAMES, _growth, _unpack
@@ -76,7 +77,7 @@ def fit_mbgnbd(
     return fit_positive("mbgnbd", NAMES, ll, start_values, n=int(round(n)), weight_total=n, reference=reference)
 
 
-def mbgnbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+def mbgnbd_p_alive(params: Mapping[str, float], x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> np.ndarray:
     """P(alive at T | x, t_x, T)."""
     r, alpha, a, b = _unpack(params)
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T)))
@@ -85,7 +86,7 @@ def mbgnbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, 
 
 
 def mbgnbd_expected_purchases(
-    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    params: Mapping[str, float], t: float | np.ndarray, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
 ) -> np.ndarray:
     """E[purchases in (T, T+t] | x, t_x, T]."""
     x, t_x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T, t)))
@@ -93,7 +94,7 @@ def mbgnbd_expected_purchases(
 
 
 def mbgnbd_expected_purchases_if_alive(
-    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, T: np.ndarray
+    params: Mapping[str, float], t: float | np.ndarray, x: npt.ArrayLike, T: npt.ArrayLike
 ) -> np.ndarray:
     """E[purchases in (T, T+t] | alive at T, x, T]."""
     r, alpha, a, b = _unpack(params)

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import numpy.typing as npt
 from scipy.integrate import quad
 from scipy.special import expit, gammaln, hyp2f1
 
@@ -79,8 +80,8 @@ def _log_a0(
     """ln A0 (-inf where t_x = T, where A0 = 0)."""
     if pairs is None:
         shape = np.broadcast_shapes(np.shape(x), np.shape(t_x), np.shape(T))
-        flat = [np.broadcast_to(np.asarray(v, dtype=np.float64), shape).ravel() for v in (x, t_x, T)]
-        return _log_a0(r, alpha, s, beta, *flat, pairs=_Pairs(*flat)).reshape(shape)
+        x, t_x, T = (np.broadcast_to(np.asarray(v, dtype=np.float64), shape).ravel() for v in (x, t_x, T))
+        return _log_a0(r, alpha, s, beta, x, t_x, T, pairs=_Pairs(x, t_x, T)).reshape(shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         first = _log_f(r, alpha, s, beta, pairs.x1, pairs.u1)[pairs.i1]
         second = _log_f(r, alpha, s, beta, pairs.x2, pairs.u2)[pairs.i2]
@@ -224,7 +225,9 @@ def fit_pareto_nbd(
     )
 
 
-def pareto_nbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+def pareto_nbd_p_alive(
+    params: Mapping[str, float], x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> np.ndarray:
     """P(alive at T | x, t_x, T)."""
     r, alpha, s, beta = _unpack(params)
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T)))
@@ -239,7 +242,7 @@ def pareto_nbd_p_alive(params: Mapping[str, float], x: np.ndarray, t_x: np.ndarr
 
 
 def pareto_nbd_expected_purchases(
-    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    params: Mapping[str, float], t: float | np.ndarray, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
 ) -> np.ndarray:
     """E[purchases in (T, T+t] | x, t_x, T]."""
     x, t_x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, t_x, T, t)))
@@ -247,7 +250,7 @@ def pareto_nbd_expected_purchases(
 
 
 def pareto_nbd_expected_purchases_if_alive(
-    params: Mapping[str, float], t: float | np.ndarray, x: np.ndarray, T: np.ndarray
+    params: Mapping[str, float], t: float | np.ndarray, x: npt.ArrayLike, T: npt.ArrayLike
 ) -> np.ndarray:
     """E[purchases in (T, T+t] | alive at T, x, T].
 

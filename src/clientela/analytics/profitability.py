@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clientela.analytics.calendar import DateLike, as_day, subtract_months
+from clientela.analytics.calendar import DateLike, DayLike, as_day, subtract_months
 from clientela.analytics.grouping import distinct, micro_sum_by, to_micro, to_money
 from clientela.analytics.transactions import Transactions
 
@@ -59,10 +59,10 @@ def window_mask(transactions: Transactions, start: DateLike | None, end: DateLik
     return keep
 
 
-def trailing_window(as_of: DateLike) -> tuple[np.datetime64, np.datetime64]:
+def trailing_window(as_of: DayLike) -> tuple[np.datetime64, np.datetime64]:
     """The 12 months up to the as-of date: from as-of minus 12 calendar months, inclusive."""
-    day = np.datetime64(as_day(as_of), "D")
-    return np.datetime64(subtract_months(day, TRAILING_MONTHS), "D"), day
+    day = as_day(as_of)
+    return subtract_months(day, TRAILING_MONTHS), day
 
 
 def customer_margins(
@@ -99,7 +99,7 @@ def customer_margins(
     )
 
 
-def projected_margin(transactions: Transactions, as_of: DateLike) -> np.ndarray:
+def projected_margin(transactions: Transactions, as_of: DayLike) -> np.ndarray:
     """A simple projection of next year's margin from the last two years.
 
     With rows in both years: the linear trend, today + (today - year before).
@@ -108,7 +108,7 @@ def projected_margin(transactions: Transactions, as_of: DateLike) -> np.ndarray:
     """
     start, end = trailing_window(as_of)
     before_end = start - np.timedelta64(1, "D")
-    before_start = np.datetime64(subtract_months(start, TRAILING_MONTHS), "D")
+    before_start = subtract_months(start, TRAILING_MONTHS)
     today = customer_margins(transactions, start=start, end=end).margin
     before = customer_margins(transactions, start=before_start, end=before_end)
     return np.where(before.active, 2 * today - before.margin, today)
@@ -307,7 +307,7 @@ def product_matrix(
     customer_tier = rule.index(margins.margin)
     keep = window_mask(transactions, start, end)
     labels = transactions.product_id[keep]
-    products = np.where(np.equal(labels, None), "", labels).astype(str)
+    products = np.where(np.equal(labels, None), "", labels).astype(str)  # type: ignore[call-overload]
     product_names, product_code = np.unique(products, return_inverse=True)
     tier_index = customer_tier[transactions.customer[keep]]
     cell = product_code * len(TIERS) + tier_index

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clientela.analytics.calendar import DateLike, as_day, subtract_months
+from clientela.analytics.calendar import DayLike, as_day, subtract_months
 from clientela.analytics.grouping import (
     MICRO,
     count_by,
@@ -109,7 +109,7 @@ def _purchases(transactions: Transactions, as_of: np.datetime64) -> _Purchases:
     )
 
 
-def rfm_seed(transactions: Transactions, as_of: DateLike) -> RfmTable:
+def rfm_seed(transactions: Transactions, as_of: DayLike) -> RfmTable:
     """The seeds' point scheme [PL 50-51].
 
     R: 24 / 12 / 6 / 3 points for a last purchase on or after the as-of date
@@ -117,7 +117,7 @@ def rfm_seed(transactions: Transactions, as_of: DateLike) -> RfmTable:
     or after as-of minus 12 months. M: over those purchases, the sum of
     min(amount / 10, 9).
     """
-    day = np.datetime64(as_day(as_of), "D")
+    day = as_day(as_of)
     bought = _purchases(transactions, day)
     n = transactions.n_customers
 
@@ -162,14 +162,14 @@ def rfm_seed(transactions: Transactions, as_of: DateLike) -> RfmTable:
     )
 
 
-def rfm_quintile(transactions: Transactions, as_of: DateLike) -> RfmTable:
+def rfm_quintile(transactions: Transactions, as_of: DayLike) -> RfmTable:
     """Quintile RFM: recency, frequency and monetary each scored 1-5 among buyers.
 
     recency_days = as-of minus last purchase (fewer days score higher);
     frequency = number of purchases; monetary = sum of purchase amounts; all
     history up to the as-of date. Scores follow `quintile_scores`.
     """
-    day = np.datetime64(as_day(as_of), "D")
+    day = as_day(as_of)
     bought = _purchases(transactions, day)
     n = transactions.n_customers
     frequency = count_by(bought.customer, n)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from clientela.analytics.calendar import DateLike, as_day, subtract_months
+from clientela.analytics.calendar import DayLike, as_day, subtract_months
 from clientela.analytics.loyalty import SLICES, purchase_regularity
 from clientela.analytics.profitability import customer_margins, trailing_window
 from clientela.analytics.transactions import Transactions
@@ -204,7 +204,7 @@ def _parse_rule(section: str, entry: Any) -> Rule:
 
 
 def transaction_signals(
-    transactions: Transactions, as_of: DateLike, *, predicted_value: np.ndarray | None = None
+    transactions: Transactions, as_of: DayLike, *, predicted_value: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
     """The signals derived from the transactions, per customer.
 
@@ -218,11 +218,11 @@ def transaction_signals(
     predicted_value_rank: percentile rank (0-1) of the predicted value (given,
     else the margin) among customers.
     """
-    day = np.datetime64(as_day(as_of), "D")
+    day = as_day(as_of)
     n = transactions.n_customers
     start, end = trailing_window(day)
     today = customer_margins(transactions, start=start, end=end)
-    before_start = np.datetime64(subtract_months(start, 12), "D")
+    before_start = subtract_months(start, 12)
     before = customer_margins(transactions, start=before_start, end=start - np.timedelta64(1, "D"))
     with np.errstate(invalid="ignore", divide="ignore"):
         growth = np.where(before.margin != 0, (today.margin - before.margin) / np.abs(before.margin), np.nan)
@@ -315,7 +315,7 @@ def _popular_share(transactions: Transactions, rows: np.ndarray) -> np.ndarray:
     if transactions.product_id is None:
         return np.full(n, np.nan)
     labels = transactions.product_id[rows]
-    products = np.where(np.equal(labels, None), "", labels).astype(str)
+    products = np.where(np.equal(labels, None), "", labels).astype(str)  # type: ignore[call-overload]
     names, code, counts = np.unique(products, return_inverse=True, return_counts=True)
     if names.size == 0:
         return np.full(n, np.nan)

@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from clientela.analytics.calendar import as_day
+
 if TYPE_CHECKING:
     from clientela.analytics.transactions import Transactions
 
@@ -121,8 +123,8 @@ def summarize(
     if customer.size and customer.min() < 0:
         raise ValueError("customer codes must be non-negative")
     step = period_days(period)
-    cal_end = np.datetime64(calibration_end, "D")
-    hold_end = None if holdout_end is None else np.datetime64(holdout_end, "D")
+    cal_end = as_day(calibration_end)
+    hold_end = None if holdout_end is None else as_day(holdout_end)
     if hold_end is not None and hold_end < cal_end:
         raise ValueError("holdout end is before calibration end")
     cal_day = cal_end.astype(np.int64)
@@ -226,7 +228,7 @@ def _purchase_days(customer: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray
     """
     day_bits = max(int(offset.max()).bit_length(), 1)
     key_bits = int(customer.max()).bit_length() + day_bits
-    dtype = np.int32 if key_bits <= 31 else np.int64
+    dtype: type[np.signedinteger] = np.int32 if key_bits <= 31 else np.int64
     key = (customer.astype(dtype) << dtype(day_bits)) | offset.astype(dtype)
     if not np.all(key[1:] >= key[:-1]):
         key.sort()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clientela.core.choices import TextChoices
 from clientela.core.ids import uuid7
 
 # Stamps (`_user_stamp`). Who created, changed or trashed a record, and who acted in an event, are stamps written by the
@@ -97,7 +98,7 @@ class Event(models.Model):
     auto-increment id is the feed's cursor.
     """
 
-    class Kind(models.TextChoices):
+    class Kind(TextChoices):
         CREATED = "created", _("created")
         UPDATED = "updated", _("updated")
         TRASHED = "trashed", _("moved to trash")

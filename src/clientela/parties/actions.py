@@ -92,8 +92,8 @@ CONTACT_FIELDS = {
 class Collections:
     """Child collections given to a create or update (None = unchanged)."""
 
-    emails: list[dict[str, Any]] | None = None
-    phones: list[dict[str, Any]] | None = None
+    emails: list[dict[str, Any] | str] | None = None  # {"value": ..., "label": ...} or just the value
+    phones: list[dict[str, Any] | str] | None = None
     addresses: list[dict[str, Any]] | None = None
     tags: list[str] | None = None
     affiliations: list[dict[str, Any]] | None = None  # contacts only: organization, role, is_primary
@@ -243,7 +243,7 @@ def _clean_record_values(
         values["parent"] = parent
     elif "parent" in values and values["parent"] == "":
         values["parent"] = None
-    people = {k: values.pop(k) for k in ("owner", "team", "parent") if k in values}
+    people: dict[str, Any] = {k: values.pop(k) for k in ("owner", "team", "parent") if k in values}
     cleaned = clean_values(model, values, allowed=allowed)
     cleaned.update(people)
     if model is Organization and "website" in cleaned and cleaned["website"]:
@@ -611,7 +611,7 @@ def contact_merge(
     """
     from clientela.parties import merge
 
-    return merge.merge(  # type: ignore[return-value]
+    return merge.merge(
         actor=actor,
         survivor=survivor,
         duplicates=duplicates,
@@ -631,7 +631,7 @@ def organization_merge(
     """Merge organizations; subsidiaries, affiliations and relationships move to the survivor."""
     from clientela.parties import merge
 
-    return merge.merge(  # type: ignore[return-value]
+    return merge.merge(
         actor=actor,
         survivor=survivor,
         duplicates=duplicates,

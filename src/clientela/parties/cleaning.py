@@ -64,7 +64,7 @@ def point_key(kind: str, value: str) -> str:
     return normalize.email_key(value) if kind == ContactPoint.Kind.EMAIL else normalize.phone_key(value)
 
 
-def clean_points(kind: str, items: list[dict[str, Any]], errors: list[FieldError]) -> list[ContactPoint]:
+def clean_points(kind: str, items: list[dict[str, Any] | str], errors: list[FieldError]) -> list[ContactPoint]:
     name = "emails" if kind == ContactPoint.Kind.EMAIL else "phones"
     if not isinstance(items, list):
         errors.append(FieldError(name, "invalid", _("must be a list")))

@@ -352,7 +352,8 @@ def _match_entity(
             add(pks, Match("name", ""))
         for key in sorted(similar.get(i, set())):
             add(name_hits.get(key, set()) - named, Match("similar_name", ""))
-        per_record.pop(probe.exclude_pk, None)
+        if probe.exclude_pk is not None:
+            per_record.pop(probe.exclude_pk, None)
         found[i] = per_record
 
     # Strongest first, then keep `limit` per probe before loading anything.

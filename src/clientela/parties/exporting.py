@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import PermissionDenied
@@ -59,7 +59,7 @@ class Column:
     value: Callable[[Any], Any]
 
 
-def _choice_label(model: type, name: str) -> Callable[[Any], Any]:
+def _choice_label(model: type[Model], name: str) -> Callable[[Any], Any]:
     field = model._meta.get_field(name)
     if field.choices:
         labels = dict(field.choices)

@@ -455,11 +455,11 @@ def _touch_many(
     if not changes_by_pk:
         return
     now = timezone.now()
-    model.all_objects.filter(pk__in=list(changes_by_pk)).update(  # type: ignore[attr-defined]
+    model.all_objects.filter(pk__in=list(changes_by_pk)).update(
         version=F("version") + 1, updated_at=now, updated_by=_who(actor)
     )
     events = []
-    for record in model.all_objects.filter(pk__in=list(changes_by_pk)):  # type: ignore[attr-defined]
+    for record in model.all_objects.filter(pk__in=list(changes_by_pk)):
         event = event_for(
             actor=actor, action=action, kind=Event.Kind.UPDATED, record=record, changes=changes_by_pk[record.pk]
         )

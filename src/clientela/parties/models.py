@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clientela.core.choices import TextChoices
 from clientela.core.models import Record
 
 
@@ -21,7 +22,7 @@ class Tag(models.Model):
         return self.name
 
 
-class OrganizationSize(models.TextChoices):
+class OrganizationSize(TextChoices):
     MICRO = "1-9", _("1–9 employees")
     SMALL = "10-49", _("10–49 employees")
     MEDIUM = "50-249", _("50–249 employees")
@@ -29,14 +30,14 @@ class OrganizationSize(models.TextChoices):
     ENTERPRISE = "1000+", _("1,000+ employees")
 
 
-class LifecycleStage(models.TextChoices):
+class LifecycleStage(TextChoices):
     TARGET = "target", _("Target")
     PROSPECT = "prospect", _("Prospect")
     CUSTOMER = "customer", _("Customer")
     LOST = "lost", _("Lost")
 
 
-class Channel(models.TextChoices):
+class Channel(TextChoices):
     EMAIL = "email", _("E-mail")
     PHONE = "phone", _("Phone")
     SMS = "sms", _("SMS")
@@ -47,14 +48,14 @@ class Channel(models.TextChoices):
     CHAT = "chat", _("Chat")
 
 
-class Gender(models.TextChoices):
+class Gender(TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
     OTHER = "other", _("Other")
     UNDISCLOSED = "undisclosed", _("Prefers not to say")
 
 
-class MaritalStatus(models.TextChoices):
+class MaritalStatus(TextChoices):
     SINGLE = "single", _("Single")
     MARRIED = "married", _("Married")
     PARTNERSHIP = "partnership", _("Civil partnership")
@@ -62,7 +63,7 @@ class MaritalStatus(models.TextChoices):
     WIDOWED = "widowed", _("Widowed")
 
 
-class IncomeBand(models.TextChoices):
+class IncomeBand(TextChoices):
     LOW = "low", _("Low")
     LOWER_MIDDLE = "lower_middle", _("Lower middle")
     MIDDLE = "middle", _("Middle")
@@ -157,11 +158,11 @@ class Contact(Record):
 class ContactPoint(models.Model):
     """An e-mail address or phone number of a contact or an organization."""
 
-    class Kind(models.TextChoices):
+    class Kind(TextChoices):
         EMAIL = "email", _("E-mail")
         PHONE = "phone", _("Phone")
 
-    class Label(models.TextChoices):
+    class Label(TextChoices):
         WORK = "work", _("Work")
         HOME = "home", _("Home")
         MOBILE = "mobile", _("Mobile")
@@ -208,7 +209,7 @@ class ContactPoint(models.Model):
 
 
 class Address(models.Model):
-    class Label(models.TextChoices):
+    class Label(TextChoices):
         WORK = "work", _("Work")
         HOME = "home", _("Home")
         BILLING = "billing", _("Billing")
@@ -261,7 +262,7 @@ class Affiliation(models.Model):
 class Relationship(models.Model):
     """A named link between two parties (contact or organization on each side)."""
 
-    class Kind(models.TextChoices):
+    class Kind(TextChoices):
         REPORTS_TO = "reports_to", _("reports to")
         SPOUSE = "spouse", _("spouse of")
         FAMILY = "family", _("family of")
@@ -292,11 +293,11 @@ class Relationship(models.Model):
 class CustomField(models.Model):
     """A field an administrator adds to organizations or contacts."""
 
-    class Entity(models.TextChoices):
+    class Entity(TextChoices):
         ORGANIZATION = "organization", _("Organization")
         CONTACT = "contact", _("Contact")
 
-    class Type(models.TextChoices):
+    class Type(TextChoices):
         TEXT = "text", _("Text")
         NUMBER = "number", _("Number")
         DATE = "date", _("Date")
@@ -327,7 +328,7 @@ class CustomField(models.Model):
 class SavedView(models.Model):
     """A named set of list filters a user keeps, optionally shared with everyone."""
 
-    class Entity(models.TextChoices):
+    class Entity(TextChoices):
         ORGANIZATION = "organization", _("Organizations")
         CONTACT = "contact", _("Contacts")
 
@@ -349,18 +350,18 @@ class SavedView(models.Model):
 class ImportJob(models.Model):
     """One import of a CSV/XLSX file, run in the background; its progress and error report."""
 
-    class Status(models.TextChoices):
+    class Status(TextChoices):
         DRAFT = "draft", _("Waiting for the mapping")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Finished")
         FAILED = "failed", _("Failed")
 
-    class Mode(models.TextChoices):
+    class Mode(TextChoices):
         ALL_OR_NOTHING = "all-or-nothing", _("All or nothing: write only if every row is valid")
         VALID_ROWS_ONLY = "valid-rows-only", _("Valid rows only: write the good rows, report the others")
 
-    class Match(models.TextChoices):
+    class Match(TextChoices):
         UPDATE = "update", _("Update the existing record")
         SKIP = "skip", _("Skip the row")
         CREATE = "create", _("Create a new record anyway")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -165,7 +165,7 @@ def _readable_link(text: Any, event: Event) -> Any:
     return text.replace(f" —{kind}→ ", f" {Relationship.Kind(kind).label} ", 1)
 
 
-def _label_and_choices(model: type, name: str) -> tuple[str, dict[str, str] | None]:
+def _label_and_choices(model: type[Model], name: str) -> tuple[str, dict[str, str] | None]:
     """How a changed field is named in the history, and its choices' labels."""
     if name in COLLECTION_LABELS:  # collections are reverse relations or many-to-many
         return str(COLLECTION_LABELS[name]), None

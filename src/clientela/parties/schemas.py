@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from django.conf import settings
 from ninja import Schema
@@ -36,12 +36,27 @@ MAX_NOTES = 20_000
 
 
 def _choices(values: list[str], *, blank: bool) -> Any:
-    return Literal[tuple(([""] if blank else []) + list(values))]  # type: ignore[valid-type]
+    return Literal[tuple(([""] if blank else []) + list(values))]
 
 
-Stage = _choices(LifecycleStage.values, blank=False)
-PointLabel = _choices(ContactPoint.Label.values, blank=False)
-AddressLabel = _choices(Address.Label.values, blank=False)
+if TYPE_CHECKING:  # a Literal built from the models' choices is beyond mypy: to it they are strings
+    Stage: TypeAlias = str
+    PointLabel: TypeAlias = str
+    AddressLabel: TypeAlias = str
+    GenderChoice: TypeAlias = str
+    MaritalStatusChoice: TypeAlias = str
+    IncomeBandChoice: TypeAlias = str
+    ChannelChoice: TypeAlias = str
+    SizeChoice: TypeAlias = str
+else:
+    Stage = _choices(LifecycleStage.values, blank=False)
+    PointLabel = _choices(ContactPoint.Label.values, blank=False)
+    AddressLabel = _choices(Address.Label.values, blank=False)
+    GenderChoice = _choices(Gender.values, blank=True)
+    MaritalStatusChoice = _choices(MaritalStatus.values, blank=True)
+    IncomeBandChoice = _choices(IncomeBand.values, blank=True)
+    ChannelChoice = _choices(Channel.values, blank=True)
+    SizeChoice = _choices(OrganizationSize.values, blank=True)
 
 # What `normalize.is_plausible_phone` accepts: digits and ( ) . / - spaces, an optional
 # leading +, at least five digits.
@@ -82,48 +97,48 @@ class PhoneIn(Strict):
 
 class AddressIn(Strict):
     label: AddressLabel = "work"
-    street: text(200) = ""
-    city: text(100) = ""
-    postal_code: text(20) = ""
-    region: text(100) = ""
+    street: Annotated[str, text(200)] = ""
+    city: Annotated[str, text(100)] = ""
+    postal_code: Annotated[str, text(20)] = ""
+    region: Annotated[str, text(100)] = ""
     country: Annotated[str, Field(max_length=2, pattern=r"^(?:[A-Za-z]{2})?$", description="ISO 3166-1 alpha-2")] = ""
 
 
 class AffiliationIn(Strict):
     organization: uuid.UUID
-    role: text(100) = ""
+    role: Annotated[str, text(100)] = ""
     is_primary: bool = False
 
 
 Emails = Annotated[list[EmailIn], Field(max_length=MAX_ITEMS)]
 Phones = Annotated[list[PhoneIn], Field(max_length=MAX_ITEMS)]
 Addresses = Annotated[list[AddressIn], Field(max_length=MAX_ITEMS)]
-Tags = Annotated[list[required_text(60)], Field(max_length=MAX_TAGS)]
+Tags = Annotated[list[Annotated[str, required_text(60)]], Field(max_length=MAX_TAGS)]
 Affiliations = Annotated[list[AffiliationIn], Field(max_length=MAX_ITEMS)]
 Custom = Annotated[
     dict[str, Any],
     Field(description="Values of the custom fields defined for this entity (GET /custom-fields), by key."),
 ]
-Notes = text(MAX_NOTES)
+Notes = Annotated[str, text(MAX_NOTES)]
 
 
 # --- contacts -----------------------------------------------------------------------------
 
 
 class ContactFieldsIn(Strict):
-    first_name: text(100) = ""
-    title: text(100) = ""
+    first_name: Annotated[str, text(100)] = ""
+    title: Annotated[str, text(100)] = ""
     birth_date: dt.date | None = None
-    gender: _choices(Gender.values, blank=True) = ""
-    marital_status: _choices(MaritalStatus.values, blank=True) = ""
+    gender: GenderChoice = ""
+    marital_status: MaritalStatusChoice = ""
     children: Annotated[int, Field(ge=0, le=100)] | None = None
-    occupation: text(100) = ""
-    income_band: _choices(IncomeBand.values, blank=True) = ""
-    language: text(8) = ""
-    preferred_channel: _choices(Channel.values, blank=True) = ""
+    occupation: Annotated[str, text(100)] = ""
+    income_band: IncomeBandChoice = ""
+    language: Annotated[str, text(8)] = ""
+    preferred_channel: ChannelChoice = ""
     lifecycle_stage: Stage = "target"
-    customer_category: text(60) = ""
-    source: text(100) = ""
+    customer_category: Annotated[str, text(60)] = ""
+    source: Annotated[str, text(100)] = ""
     notes: Notes = ""
     owner: uuid.UUID | None = Field(default=None, description="A user's id; default: you")
     team: uuid.UUID | None = Field(default=None, description="A team's id; default: your team")
@@ -136,28 +151,28 @@ class ContactFieldsIn(Strict):
 
 
 class ContactCreate(ContactFieldsIn):
-    last_name: required_text(100)
+    last_name: Annotated[str, required_text(100)]
 
 
 class ContactPatch(ContactFieldsIn, PatchBody):
     """Only the fields you send change; lists replace the whole list."""
 
-    last_name: required_text(100) = None  # type: ignore[assignment]
+    last_name: Annotated[str, required_text(100)] = None  # type: ignore[assignment]
 
 
 # --- organizations ------------------------------------------------------------------------
 
 
 class OrganizationFieldsIn(Strict):
-    legal_name: text(200) = ""
-    tax_id: text(40) = ""
-    industry: text(100) = ""
-    size: _choices(OrganizationSize.values, blank=True) = ""
+    legal_name: Annotated[str, text(200)] = ""
+    tax_id: Annotated[str, text(40)] = ""
+    industry: Annotated[str, text(100)] = ""
+    size: SizeChoice = ""
     website: Annotated[str, Field(max_length=300, pattern=WEBSITE_PATTERN)] = ""
     parent: uuid.UUID | None = Field(default=None, description="The parent organization's id")
-    customer_category: text(60) = ""
+    customer_category: Annotated[str, text(60)] = ""
     lifecycle_stage: Stage = "target"
-    source: text(100) = ""
+    source: Annotated[str, text(100)] = ""
     notes: Notes = ""
     owner: uuid.UUID | None = Field(default=None, description="A user's id; default: you")
     team: uuid.UUID | None = Field(default=None, description="A team's id; default: your team")
@@ -169,13 +184,13 @@ class OrganizationFieldsIn(Strict):
 
 
 class OrganizationCreate(OrganizationFieldsIn):
-    name: required_text(200)
+    name: Annotated[str, required_text(200)]
 
 
 class OrganizationPatch(OrganizationFieldsIn, PatchBody):
     """Only the fields you send change; lists replace the whole list."""
 
-    name: required_text(200) = None  # type: ignore[assignment]
+    name: Annotated[str, required_text(200)] = None  # type: ignore[assignment]
 
 
 # --- output -------------------------------------------------------------------------------
@@ -332,18 +347,29 @@ def _sort_param(fields: tuple[str, ...], default: str) -> Any:
     ]
 
 
+if TYPE_CHECKING:  # to mypy the sort keys (a Literal built at import time) are strings
+    ContactSort: TypeAlias = list[str]
+    OrganizationSort: TypeAlias = list[str]
+else:
+    ContactSort = _sort_param(CONTACT_SORTS, "last_name, first_name")
+    OrganizationSort = _sort_param(ORGANIZATION_SORTS, "name")
+
+
 class ContactListParams(ListParams):
-    sort: _sort_param(CONTACT_SORTS, "last_name, first_name") = []
+    sort: ContactSort = []
 
 
 class OrganizationListParams(ListParams):
-    sort: _sort_param(ORGANIZATION_SORTS, "name") = []
+    sort: OrganizationSort = []
 
 
 # --- custom fields ------------------------------------------------------------------------
 
-Entity = _choices(CustomField.Entity.values, blank=False)
-Choices = Annotated[list[required_text(100)], Field(max_length=100)]
+if TYPE_CHECKING:
+    Entity: TypeAlias = str
+else:
+    Entity = _choices(CustomField.Entity.values, blank=False)
+Choices = Annotated[list[Annotated[str, required_text(100)]], Field(max_length=100)]
 
 
 class CustomFieldOut(Out):
@@ -365,7 +391,7 @@ class CustomFieldList(Out):
 class _CustomFieldBase(Strict):
     entity: Entity
     key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$", description="lower-case letters, digits, _")]
-    label: required_text(100)
+    label: Annotated[str, required_text(100)]
     required: bool = False
     position: Annotated[int, Field(ge=0, le=100_000)] = 0
 
@@ -378,7 +404,8 @@ class PlainCustomFieldCreate(_CustomFieldBase):
 class ChoiceCustomFieldCreate(_CustomFieldBase):
     type: Literal["choice", "multi_choice"]
     choices: Annotated[
-        list[required_text(100)], Field(min_length=1, max_length=100, json_schema_extra={"uniqueItems": True})
+        list[Annotated[str, required_text(100)]],
+        Field(min_length=1, max_length=100, json_schema_extra={"uniqueItems": True}),
     ]
 
 
@@ -386,7 +413,7 @@ CustomFieldCreate = Annotated[PlainCustomFieldCreate | ChoiceCustomFieldCreate, 
 
 
 class CustomFieldPatch(PatchBody):
-    label: required_text(100) = None  # type: ignore[assignment]
+    label: Annotated[str, required_text(100)] = None  # type: ignore[assignment]
     choices: Choices = []
     required: bool = False
     position: Annotated[int, Field(ge=0, le=100_000)] = 0

@@ -161,6 +161,7 @@ def _bulk(request: HttpRequest, entity: str) -> HttpResponse:
     for record in records:
         try:
             if operation == "assign":
+                assert owner is not None  # no owner, no records
                 actions.record_assign(actor=user, record=record, owner=owner, team=owner.team)
             elif operation == "tag":
                 actions.record_add_tags(actor=user, record=record, names=[tag])
@@ -430,6 +431,7 @@ def _new(request: HttpRequest, entity: str) -> HttpResponse:
             allow_duplicates=request.POST.get("allow_duplicates") == "1",
         )
         if result.saved:
+            assert result.record is not None
             messages.success(request, _("%(entity)s created.") % {"entity": ENTITIES[entity].singular})
             return redirect(ENTITIES[entity].url("detail", result.record.public_id))
         context = _form_context(request, entity, state, definitions, None, "", None, duplicates=result.duplicates)
@@ -501,8 +503,10 @@ def _edit(request: HttpRequest, entity: str, public_id: str) -> HttpResponse:
         else:
             messages.success(request, _("Changes saved."))
         return redirect(ENTITIES[entity].url("detail", record.public_id))
+    assert result.state is not None  # an unsaved result brings the form back
     if result.conflicts:
         current = result.baseline_record
+        assert current is not None and result.baseline_state is not None
         token = sign_baseline(current, result.baseline_state)
         context = _form_context(
             request, entity, result.state, definitions, current, token, current.version, result.conflicts

@@ -103,7 +103,7 @@ class Column:
 
 def _display(record: Model, name: str) -> str:
     model_field = record._meta.get_field(name)
-    value = field_value(record, name)  # type: ignore[arg-type]
+    value = field_value(record, name)
     if is_blank(value):
         return "—"
     if model_field.is_relation:
@@ -224,8 +224,8 @@ def merge(request: HttpRequest, entity: str, public_id: uuid.UUID) -> HttpRespon
             merge_action = actions.contact_merge if entity == "contact" else actions.organization_merge
             kept = merge_action(
                 actor=request.user,
-                survivor=survivor,  # type: ignore[arg-type]
-                duplicates=others,  # type: ignore[arg-type]
+                survivor=survivor,
+                duplicates=others,
                 field_choices=picked,
                 expected_versions=versions,
             )

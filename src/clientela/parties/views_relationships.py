@@ -35,6 +35,7 @@ def relationship_add(request: HttpRequest, public_id: uuid.UUID, entity: str) ->
     _require_writer(request)
     parsed = relating.parse(user, record, request.POST)
     if parsed.ready:
+        assert parsed.from_party is not None and parsed.to_party is not None
         try:
             actions.relationship_create(
                 actor=user,

@@ -11,7 +11,7 @@ from clientela.accounts.models import ApiToken, Team, User
 from clientela.core.models import Event
 from clientela.parties.models import CustomField
 
-SETTINGS_PAGES = [
+SETTINGS_PAGES: list[tuple[str, list[str]]] = [
     ("accounts:settings_users", []),
     ("accounts:settings_user_create", []),
     ("accounts:settings_teams", []),

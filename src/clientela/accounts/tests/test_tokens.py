@@ -29,7 +29,8 @@ def test_token_is_prefixed_random_and_only_its_hash_is_stored(cast):
 
 def test_a_raw_token_finds_its_user_until_revoked(cast):
     token, raw = actions.token_create(actor=cast.sales_north, user=cast.sales_north)
-    assert queries.active_token(raw).user == cast.sales_north
+    found = queries.active_token(raw)
+    assert found is not None and found.user == cast.sales_north
     assert queries.active_token(raw + "x") is None
     assert queries.active_token("") is None
     actions.token_revoke(actor=cast.sales_north, token=token)

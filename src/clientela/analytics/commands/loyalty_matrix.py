@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             "margin": np.round(margins.margin, 6),
             "profitability": np.where(matrix.high_profit, "high", "low").astype(object),
             "loyalty_score": np.round(loyalty, 6),
-            "loyalty": np.where(matrix.known, np.where(matrix.high_loyalty, "high", "low"), None).astype(object),
+            "loyalty": np.where(matrix.known, np.where(matrix.high_loyalty, "high", "low"), None).astype(object),  # type: ignore[call-overload]
             "quadrant": matrix.quadrant,
         },
     )

@@ -137,7 +137,7 @@ def _signals_file(args: argparse.Namespace, transactions: Transactions) -> dict[
             continue
         values = table[name]
         if kind == "label":
-            words = np.char.lower(np.where(np.equal(values, None), "", values).astype(str))
+            words = np.char.lower(np.where(np.equal(values, None), "", values).astype(str))  # type: ignore[call-overload]
             target, positive, negative = {
                 "requirements": ("requirements_specific", "specific", "general"),
                 "requirements_over_time": ("requirements_non_uniform", "non-uniform", "uniform"),

@@ -153,10 +153,10 @@ def test_growth_fallback_agrees_with_closed_form_and_stays_in_its_bracket():
         closed = float(_growth(r, alpha, a, b, np.array([39.0]), np.array([x]), np.array([T]))[0])
         assert _growth_logit(r, a, b + x, 39.0 / (alpha + T), x) == pytest.approx(closed, rel=1e-9)
     # Extreme parameters (the tiny log's fit): finite, within [g(1), g(0)].
-    t, x, T = np.array([52.0, 52.0, 1.0]), np.array([0.0, 1.0, 40.0]), np.array([4.0, 17.0, 50.0])
+    ts, xs, Ts = np.array([52.0, 52.0, 1.0]), np.array([0.0, 1.0, 40.0]), np.array([4.0, 17.0, 50.0])
     for a, b in ((8.3e4, 1.2e-5), (1e-6, 1e6), (1e6, 1e6), (1e-6, 1e-6)):
-        value = _growth(0.64, 29.8, a, b, t, x, T)
-        low, high = _growth_bracket(0.64, 29.8, t, x, T)
+        value = _growth(0.64, 29.8, a, b, ts, xs, Ts)
+        low, high = _growth_bracket(0.64, 29.8, ts, xs, Ts)
         assert np.isfinite(value).all()
         assert (value >= low * (1 - 1e-9)).all() and (value <= high * (1 + 1e-9)).all()
 
@@ -309,7 +309,8 @@ def test_day_and_week_periods_agree_on_purchases(tmp_path, capsys):
             capsys, ["clv", "--input", source, "--calibration-end", "2024-06-30", "--period", "day", "--horizon", "364"]
         )[1]
     )
-    assert_numbers(week) and assert_numbers(day)
+    assert_numbers(week)
+    assert_numbers(day)
     assert [float(r["T"]) * 7 for r in week] == pytest.approx([float(r["T"]) for r in day])
 
 

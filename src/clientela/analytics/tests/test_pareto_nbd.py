@@ -58,9 +58,10 @@ def reference_log_a0(r: float, alpha: float, s: float, beta: float, x: float, t_
 )
 @pytest.mark.parametrize("history", [(0, 0.0, 38.0), (3, 10.0, 38.0), (20, 30.0, 38.0), (200, 100.0, 300.0)])
 def test_a0_in_both_branches_agrees_with_its_integral(params, history) -> None:
+    r, alpha, s, beta = params
     x, t_x, T = history
-    ours = _log_a0(*params, np.array([float(x)]), np.array([t_x]), np.array([T]))[0]
-    assert ours == pytest.approx(reference_log_a0(*params, x, t_x, T), abs=1e-8)
+    ours = _log_a0(r, alpha, s, beta, np.array([float(x)]), np.array([t_x]), np.array([T]))[0]
+    assert ours == pytest.approx(reference_log_a0(r, alpha, s, beta, x, t_x, T), abs=1e-8)
 
 
 def test_heavy_buyers_past_scipys_2f1_range_are_still_exact() -> None:

@@ -83,6 +83,8 @@ def test_optional_columns_are_parsed(tmp_path: Path) -> None:
         "b,2024-01-03,10,1, ,1,shop,\n",
     )
     tx, _ = read_transactions(path)
+    assert tx.quantity is not None and tx.product_id is not None and tx.cost is not None
+    assert tx.channel is not None and tx.promotion is not None
     assert np.isnan(tx.quantity[1]) and tx.quantity[0] == 2
     assert tx.product_id.tolist() == ["P1", "P2", None]
     assert tx.cost[0] == 6.5 and np.isnan(tx.cost[1])
@@ -149,6 +151,7 @@ def test_parquet_files_with_native_types_are_read(tmp_path: Path) -> None:
     tx, _ = read_transactions(path)
     assert list(tx.customer_ids) == ["1", "2"]
     assert [str(d) for d in tx.date] == ["2024-01-01", "2024-01-02"]
+    assert tx.promotion is not None
     assert tx.promotion.tolist() == [True, False]
 
 

@@ -70,4 +70,4 @@ AUTH = [token_auth, session_auth]
 
 def caller(request: HttpRequest) -> User:
     """The authenticated user of an API request."""
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    return request.auth

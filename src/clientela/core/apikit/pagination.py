@@ -26,7 +26,7 @@ from clientela.core.apikit.errors import ApiError
 try:  # Django 5.2's row-value lookups (made for composite keys)
     from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 except ImportError:  # pragma: no cover - older Django: the OR-expansion below
-    Tuple = TupleGreaterThan = TupleLessThan = None  # type: ignore[assignment,misc]
+    Tuple = TupleGreaterThan = TupleLessThan = None
 
 MAX_SORT_FIELDS = 3
 CURSOR_PATTERN = r"^[A-Za-z0-9_=-]*$"

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
+from pydantic.fields import FieldInfo
 
 # No NUL anywhere (databases refuse it).
 NO_NUL = r"^[^\x00]*$"
@@ -19,14 +20,14 @@ _STRIPPED = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 VISIBLE = rf"^[^\x00]*[^{_STRIPPED}][^\x00]*$"
 
 
-def text(max_length: int, **extra: Any) -> Any:
-    """Optional text: up to `max_length` characters, no NUL."""
-    return Annotated[str, Field(max_length=max_length, pattern=NO_NUL, **extra)]
+def text(max_length: int, **extra: Any) -> FieldInfo:
+    """Optional text: up to `max_length` characters, no NUL (`Annotated[str, text(100)]`)."""
+    return Field(max_length=max_length, pattern=NO_NUL, **extra)
 
 
-def required_text(max_length: int, **extra: Any) -> Any:
-    """Text that must contain something besides spaces."""
-    return Annotated[str, Field(min_length=1, max_length=max_length, pattern=VISIBLE, **extra)]
+def required_text(max_length: int, **extra: Any) -> FieldInfo:
+    """Text that must contain something besides spaces (`Annotated[str, required_text(100)]`)."""
+    return Field(min_length=1, max_length=max_length, pattern=VISIBLE, **extra)
 
 
 SEARCH_TEXT = Annotated[str | None, Field(max_length=200, pattern=NO_NUL)]

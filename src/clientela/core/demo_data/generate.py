@@ -402,6 +402,7 @@ class Generator:
         return plan
 
     def income_band(self, age: int) -> str:
+        pairs: tuple[tuple[str, int], ...]
         if age < 25:
             pairs = (("low", 45), ("lower_middle", 35), ("middle", 15), ("upper_middle", 5))
         else:

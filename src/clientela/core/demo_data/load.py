@@ -192,6 +192,7 @@ def _children(plans: list[PartyPlan], owner_field: str, tag_ids: dict[str, int])
             affiliations.append(
                 Affiliation(contact=record, organization=organization.record, role=role, is_primary=primary)
             )
+        assert through is not None  # there are plans
         for tag in plan.tags:
             links.append(through(**{f"{owner_field}_id": record.pk, "tag_id": tag_ids[tag]}))
     ContactPoint.objects.bulk_create(points, batch_size=BATCH)

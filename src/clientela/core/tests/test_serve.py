@@ -87,6 +87,7 @@ def test_serve_answers_pages_and_static_files(tmp_path):
     server = subprocess.Popen(  # noqa: S603
         [str(CLIENTELA), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
+    assert server.stdout is not None
     try:
         base = f"http://127.0.0.1:{port}"
         status = None

@@ -30,6 +30,8 @@ COPY_CHUNK = 5000  # rows per write to the server during a COPY
 _PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
 
 
+# mypy takes a class for unhashable when it is passed to a cached function (python/mypy#11470),
+# hence the `type: ignore[arg-type]` where `columns` and `defaults` are called.
 @cache
 def columns(model: type[models.Model]) -> tuple[tuple[str, str, models.Field], ...]:
     """(attname, column, field) of every concrete column but the primary key."""
@@ -41,7 +43,7 @@ def defaults(model: type[models.Model]) -> dict[str, Any]:
     """The model default of every column that has a constant one (callables are set per row)."""
     return {
         attname: field.get_default()
-        for attname, _c, field in columns(model)
+        for attname, _c, field in columns(model)  # type: ignore[arg-type]
         if not (field.has_default() and callable(field.default))
     }
 
@@ -176,6 +178,9 @@ class Insert:
     model instances elsewhere. Preparing (the Python work) and executing (the database's)
     may happen in different threads."""
 
+    sql: str
+    payload: list[Any]  # COPY text chunks, parameter rows or model instances
+
     def __init__(
         self,
         model: type[models.Model],
@@ -185,7 +190,7 @@ class Insert:
         ids: list[int] | None,
     ) -> None:
         self.model = model
-        fixed = {**defaults(model), **(constants or {})}
+        fixed = {**defaults(model), **(constants or {})}  # type: ignore[arg-type]
         for name in names:
             fixed.pop(name, None)
         self.vendor = connection.vendor
@@ -256,7 +261,7 @@ def _copy_text(
 ) -> tuple[str, list[str]]:
     """COPY text, formatted a column at a time (see `copy_column`), the constant columns once."""
     quote = connection.ops.quote_name
-    by_attname = {attname: column for attname, column, _f in columns(model)}
+    by_attname = {attname: column for attname, column, _f in columns(model)}  # type: ignore[arg-type]
     names = [by_attname[a] for a in varying] + [by_attname[a] for a in fixed]
     if ids:
         names.insert(0, model._meta.pk.column)
@@ -277,7 +282,7 @@ def _parameters(
 ) -> tuple[str, list[list[Any]]]:
     db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is asked once per value below
     quote = db.ops.quote_name
-    fields = {attname: (column, field) for attname, column, field in columns(model)}
+    fields = {attname: (column, field) for attname, column, field in columns(model)}  # type: ignore[arg-type]
     prepare = [None if isinstance(fields[a][1], _PLAIN_FIELDS) else fields[a][1] for a in varying]
     constant = [fields[a][1].get_db_prep_save(v, db) for a, v in fixed.items()]
     names = [fields[a][0] for a in varying] + [fields[a][0] for a in fixed]

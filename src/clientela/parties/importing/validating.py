@@ -25,6 +25,8 @@ from clientela.parties.importing.rows import Point, RowError, ValidatedRow
 from clientela.parties.models import Contact, ContactPoint, CustomField, Organization
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from clientela.accounts.models import User
 
 # A cell that an export neutralised ("'=..."): the apostrophe is taken off again.
@@ -43,7 +45,7 @@ def unquote(text: str) -> str:
     return text
 
 
-def _choice_aliases(model: type, name: str) -> dict[str, str]:
+def _choice_aliases(model: type[Model], name: str) -> dict[str, str]:
     """Folded value or label (in every language) -> stored value, for choice fields."""
     from django.conf import settings
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -41,7 +42,12 @@ def test_a_read_only_user_cannot_upload_an_import(cast, media):
 
 def test_only_the_uploader_or_an_administrator_configures_a_job(cast, media):
     job = actions.import_job_create(actor=cast.sales_north, entity="contact", upload=_upload())
-    options = {"mapping": {"First name": "first_name"}, "mode": "valid-rows-only", "match": "skip", "dry_run": True}
+    options: dict[str, Any] = {
+        "mapping": {"First name": "first_name"},
+        "mode": "valid-rows-only",
+        "match": "skip",
+        "dry_run": True,
+    }
     with pytest.raises(PermissionDenied):
         actions.import_job_configure(actor=cast.sales_north_2, job=job, **options)
     job.refresh_from_db()

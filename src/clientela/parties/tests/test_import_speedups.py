@@ -7,6 +7,7 @@ import datetime as dt
 import gc
 import json
 import uuid
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -38,7 +39,7 @@ def _copy_unescape(text: str) -> str | None:
 
 
 def test_a_column_formatted_at_once_reads_back_as_each_value_formatted_alone():
-    columns = [
+    columns: list[list[Any]] = [
         TRICKY,
         [None, 1, 2, None, 5, 6, 7, 8],
         [True, False] * 4,
@@ -52,7 +53,9 @@ def test_json_columns_read_back_as_the_same_values():
     values = [{"name": [None, text], "n": [1, 2.5]} for text in TRICKY] + [[], {}, ["a\\b", None]]
     for formatted, value in zip(copy_column(values), values, strict=True):
         assert "\t" not in formatted and "\n" not in formatted
-        assert json.loads(_copy_unescape(formatted)) == value
+        unescaped = _copy_unescape(formatted)
+        assert unescaped is not None
+        assert json.loads(unescaped) == value
 
 
 def test_an_import_restores_the_garbage_collector_settings_even_when_it_fails(cast, tmp_path):

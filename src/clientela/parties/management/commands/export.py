@@ -77,6 +77,7 @@ class Command(BaseCommand):
             for chunk in exporting.csv_chunks(counted()):
                 self.stdout.write(chunk.decode("utf-8"), ending="")
         elif file_format == "csv":
+            assert output is not None
             with output.open("wb") as target:
                 for chunk in exporting.csv_chunks(counted()):
                     target.write(chunk)

@@ -111,8 +111,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         except PermissionDenied as error:
             raise CommandError(f"{options['username']}: {error}") from None
-        for error in report.errors:
-            self.stdout.write(f"row {error.row}, column {error.column}: {error.message}")
+        for problem in report.errors:
+            self.stdout.write(f"row {problem.row}, column {problem.column}: {problem.message}")
         if report.error_count > len(report.errors):
             self.stdout.write(f"... and {report.error_count - len(report.errors):,} more errors")
         self.stdout.write(self._summary(report))
