@@ -18,11 +18,9 @@ from clientela.core.apikit.etag import (
     NOT_MODIFIED,
     IfMatch,
     IfNoneMatch,
+    conditional_read,
     etag_for,
     expected_version,
-    matches_if_none_match,
-    not_modified,
-    representation_etag,
 )
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
 from clientela.core.apikit.pagination import paginate, parse_sort
@@ -135,12 +133,7 @@ def contact_read(
     """With `If-None-Match` naming the current ETag: 304 Not Modified, no body."""
     user = caller(request)
     contact = queries.contact_get(user, contact_id)
-    body = contact_detail(user, contact)
-    etag = representation_etag(contact.version, body)
-    if matches_if_none_match(if_none_match, etag):
-        return not_modified(etag)
-    response["ETag"] = etag
-    return body
+    return conditional_read(response, if_none_match, contact.version, contact_detail(user, contact))
 
 
 @contacts.patch("/{contact_id}", response={200: ContactOut, **PRECONDITIONS}, summary="Change a contact")
@@ -232,12 +225,7 @@ def organization_read(
     """With `If-None-Match` naming the current ETag: 304 Not Modified, no body."""
     user = caller(request)
     organization = queries.organization_get(user, organization_id)
-    body = organization_detail(user, organization)
-    etag = representation_etag(organization.version, body)
-    if matches_if_none_match(if_none_match, etag):
-        return not_modified(etag)
-    response["ETag"] = etag
-    return body
+    return conditional_read(response, if_none_match, organization.version, organization_detail(user, organization))
 
 
 @organizations.patch(

@@ -12,12 +12,10 @@ from clientela.core.apikit.etag import (
     NOT_MODIFIED,
     IfMatch,
     IfNoneMatch,
+    conditional_read,
     etag_for,
     etag_for_version,
     expected_version,
-    matches_if_none_match,
-    not_modified,
-    representation_etag,
 )
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
 from clientela.core.context import acting_via
@@ -111,12 +109,7 @@ def custom_field_read(
     """With `If-None-Match` naming the current ETag: 304 Not Modified, no body."""
     caller(request)
     definition = _get(field_id)
-    body = _out(definition)
-    etag = representation_etag(definition.version, body)
-    if matches_if_none_match(if_none_match, etag):
-        return not_modified(etag)
-    response["ETag"] = etag
-    return body
+    return conditional_read(response, if_none_match, definition.version, _out(definition))
 
 
 @router.patch("/{field_id}", response={200: CustomFieldOut, **PRECONDITIONS}, summary="Change a custom field (admins)")

@@ -15,7 +15,7 @@ import re
 from typing import Annotated, Any
 
 import orjson
-from django.http import HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.translation import gettext as _
 from ninja import Header
 
@@ -87,6 +87,18 @@ def matches_if_none_match(header: str | None, etag: str) -> bool:
         return True
     tags = _entity_tags(header)
     return tags is not None and _opaque(etag) in {_opaque(tag) for tag in tags}
+
+
+def conditional_read(
+    response: HttpResponse, if_none_match: str | None, version: int, body: dict[str, Any]
+) -> dict[str, Any] | HttpResponseNotModified:
+    """A single-record read: `body` with its representation ETag set on `response`, or 304
+    when `If-None-Match` names that ETag already (call it after the visibility check)."""
+    etag = representation_etag(version, body)
+    if matches_if_none_match(if_none_match, etag):
+        return not_modified(etag)
+    response["ETag"] = etag
+    return body
 
 
 def not_modified(etag: str) -> HttpResponseNotModified:
