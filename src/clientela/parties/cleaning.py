@@ -243,7 +243,9 @@ def resolve_people(values: dict[str, Any]) -> dict[str, Any]:
             if found is None and name == "team":
                 found = Team.objects.filter(name=str(values[name])).first()
             if found is None:
-                errors.append(FieldError(name, "not_found", _("no such %(thing)s") % {"thing": name}))
+                errors.append(
+                    FieldError(name, "not_found", _("no such owner") if name == "owner" else _("no such team"))
+                )
             values[name] = found
     if errors:
         raise ValidationFailed(errors)

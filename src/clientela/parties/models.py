@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clientela.core.choices import TextChoices
 from clientela.core.models import Record
@@ -51,7 +52,7 @@ class Channel(TextChoices):
 class Gender(TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("gender", "Other")
     UNDISCLOSED = "undisclosed", _("Prefers not to say")
 
 
@@ -164,10 +165,10 @@ class ContactPoint(models.Model):
 
     class Label(TextChoices):
         WORK = "work", _("Work")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("kind of e-mail, phone or address", "Home")
         MOBILE = "mobile", _("Mobile")
         FAX = "fax", _("Fax")
-        OTHER = "other", _("Other")
+        OTHER = "other", pgettext_lazy("kind of e-mail, phone or address", "Other")
 
     # Indexed by the partial indexes in Meta: each row belongs to one side only.
     contact = models.ForeignKey(
@@ -211,10 +212,10 @@ class ContactPoint(models.Model):
 class Address(models.Model):
     class Label(TextChoices):
         WORK = "work", _("Work")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("kind of e-mail, phone or address", "Home")
         BILLING = "billing", _("Billing")
         SHIPPING = "shipping", _("Shipping")
-        OTHER = "other", _("Other")
+        OTHER = "other", pgettext_lazy("kind of e-mail, phone or address", "Other")
 
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="addresses")
     organization = models.ForeignKey(
