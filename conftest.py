@@ -11,6 +11,17 @@ def _fast_password_hashing(settings):  # noqa: ANN001 - pytest fixture
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked(settings):  # noqa: ANN001 - pytest fixture
+    """Each test starts in the default language: a request that picks another (Accept-Language,
+    the language cookie) leaves it active in the thread, which would leak into the next test."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def cast(db):  # noqa: ANN001 - pytest fixture
     from clientela.testing.cast import make_cast
