@@ -31,6 +31,8 @@ from clientela.parties.cleaning import (  # noqa: F401 - point_problem is the e-
     clean_affiliations,
     clean_points,
     clean_tags,
+    parent_links,
+    parent_problem,
     point_problem,
     resolve_people,
     visible_organization,
@@ -336,16 +338,9 @@ def _update(
 
 def _check_parent(organization: Organization, parent: Organization) -> None:
     """A parent may not be the organization itself or one of its subsidiaries."""
-    ancestor: Organization | None = parent
-    for _depth in range(100):
-        if ancestor is None:
-            return
-        if ancestor.pk == organization.pk:
-            raise ValidationFailed.single(
-                "parent", "invalid", _("an organization cannot be its own parent or ancestor")
-            )
-        ancestor = Organization.all_objects.filter(pk=ancestor.parent_id).first() if ancestor.parent_id else None
-    raise ValidationFailed.single("parent", "invalid", _("the parent chain is too deep"))
+    problem = parent_problem(organization.pk, parent.pk, parent_links({parent.pk}))
+    if problem is not None:
+        raise ValidationFailed.single("parent", "invalid", problem)
 
 
 # --- public actions ------------------------------------------------------------------

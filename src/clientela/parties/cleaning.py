@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 MAX_POINTS = 20
 MAX_TAGS = 50
+MAX_PARENT_DEPTH = 100  # how far up a parent chain a loop is looked for
 
 
 class _EagerEmailValidator(EmailValidator):
@@ -267,3 +268,40 @@ def is_uuid(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+def parent_links(start: set[int]) -> dict[int, int | None]:
+    """Organization pk -> its parent's pk, for `start` and all their ancestors (trash included, as the
+    action's check walks them): one query per level of the tree, whatever the number of rows."""
+    links: dict[int, int | None] = {}
+    asked: set[int] = set()
+    wanted = set(start)
+    for _depth in range(MAX_PARENT_DEPTH + 1):
+        wanted -= asked
+        if not wanted:
+            break
+        asked |= wanted
+        ordered = sorted(wanted)
+        for first in range(0, len(ordered), 500):  # few parameters per query, for SQLite
+            chunk = ordered[first : first + 500]
+            links.update(Organization.all_objects.filter(pk__in=chunk).values_list("id", "parent_id"))
+        wanted = {parent for parent in links.values() if parent is not None}
+    return links
+
+
+def parent_problem(pk: int, parent_pk: int, links: dict[int, int | None]) -> str | None:
+    """Why organization `pk` cannot have `parent_pk` as its parent, or None: not itself, not one of
+    its subsidiaries (the one rule of `actions.organization_update` and the import).
+
+    `links` comes from `parent_links` over every parent being set; an accepted parent is
+    recorded in it, so a later row of the same import batch cannot close a loop through this one.
+    """
+    ancestor: int | None = parent_pk
+    for _depth in range(MAX_PARENT_DEPTH):
+        if ancestor is None:
+            links[pk] = parent_pk
+            return None
+        if ancestor == pk:
+            return _("an organization cannot be its own parent or ancestor")
+        ancestor = links.get(ancestor)
+    return _("the parent chain is too deep")

@@ -25,7 +25,7 @@ from clientela.core.context import current_source
 from clientela.core.ids import uuid7_texts
 from clientela.core.models import Event
 from clientela.core.visibility import can_see
-from clientela.parties import actions
+from clientela.parties import actions, cleaning
 from clientela.parties.importing import matching
 from clientela.parties.importing.mapping import CONTACT
 from clientela.parties.importing.rows import CREATE, ERROR, UNCHANGED, UPDATE, BatchResult, Point, ValidatedRow
@@ -305,7 +305,7 @@ def _existing_children(batch: _Batch, ids: list[int]) -> tuple[dict, dict, dict,
 
 
 def _parents_before(rows: list[ValidatedRow], current: dict[int, Any]) -> tuple[dict[int, int | None], dict[int, str]]:
-    """For the rows that set a parent: the parent links to check loops against (see `matching.parent_links`),
+    """For the rows that set a parent: the parent links to check loops against (see `cleaning.parent_links`),
     and the public ids of the parents being replaced, for the change log. A few queries per batch."""
     new_parents: set[int] = set()
     old_parents: set[int] = set()
@@ -319,7 +319,7 @@ def _parents_before(rows: list[ValidatedRow], current: dict[int, Any]) -> tuple[
     if not new_parents:
         return {}, {}
     public_ids = dict(Organization.all_objects.filter(pk__in=sorted(old_parents)).values_list("id", "public_id"))
-    return matching.parent_links(new_parents), {pk: str(public_id) for pk, public_id in public_ids.items()}
+    return cleaning.parent_links(new_parents), {pk: str(public_id) for pk, public_id in public_ids.items()}
 
 
 def _update(
@@ -349,7 +349,7 @@ def _update(
         moving = parent is not None and parent.pk != record.parent_id
         if moving:
             # Checked again under lock: the plan's check may have run before another writer's change.
-            problem = matching.parent_problem(record.pk, parent.pk, links)
+            problem = cleaning.parent_problem(record.pk, parent.pk, links)
             if problem is not None:
                 fail(row, problem, row.column("parent"))
                 continue

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.errors import FieldError
 from clientela.core.visibility import can_see
-from clientela.parties import actions, normalize
+from clientela.parties import actions, cleaning, normalize
 from clientela.parties.importing.mapping import CONTACT
 from clientela.parties.importing.rows import (
     CREATE,
@@ -48,7 +48,6 @@ CHUNK = 10_000  # keys per lookup query (SQLite takes fewer parameters)
 # whole table (a parallel sequential scan, slower with every batch written); with a thousand
 # it looks each key up in the index, ~3x faster at 200,000 contacts and flat as the table grows.
 ARRAY_CHUNK = 1000
-MAX_PARENT_DEPTH = 100  # as deep as `actions.organization_update` follows a parent chain
 
 
 @dataclass
@@ -296,49 +295,15 @@ def _resolve_parents(actor: User, rows: list[ValidatedRow], plan: Plan) -> list[
     return kept
 
 
-def parent_links(start: set[int]) -> dict[int, int | None]:
-    """Organization pk -> its parent's pk, for `start` and all their ancestors (trash included, as the
-    action's check walks them): one query per level of the tree, whatever the number of rows."""
-    links: dict[int, int | None] = {}
-    asked: set[int] = set()
-    wanted = set(start)
-    for _depth in range(MAX_PARENT_DEPTH + 1):
-        wanted -= asked
-        if not wanted:
-            break
-        asked |= wanted
-        for chunk in _chunks(sorted(wanted)):
-            links.update(Organization.all_objects.filter(pk__in=chunk).values_list("id", "parent_id"))
-        wanted = {parent for parent in links.values() if parent is not None}
-    return links
-
-
-def parent_problem(pk: int, parent_pk: int, links: dict[int, int | None]) -> str | None:
-    """Why organization `pk` cannot have `parent_pk` as its parent (the action's rule and messages), or None.
-
-    `links` comes from `parent_links` over every parent the batch sets; an accepted parent is
-    recorded in it, so a later row of the same batch cannot close a loop through this one.
-    """
-    ancestor: int | None = parent_pk
-    for _depth in range(MAX_PARENT_DEPTH):
-        if ancestor is None:
-            links[pk] = parent_pk
-            return None
-        if ancestor == pk:
-            return _("an organization cannot be its own parent or ancestor")
-        ancestor = links.get(ancestor)
-    return _("the parent chain is too deep")
-
-
 def _refuse_parent_loops(plan: Plan) -> None:
     """Updates whose new parent is the record itself or one of its subsidiaries become errors."""
     parented = [row for row in plan.updates if "parent" in row.values]
     if not parented:
         return
-    links = parent_links({row.values["parent"].pk for row in parented})
+    links = cleaning.parent_links({row.values["parent"].pk for row in parented})
     refused: set[int] = set()
     for row in parented:
-        problem = parent_problem(row.existing_id or 0, row.values["parent"].pk, links)
+        problem = cleaning.parent_problem(row.existing_id or 0, row.values["parent"].pk, links)
         if problem is not None:
             plan.error(row, row.column("parent"), problem)
             refused.add(row.row)
