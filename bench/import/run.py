@@ -132,7 +132,7 @@ def main() -> int:
     from django.db import connection
 
     from clientela.accounts.models import Team, User
-    from clientela.parties.importing.running import WRITERS, ImportOptions, run_import
+    from clientela.parties.import_jobs import WRITERS, ImportOptions, run_import
 
     if not args.no_reset:
         call_command("migrate", verbosity=0)

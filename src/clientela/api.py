@@ -9,10 +9,11 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from clientela.accounts.api import router as users_router
+from clientela.accounts.api_auth import token_auth
 from clientela.core.api import events as events_router
 from clientela.core.api import health as health_router
 from clientela.core.apikit import errors
-from clientela.core.apikit.auth import AUTH
+from clientela.core.apikit.auth import session_auth
 from clientela.core.apikit.parser import StrictJsonParser
 from clientela.parties.api import contacts as contacts_router
 from clientela.parties.api import organizations as organizations_router
@@ -26,7 +27,7 @@ api = NinjaAPI(
     "(PATCH, DELETE) and honour `Idempotency-Key` (POST); reads of one record honour `If-None-Match` (304); "
     'errors are `{"errors": [{field, code, message}]}`.',
     urls_namespace="api",
-    auth=AUTH,
+    auth=[token_auth, session_auth],
     parser=StrictJsonParser(),
 )
 errors.install(api)

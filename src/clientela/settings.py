@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from clientela.settings_env import ImproperSetting, env_bool, env_int, env_list, env_str
+from clientela.settings_env import ImproperSetting, env_bool, env_int, env_list, env_mapping, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent.parent
@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "clientela.core",
     "clientela.accounts",
     "clientela.parties",
+    "clientela.site",
 ]
 
 MIDDLEWARE = [
@@ -116,7 +117,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "site:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -126,6 +127,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Sessions end after this many idle minutes (IdleTimeoutMiddleware).
+# Per-role visibility overrides (e.g. "sales=own,service=team"), read once here; role names
+# are checked when the accounts app starts (accounts/roles.py).
+CLIENTELA_ROLE_VISIBILITY = env_mapping("CLIENTELA_ROLE_VISIBILITY", values=("own", "team", "all"))
+
 SESSION_IDLE_MINUTES = env_int("CLIENTELA_SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_HTTPONLY = True

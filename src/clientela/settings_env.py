@@ -47,3 +47,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_mapping(name: str, *, values: tuple[str, ...]) -> dict[str, str]:
+    """`key=value,key=value` with every value one of `values` (keys are checked where they are known)."""
+    raw = env_str(name, "")
+    result: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or value.strip() not in values:
+            raise ImproperSetting(f"{name}: {item!r} is not name={'|'.join(values)}")
+        result[key.strip()] = value.strip()
+    return result

@@ -3,6 +3,7 @@ from django.urls import include, path
 from clientela.api import api
 
 urlpatterns = [
+    path("", include("clientela.site.urls")),
     path("", include("clientela.core.urls")),
     path("accounts/", include("clientela.accounts.urls")),
     path("", include("clientela.parties.urls")),

@@ -5,3 +5,12 @@ class AccountsConfig(AppConfig):
     name = "clientela.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from clientela.accounts.roles import check_role_overrides
+        from clientela.core.recordtypes import register
+
+        check_role_overrides()
+        register("accounts.user", admin_only=True)
+        register("accounts.team", admin_only=True)
+        register("accounts.apitoken", admin_only=True)

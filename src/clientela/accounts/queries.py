@@ -133,27 +133,6 @@ def user_by_username(username: str) -> User:
     return user
 
 
-# --- custom field definitions (the settings pages; the parties app owns the model) ------------
-
-
-def custom_fields_for_admin(actor: User) -> list[Any]:
-    from clientela.parties.models import CustomField
-
-    require_admin(actor)
-    return list(CustomField.objects.order_by("entity", "position", "id"))
-
-
-def custom_field_for_admin(actor: User, public_id: Any) -> Any:
-    from clientela.parties.models import CustomField
-
-    require_admin(actor)
-    key = _uuid(public_id)
-    definition = CustomField.objects.filter(public_id=key).first() if key else None
-    if definition is None:
-        raise NotFound("no such custom field")
-    return definition
-
-
 def active_user(pk: Any) -> User | None:
     """An active user by internal id (the login's second step keeps only this in the session)."""
     if not isinstance(pk, int):

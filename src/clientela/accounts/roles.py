@@ -5,17 +5,21 @@ Visibility decides which records a user's reads return:
 - ``team``: records of the user's team, plus records the user owns;
 - ``own``: records the user owns.
 A site can override the default visibility per role with
-``CLIENTELA_ROLE_VISIBILITY`` (e.g. ``sales=own,service=team``).
+``CLIENTELA_ROLE_VISIBILITY`` (e.g. ``sales=own,service=team``), read once by the settings
+module; `check_role_overrides` (run when the app starts) refuses unknown role names.
+The visibility levels themselves belong to `core.visibility`, which applies them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from clientela.core.choices import TextChoices
-from clientela.settings_env import ImproperSetting, env_str
+from clientela.core.visibility import Visibility
+from clientela.settings_env import ImproperSetting
 
 
 class Role(TextChoices):
@@ -26,12 +30,6 @@ class Role(TextChoices):
     MARKETING = "marketing", _("Marketing")
     ANALYST = "analyst", _("Analyst")
     READ_ONLY = "read_only", _("Read-only")
-
-
-class Visibility(TextChoices):
-    OWN = "own", _("own records")
-    TEAM = "team", _("the team's records")
-    ALL = "all", _("all records")
 
 
 @dataclass(frozen=True)
@@ -55,22 +53,25 @@ _DEFAULTS: dict[str, RolePolicy] = {
 }
 
 
-def _overrides() -> dict[str, str]:
-    raw = env_str("CLIENTELA_ROLE_VISIBILITY", "")
-    result: dict[str, str] = {}
-    for item in filter(None, (part.strip() for part in raw.split(","))):
-        role, _sep, visibility = item.partition("=")
+def role_overrides() -> dict[str, str]:
+    """The site's per-role visibility overrides (settings.CLIENTELA_ROLE_VISIBILITY)."""
+    overrides: dict[str, str] = settings.CLIENTELA_ROLE_VISIBILITY
+    return overrides
+
+
+def check_role_overrides() -> None:
+    """Refuse an override naming a role that does not exist (called once at start-up)."""
+    for role, visibility in role_overrides().items():
         if role not in Role.values or visibility not in Visibility.values:
             raise ImproperSetting(
-                f"CLIENTELA_ROLE_VISIBILITY: {item!r} is not role=own|team|all (roles: {', '.join(Role.values)})"
+                f"CLIENTELA_ROLE_VISIBILITY: {role}={visibility} is not role=own|team|all "
+                f"(roles: {', '.join(Role.values)})"
             )
-        result[role] = visibility
-    return result
 
 
 def policy_for(role: str) -> RolePolicy:
     base = _DEFAULTS[role]
-    visibility = _overrides().get(role)
+    visibility = role_overrides().get(role)
     if visibility is None:
         return base
     return RolePolicy(

@@ -43,16 +43,4 @@ urlpatterns = [
     path("settings/teams/new/", views_settings.team_create, name="settings_team_create"),
     path("settings/teams/<uuid:public_id>/", views_settings.team_edit, name="settings_team_edit"),
     path("settings/roles/", views_settings.roles, name="settings_roles"),
-    path("settings/custom-fields/", views_settings.custom_fields, name="settings_custom_fields"),
-    path("settings/custom-fields/new/", views_settings.custom_field_create, name="settings_custom_field_create"),
-    path(
-        "settings/custom-fields/<uuid:public_id>/",
-        views_settings.custom_field_edit,
-        name="settings_custom_field_edit",
-    ),
-    path(
-        "settings/custom-fields/<uuid:public_id>/delete/",
-        views_settings.custom_field_delete,
-        name="settings_custom_field_delete",
-    ),
 ]

@@ -1,4 +1,4 @@
-"""Administrator settings pages: users, teams, roles, custom fields."""
+"""Administrator settings pages: users, teams, roles (custom fields: parties/views_custom_fields.py)."""
 
 from __future__ import annotations
 
@@ -21,19 +21,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clientela.accounts import actions, queries
 from clientela.accounts.forms import (
-    CustomFieldCreateForm,
-    CustomFieldEditForm,
     TeamForm,
     UserCreateForm,
     UserEditForm,
     add_action_errors,
 )
 from clientela.accounts.models import User
-from clientela.accounts.roles import Role, Visibility, all_policies
-from clientela.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from clientela.parties import actions as party_actions
-from clientela.parties.models import CustomField
-from clientela.settings_env import env_str
+from clientela.accounts.roles import Role, all_policies, role_overrides
+from clientela.core.errors import NotFound, PermissionDenied, ValidationFailed
+from clientela.core.visibility import Visibility
 
 USERS_PER_PAGE = 50
 
@@ -253,87 +249,6 @@ def roles(request: HttpRequest) -> HttpResponse:
     context = {
         "policies": all_policies(),
         "visibilities": Visibility.choices,
-        "override": env_str("CLIENTELA_ROLE_VISIBILITY", ""),
+        "override": ",".join(f"{role}={level}" for role, level in role_overrides().items()),
     }
     return _render(request, "roles.html", context)
-
-
-# --- custom fields ----------------------------------------------------------------------------
-
-
-@admin_required
-def custom_fields(request: HttpRequest) -> HttpResponse:
-    definitions = queries.custom_fields_for_admin(request.user)
-    groups = [(label, [d for d in definitions if d.entity == entity]) for entity, label in CustomField.Entity.choices]
-    return _render(request, "custom_fields.html", {"groups": groups})
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def custom_field_create(request: HttpRequest) -> HttpResponse:
-    form = CustomFieldCreateForm(request.POST or None, initial={"entity": request.GET.get("entity", "contact")})
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                definition = party_actions.custom_field_create(actor=request.user, values=form.values())
-            except ValidationFailed as failed:
-                add_action_errors(form, failed)
-            else:
-                messages.success(request, _("Custom field %(label)s created.") % {"label": definition.label})
-                return redirect("accounts:settings_custom_fields")
-        return _render(request, "custom_field_form.html", {"form": form, "creating": True}, status=400)
-    return _render(request, "custom_field_form.html", {"form": form, "creating": True})
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def custom_field_edit(request: HttpRequest, public_id: str) -> HttpResponse:
-    definition = queries.custom_field_for_admin(request.user, public_id)
-    initial = {
-        "label": definition.label,
-        "choices": "\n".join(definition.choices or []),
-        "required": definition.required,
-        "position": definition.position,
-        "version": definition.version,
-    }
-    form = CustomFieldEditForm(request.POST or None, initial=initial)
-    context = {"form": form, "definition": definition, "creating": False}
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                party_actions.custom_field_update(
-                    actor=request.user,
-                    definition=definition,
-                    values=form.values(),
-                    expected_version=form.cleaned_data.get("version"),
-                )
-            except ValidationFailed as failed:
-                add_action_errors(form, failed)
-            except Conflict as conflict:
-                form.add_error(
-                    None,
-                    _(
-                        "Someone else changed this field while you were editing (now version %(version)s). "
-                        "Check the values and save again to keep yours."
-                    )
-                    % {"version": conflict.detail.current_version},
-                )
-                data = request.POST.copy()
-                data["version"] = str(conflict.detail.current_version)
-                form.data = data
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("accounts:settings_custom_fields")
-        return _render(request, "custom_field_form.html", context, status=400)
-    return _render(request, "custom_field_form.html", context)
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def custom_field_delete(request: HttpRequest, public_id: str) -> HttpResponse:
-    definition = queries.custom_field_for_admin(request.user, public_id)
-    if request.method == "POST":
-        party_actions.custom_field_delete(actor=request.user, definition=definition)
-        messages.success(request, _("Custom field %(label)s deleted.") % {"label": definition.label})
-        return redirect("accounts:settings_custom_fields")
-    return _render(request, "custom_field_delete.html", {"definition": definition})

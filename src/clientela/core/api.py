@@ -9,34 +9,24 @@ administrators only.
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.utils.module_loading import import_string
 from ninja import Query, Router
 from pydantic import BaseModel, Field
 
-from clientela.accounts.roles import Visibility
+from clientela.core import recordtypes
 from clientela.core.apikit.auth import caller
 from clientela.core.apikit.errors import COMMON
 from clientela.core.apikit.pagination import CURSOR_PATTERN, SortKey, paginate
 from clientela.core.apikit.text import QueryParams
 from clientela.core.errors import NotFound
 from clientela.core.models import Event
+from clientela.core.visibility import Visibility
 
 events = Router(tags=["events"])
 health = Router(tags=["health"])
-
-# record_type -> the scoped getter that says whether the caller can see the record now.
-CURRENT_VISIBILITY = {
-    "parties.contact": "clientela.parties.queries.contact_get",
-    "parties.organization": "clientela.parties.queries.organization_get",
-}
-# Definitions everyone may read, so their changes are everyone's to see.
-PUBLIC_RECORD_TYPES = ("parties.customfield",)
-ADMIN_ONLY_PREFIX = "accounts."
 
 
 class ActorOut(BaseModel):
@@ -86,23 +76,21 @@ def _at_event_scope(user: Any) -> Q | None:
     policy = user.policy
     condition: Q | None = None
     if policy.visibility != Visibility.ALL:
-        condition = Q(owner_id_at_event=user.pk) | Q(record_type__in=PUBLIC_RECORD_TYPES)
+        condition = Q(owner_id_at_event=user.pk) | Q(record_type__in=recordtypes.public_types())
         if policy.visibility == Visibility.TEAM and user.team_id is not None:
             condition |= Q(team_id_at_event=user.team_id)
     if not policy.can_administer:
-        not_accounts = ~Q(record_type__startswith=ADMIN_ONLY_PREFIX)
+        not_accounts = ~Q(record_type__in=recordtypes.admin_only_types())
         condition = not_accounts if condition is None else condition & not_accounts
     return condition
 
 
 def _visible_now(user: Any, record_type: str, record_id: uuid.UUID) -> bool:
-    getter: Callable[..., Any] | None = (
-        import_string(CURRENT_VISIBILITY[record_type]) if record_type in CURRENT_VISIBILITY else None
-    )
-    if getter is None:
+    registered = recordtypes.get(record_type)
+    if registered is None or registered.scoped_get is None:
         return False
     try:
-        getter(user, record_id, include_trash=True)
+        registered.scoped_get(user, record_id, include_trash=True)
     except NotFound:
         return False
     return True

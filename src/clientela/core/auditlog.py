@@ -15,16 +15,9 @@ from clientela.core.models import Event
 from clientela.core.visibility import require_admin
 
 if TYPE_CHECKING:
-    from clientela.accounts.models import User
+    from clientela.core.actors import Actor as User
 
 PAGE_SIZE = 50
-KNOWN_RECORD_TYPES = (
-    "parties.contact",
-    "parties.organization",
-    "parties.customfield",
-    "accounts.user",
-    "accounts.team",
-)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from clientela.core.context import current_source
 from clientela.core.models import Event
 
 if TYPE_CHECKING:
-    from clientela.accounts.models import User
+    from clientela.core.actors import Actor as User
 
 
 def jsonable(value: Any) -> Any:

@@ -1,7 +1,13 @@
-"""Errors that actions raise and every interface turns into a clear message."""
+"""Errors that actions and endpoints raise and every interface turns into a clear message.
+
+This module imports nothing of the project, so every layer may raise these and the API's
+error handler (core/apikit/errors.py) turns each into the one JSON error shape without
+knowing which app raised it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +34,22 @@ class ValidationFailed(ActionError):
     @classmethod
     def single(cls, field_name: str, code: str, message: str) -> ValidationFailed:
         return cls([FieldError(field_name, code, message)])
+
+
+class Refused(ActionError):
+    """An action refused for a reason the user can act on, with details to show.
+
+    Subclasses set `status` (the HTTP status the API answers), `code` and `message`,
+    and put what the interface shows beside the message in `details()` (e.g. the
+    duplicate candidates of a create).
+    """
+
+    status = 409
+    code = "refused"
+    message = ""
+
+    def details(self) -> dict[str, Any]:
+        return {}
 
 
 class PermissionDenied(ActionError):
@@ -58,3 +80,17 @@ class Conflict(ActionError):
         super().__init__(
             f"the record changed since version {detail.expected_version} (now version {detail.current_version})"
         )
+
+
+class ApiError(Exception):
+    """An error an endpoint raises directly (not through an action): a status and field errors."""
+
+    def __init__(self, status: int, errors: Iterable[FieldError], headers: dict[str, str] | None = None) -> None:
+        self.status = status
+        self.errors = list(errors)
+        self.headers = headers or {}
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
+
+    @classmethod
+    def single(cls, status: int, field: str, code: str, message: str) -> ApiError:
+        return cls(status, [FieldError(field, code, message)])

@@ -22,7 +22,7 @@ from clientela.core.errors import Conflict, ConflictDetail, NotFound
 from clientela.core.models import Event, Record
 
 if TYPE_CHECKING:
-    from clientela.accounts.models import User
+    from clientela.core.actors import Actor as User
 
 R = TypeVar("R", bound=Record)
 

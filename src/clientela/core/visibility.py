@@ -6,12 +6,22 @@ from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from clientela.accounts.roles import Visibility
+from clientela.core.choices import TextChoices
 from clientela.core.errors import PermissionDenied
 
 if TYPE_CHECKING:
-    from clientela.accounts.models import User
+    from clientela.core.actors import Actor as User
+
+
+class Visibility(TextChoices):
+    """How far a user's reads reach; each role has one (accounts/roles.py)."""
+
+    OWN = "own", gettext_lazy("own records")
+    TEAM = "team", gettext_lazy("the team's records")
+    ALL = "all", gettext_lazy("all records")
+
 
 M = TypeVar("M", bound=Model)
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -24,283 +22,43 @@ from clientela.core.changelog import jsonable
 from clientela.core.errors import FieldError, ValidationFailed
 from clientela.core.validation import clean_values
 from clientela.core.visibility import require_delete, require_write
-from clientela.parties import normalize
-from clientela.parties.cleaning import (  # noqa: F401 - point_problem is the e-mail/phone rule others reach here
-    check_assignment,
-    clean_addresses,
-    clean_affiliations,
-    clean_points,
-    clean_tags,
-    parent_links,
-    parent_problem,
-    point_problem,
-    resolve_people,
-    visible_organization,
-)
-from clientela.parties.customfields import clean_custom
 from clientela.parties.models import (
-    Address,
-    Affiliation,
     Contact,
-    ContactPoint,
     CustomField,
     ImportJob,
     Organization,
     Relationship,
     SavedView,
-    Tag,
 )
+from clientela.parties.rules import (
+    CONTACT_FIELDS,
+    ORGANIZATION_FIELDS,
+    Collections,
+    check_before_create,
+    check_parent,
+    clean_all,
+    require_import,
+)
+from clientela.parties.writes import apply_collections, refresh_denormalised
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
 
-ORGANIZATION_FIELDS = {
-    "name",
-    "legal_name",
-    "tax_id",
-    "industry",
-    "size",
-    "website",
-    "parent",
-    "customer_category",
-    "lifecycle_stage",
-    "source",
-    "notes",
-    "owner",
-    "team",
-}
-CONTACT_FIELDS = {
-    "first_name",
-    "last_name",
-    "title",
-    "birth_date",
-    "gender",
-    "marital_status",
-    "children",
-    "occupation",
-    "income_band",
-    "language",
-    "preferred_channel",
-    "lifecycle_stage",
-    "customer_category",
-    "source",
-    "notes",
-    "owner",
-    "team",
-}
-
-
-@dataclass
-class Collections:
-    """Child collections given to a create or update (None = unchanged)."""
-
-    emails: list[dict[str, Any] | str] | None = None  # {"value": ..., "label": ...} or just the value
-    phones: list[dict[str, Any] | str] | None = None
-    addresses: list[dict[str, Any]] | None = None
-    tags: list[str] | None = None
-    affiliations: list[dict[str, Any]] | None = None  # contacts only: organization, role, is_primary
-    custom: dict[str, Any] | None = None
-    errors: list[FieldError] = field(default_factory=list)
-
-
 # --- shared write helpers ----------------------------------------------------------
-
-
-def _replace_points(record: Contact | Organization, points: list[ContactPoint], kind: str) -> list[str]:
-    owner_field = "contact" if isinstance(record, Contact) else "organization"
-    old = list(record.points.filter(kind=kind).order_by("-is_primary", "id").values_list("value", flat=True))
-    record.points.filter(kind=kind).delete()
-    for point in points:
-        setattr(point, owner_field, record)
-    ContactPoint.objects.bulk_create(points)
-    return old
-
-
-def _replace_addresses(record: Contact | Organization, addresses: list[Address]) -> list[str]:
-    owner_field = "contact" if isinstance(record, Contact) else "organization"
-    old = [str(a) for a in record.addresses.all()]
-    record.addresses.all().delete()
-    for address in addresses:
-        setattr(address, owner_field, record)
-    Address.objects.bulk_create(addresses)
-    return old
-
-
-def _set_tags(record: Contact | Organization, names: list[str]) -> list[str]:
-    old = sorted(record.tags.values_list("name", flat=True))
-    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
-    missing = [Tag(name=n) for n in names if n not in existing]
-    if missing:
-        Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
-    record.tags.set([existing[n] for n in names])
-    return old
-
-
-def _refresh_denormalised(record: Contact | Organization) -> None:
-    points = list(record.points.order_by("-is_primary", "id").values_list("kind", "value"))
-    emails = [v for k, v in points if k == ContactPoint.Kind.EMAIL]
-    phones = [v for k, v in points if k == ContactPoint.Kind.PHONE]
-    if isinstance(record, Contact):
-        orgs = list(record.affiliations.values_list("organization__name", flat=True))
-        derived = contact_derived_fields(record.full_name, emails, phones, orgs)
-    else:
-        derived = organization_derived_fields(
-            record.name, record.legal_name, record.tax_id, record.website, emails, phones
-        )
-    for name, value in derived.items():
-        setattr(record, name, value)
-    type(record).all_objects.filter(pk=record.pk).update(**derived)
-
-
-def contact_derived_fields(full_name: str, emails: list[str], phones: list[str], orgs: list[str]) -> dict[str, str]:
-    """The denormalised columns of a contact (e-mails/phones primary first); pure, shared with the import."""
-    return {
-        "primary_email": emails[0] if emails else "",
-        "primary_phone": phones[0] if phones else "",
-        "name_key": normalize.name_key(full_name),
-        "search_text": normalize.search_text(full_name, *emails, *phones, *orgs),
-    }
-
-
-def organization_derived_fields(
-    name: str, legal_name: str, tax_id: str, website: str, emails: list[str], phones: list[str]
-) -> dict[str, str]:
-    """The denormalised columns of an organization; pure, shared with the import."""
-    return {
-        "name_key": normalize.name_key(name),
-        "tax_id_normalized": normalize.tax_id_key(tax_id),
-        "search_text": normalize.search_text(name, legal_name, tax_id, website, *emails, *phones),
-    }
-
-
-def _apply_collections(actor: User, record: Contact | Organization, cleaned: dict[str, Any]) -> dict[str, list[Any]]:
-    changes: dict[str, list[Any]] = {}
-    if "emails" in cleaned:
-        old = _replace_points(record, cleaned["emails"], ContactPoint.Kind.EMAIL)
-        new = [p.value for p in cleaned["emails"]]
-        if old != new:
-            changes["emails"] = [old, new]
-    if "phones" in cleaned:
-        old = _replace_points(record, cleaned["phones"], ContactPoint.Kind.PHONE)
-        new = [p.value for p in cleaned["phones"]]
-        if old != new:
-            changes["phones"] = [old, new]
-    if "addresses" in cleaned:
-        old = _replace_addresses(record, cleaned["addresses"])
-        new = [str(a) for a in cleaned["addresses"]]
-        if old != new:
-            changes["addresses"] = [old, new]
-    if "tags" in cleaned:
-        old = _set_tags(record, cleaned["tags"])
-        if old != sorted(cleaned["tags"]):
-            changes["tags"] = [old, sorted(cleaned["tags"])]
-    if "affiliations" in cleaned and isinstance(record, Contact):
-        old = [
-            f"{a.organization.name}: {a.role}".rstrip(": ") for a in record.affiliations.select_related("organization")
-        ]
-        record.affiliations.all().delete()
-        for affiliation in cleaned["affiliations"]:
-            affiliation.contact = record
-        Affiliation.objects.bulk_create(cleaned["affiliations"])
-        new = [f"{a.organization.name}: {a.role}".rstrip(": ") for a in cleaned["affiliations"]]
-        if old != new:
-            changes["organizations"] = [old, new]
-    return changes
-
-
-def _clean_collections(actor: User, entity: str, given: Collections, current: Any | None) -> dict[str, Any]:
-    errors: list[FieldError] = []
-    cleaned: dict[str, Any] = {}
-    if given.emails is not None:
-        cleaned["emails"] = clean_points(ContactPoint.Kind.EMAIL, given.emails, errors)
-    if given.phones is not None:
-        cleaned["phones"] = clean_points(ContactPoint.Kind.PHONE, given.phones, errors)
-    if given.addresses is not None:
-        cleaned["addresses"] = clean_addresses(given.addresses, errors)
-    if given.tags is not None:
-        cleaned["tags"] = clean_tags(given.tags, errors)
-    if given.affiliations is not None:
-        cleaned["affiliations"] = clean_affiliations(actor, given.affiliations, errors)
-    if given.custom is not None or current is None:
-        try:
-            cleaned["custom"] = clean_custom(
-                entity, given.custom or {}, existing=getattr(current, "custom", None), creating=current is None
-            )
-        except ValidationFailed as failed:
-            errors.extend(failed.errors)
-    if errors:
-        raise ValidationFailed(errors)
-    return cleaned
-
-
-def _clean_record_values(
-    actor: User, model: type, values: dict[str, Any], allowed: set[str], current: Any | None
-) -> dict[str, Any]:
-    values = resolve_people(dict(values))
-    if "parent" in values and values["parent"] not in (None, "") and not isinstance(values["parent"], Organization):
-        parent = visible_organization(actor, values["parent"])
-        if parent is None:
-            raise ValidationFailed.single("parent", "not_found", _("no such organization"))
-        values["parent"] = parent
-    elif "parent" in values and values["parent"] == "":
-        values["parent"] = None
-    people: dict[str, Any] = {k: values.pop(k) for k in ("owner", "team", "parent") if k in values}
-    cleaned = clean_values(model, values, allowed=allowed)
-    cleaned.update(people)
-    if model is Organization and "website" in cleaned and cleaned["website"]:
-        try:
-            URLValidator(schemes=["http", "https"])(cleaned["website"])
-        except ValidationError:
-            raise ValidationFailed.single("website", "invalid", _("must be an http(s) address")) from None
-    check_assignment(actor, {k: v for k, v in cleaned.items() if k in {"owner", "team"}}, current)
-    return cleaned
-
-
-def _require_name(model: type, values: dict[str, Any], current: Any | None) -> None:
-    name_field = "name" if model is Organization else "last_name"
-    value = values.get(name_field, getattr(current, name_field, ""))
-    if not value:
-        raise ValidationFailed.single(name_field, "required", _("is required"))
-
-
-def _clean_all(
-    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str], current: Any
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Every check at once, so the user sees all bad fields in one round."""
-    errors: list[FieldError] = []
-    cleaned: dict[str, Any] = {}
-    collections: dict[str, Any] = {}
-    try:
-        cleaned = _clean_record_values(actor, model, values, allowed, current)
-    except ValidationFailed as failed:
-        errors.extend(failed.errors)
-    try:
-        _require_name(model, {**values, **cleaned}, current)
-    except ValidationFailed as failed:
-        if not any(e.field == failed.errors[0].field for e in errors):
-            errors.extend(failed.errors)
-    try:
-        collections = _clean_collections(actor, entity, given, current)
-    except ValidationFailed as failed:
-        errors.extend(failed.errors)
-    if errors:
-        raise ValidationFailed(errors)
-    return cleaned, collections
 
 
 def _create(
     actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str]
 ) -> Any:
     require_write(actor)
-    cleaned, collections = _clean_all(actor, model, entity, values, given, allowed, None)
+    cleaned, collections = clean_all(actor, model, entity, values, given, allowed, None)
     cleaned.setdefault("owner", actor)
     cleaned.setdefault("team", actor.team)
     cleaned["custom"] = collections.pop("custom", {})
 
     def after_insert(record: Any) -> dict[str, list[Any]]:
-        changes = _apply_collections(actor, record, collections)
-        _refresh_denormalised(record)
+        changes = apply_collections(actor, record, collections)
+        refresh_denormalised(record)
         return changes
 
     return records.create_record(
@@ -319,28 +77,21 @@ def _update(
     merge: bool,
 ) -> Any:
     require_write(actor, record)
-    cleaned, collections = _clean_all(actor, type(record), entity, values, given, allowed, record)
+    cleaned, collections = clean_all(actor, type(record), entity, values, given, allowed, record)
     if "custom" in collections:
         cleaned["custom"] = collections.pop("custom")
     if isinstance(record, Organization) and cleaned.get("parent") is not None:
-        _check_parent(record, cleaned["parent"])
+        check_parent(record, cleaned["parent"])
 
     def after_write(current: Any) -> dict[str, list[Any]]:
-        changes = _apply_collections(actor, current, collections)
-        _refresh_denormalised(current)
+        changes = apply_collections(actor, current, collections)
+        refresh_denormalised(current)
         return changes
 
     return records.update_record(
         record, actor=actor, values=cleaned, action=f"{entity}.update",
         expected_version=expected_version, merge=merge, after_write=after_write,
     )  # fmt: skip
-
-
-def _check_parent(organization: Organization, parent: Organization) -> None:
-    """A parent may not be the organization itself or one of its subsidiaries."""
-    problem = parent_problem(organization.pk, parent.pk, parent_links({parent.pk}))
-    if problem is not None:
-        raise ValidationFailed.single("parent", "invalid", problem)
 
 
 # --- public actions ------------------------------------------------------------------
@@ -555,7 +306,7 @@ def contact_create_checked(
     given = collections or Collections()
     if not allow_duplicates:
         require_write(actor)
-        _check_before_create(actor, Contact, "contact", values, given, CONTACT_FIELDS)
+        check_before_create(actor, Contact, "contact", values, given, CONTACT_FIELDS)
         probe = duplicates.probe_from_values("contact", values, emails=given.emails, phones=given.phones)
         found = duplicates.find_duplicates(actor, probe)
         if found:
@@ -573,22 +324,12 @@ def organization_create_checked(
     given = collections or Collections()
     if not allow_duplicates:
         require_write(actor)
-        _check_before_create(actor, Organization, "organization", values, given, ORGANIZATION_FIELDS)
+        check_before_create(actor, Organization, "organization", values, given, ORGANIZATION_FIELDS)
         probe = duplicates.probe_from_values("organization", values, emails=given.emails, phones=given.phones)
         found = duplicates.find_duplicates(actor, probe)
         if found:
             raise duplicates.DuplicateSuspected(found)
     return organization_create(actor=actor, values=values, collections=given)
-
-
-def _check_before_create(
-    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str]
-) -> None:
-    """Validate as the create would (raising ValidationFailed), so bad input is reported
-    before a duplicate warning; writes nothing."""
-    cleaned = _clean_record_values(actor, model, values, allowed, None)
-    _require_name(model, cleaned, None)
-    _clean_collections(actor, entity, given, None)
 
 
 def contact_merge(
@@ -751,22 +492,6 @@ def import_files_purge(*, older_than: dt.timedelta, now: dt.datetime | None = No
         job.delete()
         result.drafts_deleted += 1
     return result
-
-
-# --- bulk import (parties.importing) ---------------------------------------------------
-# The import checks rows with these same rules; public names for it, old names kept.
-
-clean_record_values = _clean_record_values
-require_name = _require_name
-
-
-def require_import(actor: User) -> None:
-    """The actor may write records and import files."""
-    from clientela.core.errors import PermissionDenied
-
-    require_write(actor)
-    if not actor.policy.can_import:
-        raise PermissionDenied(_("your role may not import records"))
 
 
 def contacts_import_batch(*, actor: User, rows: list[ValidatedRow], match: str, job: str | None = None) -> BatchResult:

@@ -17,9 +17,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clientela.core.apikit.errors import ApiError
 from clientela.core.apikit.etag import etag_for_version
-from clientela.core.errors import FieldError, NotFound
+from clientela.core.errors import ApiError, FieldError, NotFound
 from clientela.core.visibility import can_see
 from clientela.parties import queries
 from clientela.parties.actions import Collections

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
-from clientela.accounts.roles import Visibility
 from clientela.core.errors import FieldError, NotFound, ValidationFailed
 from clientela.core.validation import check_text, clean_values
+from clientela.core.visibility import Visibility
 from clientela.parties import normalize
 from clientela.parties.models import Address, Affiliation, ContactPoint, Organization
 

@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from clientela.core.errors import ActionError
+from clientela.core.errors import Refused
 from clientela.core.visibility import visibility_filter
 from clientela.parties import normalize
 from clientela.parties.models import Contact, ContactPoint, Organization
@@ -57,18 +58,29 @@ IN_CHUNK = 20000
 WEIGHTS = {"email": 4, "tax_id": 4, "phone": 3, "name": 2, "similar_name": 1}
 
 
-class DuplicateSuspected(ActionError):
+class DuplicateSuspected(Refused):
     """A create was refused because records that look the same already exist.
 
     `candidates` lists them (only records the user may see); the interface shows
     them and lets the user create anyway (`allow_duplicates=True`) or merge.
     """
 
+    status = 409
+    code = "possible_duplicate"
+    message = gettext_lazy("records that look the same exist; send allow_duplicates=true to create it anyway")
+
     def __init__(self, candidates: list[Duplicate]) -> None:
         self.candidates = candidates
         super().__init__(
             "possible duplicates: " + "; ".join(f"{c.label} ({', '.join(c.reasons)})" for c in candidates[:5])
         )
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "duplicates": [
+                {"id": str(c.record.public_id), "label": c.label, "reasons": list(c.reasons)} for c in self.candidates
+            ]
+        }
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from clientela.accounts import queries as accounts_queries
-from clientela.accounts.roles import Visibility
-from clientela.core.visibility import can_see
+from clientela.core.visibility import Visibility, can_see
 from clientela.parties import queries
 from clientela.parties.models import Affiliation, Contact, CustomField, LifecycleStage, Organization
 

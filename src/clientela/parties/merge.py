@@ -12,7 +12,6 @@ gets one MERGED event listing the merged records and what changed, so
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +26,11 @@ from clientela.core.models import Event
 from clientela.core.records import changes_since, diff, field_value
 from clientela.core.visibility import require_delete, require_write
 from clientela.parties import normalize
-from clientela.parties.actions import CONTACT_FIELDS, ORGANIZATION_FIELDS, _refresh_denormalised
 from clientela.parties.cleaning import check_assignment
 from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, Organization, Relationship
 from clientela.parties.relationships import Party, describe, ends, entity_of, same_party
+from clientela.parties.rules import CONTACT_FIELDS, ORGANIZATION_FIELDS
+from clientela.parties.writes import refresh_denormalised
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -188,7 +188,7 @@ def _merge_locked(actor: User, survivor: Party, dups: list[Party], choices: dict
     moved: dict[str, dict[str, int]] = {}
     for dup in dups:
         moved[str(dup.public_id)] = _move_children(actor, survivor, dup, involved)
-    _refresh_denormalised(survivor)
+    refresh_denormalised(survivor)
     after = _snapshot(survivor)
     changes.update({key: [before[key], after[key]] for key in before if before[key] != after[key]})
 
@@ -466,41 +466,3 @@ def _touch_many(
         event.data = data
         events.append(event)
     bulk_append_events(events)
-
-
-# --- reading ------------------------------------------------------------------------------------
-
-
-MAX_MERGE_DEPTH = 10
-
-
-def merged_ids(record: Party) -> set[uuid.UUID]:
-    """Public ids of the record and of every record merged into it (transitively)."""
-    record_type = record._meta.label_lower
-    ids: set[uuid.UUID] = {record.public_id}
-    frontier = {record.public_id}
-    for _depth in range(MAX_MERGE_DEPTH):
-        merges = Event.objects.filter(
-            record_type=record_type, record_id__in=frontier, kind=Event.Kind.MERGED
-        ).values_list("data", flat=True)
-        found: set[uuid.UUID] = set()
-        for data in merges:
-            for raw in (data or {}).get("merged", []) if isinstance(data, dict) else []:
-                try:
-                    found.add(uuid.UUID(str(raw)))
-                except ValueError:
-                    continue
-        frontier = found - ids
-        if not frontier:
-            break
-        ids |= frontier
-    return ids
-
-
-def merged_history(record: Party, *, limit: int = 200) -> list[Event]:
-    """The record's events and those of the records merged into it, newest first."""
-    return list(
-        Event.objects.filter(record_type=record._meta.label_lower, record_id__in=merged_ids(record))
-        .select_related("actor")
-        .order_by("-id")[:limit]
-    )

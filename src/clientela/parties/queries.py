@@ -9,7 +9,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import NotFound
-from clientela.core.visibility import visible
+from clientela.core.models import Event
+from clientela.core.visibility import require_admin, visible
 from clientela.parties import normalize
 from clientela.parties.models import Affiliation, Contact, ContactPoint, CustomField, Organization
 
@@ -103,11 +104,39 @@ def custom_fields(entity: str) -> list[CustomField]:
     return list(CustomField.objects.filter(entity=entity).order_by("position", "id"))
 
 
-def merged_history(record: Contact | Organization, *, limit: int = 200) -> list[Any]:
-    """Events of the record and of every record merged into it, newest first."""
-    from clientela.parties import merge
+MAX_MERGE_DEPTH = 10
 
-    return merge.merged_history(record, limit=limit)
+
+def merged_ids(record: Contact | Organization) -> set[uuid.UUID]:
+    """Public ids of the record and of every record merged into it (transitively)."""
+    record_type = record._meta.label_lower
+    ids: set[uuid.UUID] = {record.public_id}
+    frontier = {record.public_id}
+    for _depth in range(MAX_MERGE_DEPTH):
+        merges = Event.objects.filter(
+            record_type=record_type, record_id__in=frontier, kind=Event.Kind.MERGED
+        ).values_list("data", flat=True)
+        found: set[uuid.UUID] = set()
+        for data in merges:
+            for raw in (data or {}).get("merged", []) if isinstance(data, dict) else []:
+                try:
+                    found.add(uuid.UUID(str(raw)))
+                except ValueError:
+                    continue
+        frontier = found - ids
+        if not frontier:
+            break
+        ids |= frontier
+    return ids
+
+
+def merged_history(record: Contact | Organization, *, limit: int = 200) -> list[Event]:
+    """The record's events and those of the records merged into it, newest first."""
+    return list(
+        Event.objects.filter(record_type=record._meta.label_lower, record_id__in=merged_ids(record))
+        .select_related("actor")
+        .order_by("-id")[:limit]
+    )
 
 
 def relationships_of(user: User, record: Contact | Organization) -> list[Any]:
@@ -115,3 +144,23 @@ def relationships_of(user: User, record: Contact | Organization) -> list[Any]:
     from clientela.parties import relationships
 
     return relationships.of(user, record)
+
+
+# --- custom field definitions (the administrators' settings pages) ---------------------------
+
+
+def custom_fields_for_admin(actor: User) -> list[CustomField]:
+    require_admin(actor)
+    return list(CustomField.objects.order_by("entity", "position", "id"))
+
+
+def custom_field_for_admin(actor: User, public_id: Any) -> CustomField:
+    require_admin(actor)
+    try:
+        key = _parse_uuid(public_id)
+    except NotFound:
+        raise NotFound(_("no such custom field")) from None
+    definition = CustomField.objects.filter(public_id=key).first()
+    if definition is None:
+        raise NotFound(_("no such custom field"))
+    return definition

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from clientela.core.errors import PermissionDenied
+from clientela.parties.import_jobs import ImportOptions, ImportReport, run_import
 from clientela.parties.importing.mapping import MappingError
 from clientela.parties.importing.reading import ImportFileError
-from clientela.parties.importing.running import ImportOptions, ImportReport, run_import
 from clientela.parties.models import ImportJob
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.parties import views, views_relationships
+from clientela.parties import views, views_custom_fields, views_relationships
 
 app_name = "parties"
 urlpatterns = [
@@ -47,4 +47,21 @@ urlpatterns = [
     path("views/<str:entity>/save/", views.saved_view_save, name="saved_view_save"),
     path("views/<str:entity>/<int:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("trash/", views.trash, name="trash"),
+    # Settings: custom field definitions (administrators)
+    path("accounts/settings/custom-fields/", views_custom_fields.custom_fields, name="settings_custom_fields"),
+    path(
+        "accounts/settings/custom-fields/new/",
+        views_custom_fields.custom_field_create,
+        name="settings_custom_field_create",
+    ),
+    path(
+        "accounts/settings/custom-fields/<uuid:public_id>/",
+        views_custom_fields.custom_field_edit,
+        name="settings_custom_field_edit",
+    ),
+    path(
+        "accounts/settings/custom-fields/<uuid:public_id>/delete/",
+        views_custom_fields.custom_field_delete,
+        name="settings_custom_field_delete",
+    ),
 ]

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from clientela.core.errors import PermissionDenied
 from clientela.parties import actions, exporting, listing
+from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.mapping import MappingError, resolve, targets
 from clientela.parties.importing.reading import ImportFileError, open_table
 from clientela.parties.importing.rows import MATCH_UPDATE, VALID_ROWS_ONLY
-from clientela.parties.importing.running import ImportOptions, run_import
 from clientela.parties.models import ImportJob
 from clientela.parties.tasks import enqueue_import
 

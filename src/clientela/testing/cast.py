@@ -30,8 +30,14 @@ class Cast:
 
 
 def make_user(username: str, role: str, team: Team | None) -> User:
-    user = User(username=username, role=role, team=team, email=f"{username}@example.test",
-                first_name=username.split("_")[0].title(), last_name=username.split("_")[-1].title())
+    user = User(
+        username=username,
+        role=role,
+        team=team,
+        email=f"{username}@example.test",
+        first_name=username.split("_")[0].title(),
+        last_name=username.split("_")[-1].title(),
+    )
     user.set_password(PASSWORD)
     user.save()
     return user

@@ -25,8 +25,11 @@ def contact(actor: User, **values: Any) -> Contact:
         actor=actor,
         values=values,
         collections=actions.Collections(
-            emails=[{"value": e} for e in emails], phones=[{"value": p} for p in phones], tags=tags,
-            custom=custom, affiliations=organizations,
+            emails=[{"value": e} for e in emails],
+            phones=[{"value": p} for p in phones],
+            tags=tags,
+            custom=custom,
+            affiliations=organizations,
         ),
     )
 
@@ -38,6 +41,7 @@ def organization(actor: User, **values: Any) -> Organization:
     custom = values.pop("custom", None)
     values.setdefault("name", f"Company {n}")
     return actions.organization_create(
-        actor=actor, values=values,
+        actor=actor,
+        values=values,
         collections=actions.Collections(emails=[{"value": e} for e in emails], tags=tags, custom=custom),
     )

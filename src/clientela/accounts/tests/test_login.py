@@ -27,7 +27,7 @@ def test_login_page_has_username_and_password_fields(client, db):
 def test_correct_password_signs_in_and_goes_home(client, cast):
     response = sign_in(client, "sales_north")
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("site:home")
     assert client.get(reverse("accounts:profile")).status_code == 200
 
 
@@ -42,7 +42,7 @@ def test_login_honours_a_local_next_but_not_another_site(client, cast):
         reverse("accounts:login"),
         {"username": "sales_north", "password": "correct-horse-battery-staple", "next": "https://evil.example/"},
     )
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("site:home")
 
 
 def test_wrong_password_is_refused_with_a_generic_message(client, cast):

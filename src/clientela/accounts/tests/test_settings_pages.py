@@ -17,8 +17,8 @@ SETTINGS_PAGES: list[tuple[str, list[str]]] = [
     ("accounts:settings_teams", []),
     ("accounts:settings_team_create", []),
     ("accounts:settings_roles", []),
-    ("accounts:settings_custom_fields", []),
-    ("accounts:settings_custom_field_create", []),
+    ("parties:settings_custom_fields", []),
+    ("parties:settings_custom_field_create", []),
 ]
 
 
@@ -161,12 +161,12 @@ def test_teams_list_runs_a_fixed_number_of_queries(admin_client, cast, django_as
     assert "Manager North" in page
 
 
-def test_role_matrix_shows_every_role_and_the_visibility_setting(admin_client, monkeypatch):
+def test_role_matrix_shows_every_role_and_the_visibility_setting(admin_client, settings):
     page = admin_client.get(reverse("accounts:settings_roles")).content.decode()
     for role in ("admin", "manager", "sales", "service", "marketing", "analyst", "read_only"):
         assert f'data-role="{role}"' in page
     assert "CLIENTELA_ROLE_VISIBILITY" in page
-    monkeypatch.setenv("CLIENTELA_ROLE_VISIBILITY", "sales=own")
+    settings.CLIENTELA_ROLE_VISIBILITY = {"sales": "own"}
     page = admin_client.get(reverse("accounts:settings_roles")).content.decode()
     sales_row = page.split('data-role="sales"')[1].split("</tr>")[0]
     assert "own records" in sales_row
@@ -175,7 +175,7 @@ def test_role_matrix_shows_every_role_and_the_visibility_setting(admin_client, m
 
 def test_custom_field_create_edit_and_delete(admin_client, cast):
     response = admin_client.post(
-        reverse("accounts:settings_custom_field_create"),
+        reverse("parties:settings_custom_field_create"),
         {
             "entity": "contact",
             "key": "shoe_size",
@@ -185,38 +185,38 @@ def test_custom_field_create_edit_and_delete(admin_client, cast):
             "position": "3",
         },
     )
-    assert response["Location"] == reverse("accounts:settings_custom_fields")
+    assert response["Location"] == reverse("parties:settings_custom_fields")
     field = CustomField.objects.get(key="shoe_size")
     assert field.choices == ["S", "M", "L"]
-    listing = admin_client.get(reverse("accounts:settings_custom_fields")).content.decode()
+    listing = admin_client.get(reverse("parties:settings_custom_fields")).content.decode()
     assert "Shoe size" in listing
     admin_client.post(
-        reverse("accounts:settings_custom_field_edit", args=[field.public_id]),
+        reverse("parties:settings_custom_field_edit", args=[field.public_id]),
         {"label": "Shoe", "choices": "S\nM\nL\nXL", "version": field.version},
     )
     field.refresh_from_db()
     assert (field.label, field.choices, field.version) == ("Shoe", ["S", "M", "L", "XL"], 2)
-    assert admin_client.get(reverse("accounts:settings_custom_field_delete", args=[field.public_id])).status_code == 200
-    admin_client.post(reverse("accounts:settings_custom_field_delete", args=[field.public_id]))
+    assert admin_client.get(reverse("parties:settings_custom_field_delete", args=[field.public_id])).status_code == 200
+    admin_client.post(reverse("parties:settings_custom_field_delete", args=[field.public_id]))
     assert not CustomField.objects.filter(key="shoe_size").exists()
     assert Event.objects.filter(action__startswith="custom_field.").count() == 3
 
 
 def test_custom_field_errors_are_shown_and_nothing_is_written(admin_client, cast):
     bad_key = admin_client.post(
-        reverse("accounts:settings_custom_field_create"),
+        reverse("parties:settings_custom_field_create"),
         {"entity": "contact", "key": "Bad Key", "label": "X", "type": "text"},
     )
     assert bad_key.status_code == 400
     key_errors = bad_key.content.decode().split('id="id_key_error"')[1].split("</ul>")[0]
     assert "slug" in key_errors or "lower-case letters" in key_errors
     upper = admin_client.post(
-        reverse("accounts:settings_custom_field_create"),
+        reverse("parties:settings_custom_field_create"),
         {"entity": "contact", "key": "Shoe", "label": "X", "type": "text"},
     )
     assert b"lower-case letters" in upper.content
     no_choices = admin_client.post(
-        reverse("accounts:settings_custom_field_create"),
+        reverse("parties:settings_custom_field_create"),
         {"entity": "contact", "key": "colour", "label": "Colour", "type": "choice", "choices": ""},
     )
     assert no_choices.status_code == 400
@@ -232,7 +232,7 @@ def test_custom_field_edit_with_a_stale_version_warns_and_keeps_the_newer_value(
     )
     party_actions.custom_field_update(actor=cast.admin, definition=field, values={"label": "Level"})
     response = admin_client.post(
-        reverse("accounts:settings_custom_field_edit", args=[field.public_id]), {"label": "Grade", "version": 1}
+        reverse("parties:settings_custom_field_edit", args=[field.public_id]), {"label": "Grade", "version": 1}
     )
     assert response.status_code == 400
     assert b"Someone else changed this field" in response.content
@@ -245,7 +245,7 @@ def test_unknown_ids_are_404(admin_client, cast):
 
     assert admin_client.get(reverse("accounts:settings_user_edit", args=[uuid.uuid4()])).status_code == 404
     assert admin_client.get(reverse("accounts:settings_team_edit", args=[uuid.uuid4()])).status_code == 404
-    assert admin_client.get(reverse("accounts:settings_custom_field_edit", args=[uuid.uuid4()])).status_code == 404
+    assert admin_client.get(reverse("parties:settings_custom_field_edit", args=[uuid.uuid4()])).status_code == 404
 
 
 def test_user_names_are_escaped_on_the_settings_pages(admin_client, cast):

@@ -68,7 +68,7 @@ def test_password_alone_does_not_sign_in_a_user_with_two_factor(client, with_2fa
 def test_password_then_correct_code_signs_in(client, with_2fa):
     sign_in(client, "sales_north")
     response = client.post(reverse("accounts:login_code"), {"code": code_for(with_2fa, 1)})
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("site:home")
     assert client.get(reverse("accounts:profile")).status_code == 200
 
 
@@ -80,7 +80,7 @@ def test_code_from_the_previous_step_is_accepted(client, cast):
     User.objects.filter(pk=user.pk).update(totp_last_step=None)
     sign_in(client, "sales_south")
     response = client.post(reverse("accounts:login_code"), {"code": code_for(user, -1)})
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("site:home")
 
 
 def test_wrong_or_stale_code_is_refused(client, with_2fa):

@@ -16,7 +16,8 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from clientela.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from clientela.core.apikit.etag import etag_for_version
+from clientela.core.errors import ApiError, Conflict, FieldError, NotFound, PermissionDenied, Refused, ValidationFailed
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -43,20 +44,6 @@ class ConflictInfo(Schema):
 class ConflictOut(Schema):
     errors: list[ErrorItem]
     conflict: ConflictInfo
-
-
-class ApiError(Exception):
-    """An error an endpoint raises directly (not through an action)."""
-
-    def __init__(self, status: int, errors: Iterable[FieldError], headers: dict[str, str] | None = None) -> None:
-        self.status = status
-        self.errors = list(errors)
-        self.headers = headers or {}
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
-
-    @classmethod
-    def single(cls, status: int, field: str, code: str, message: str) -> ApiError:
-        return cls(status, [FieldError(field, code, message)])
 
 
 def body(errors: Iterable[FieldError]) -> dict[str, Any]:
@@ -126,7 +113,6 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
 
 def install(api: NinjaAPI) -> None:
     """Register the handlers that give every error the structured shape."""
-    from clientela.parties.duplicates import DuplicateSuspected
 
     def respond(request: HttpRequest, status: int, errors: Iterable[FieldError], **extra: Any) -> HttpResponse:
         response = api.create_response(request, {**body(errors), **extra}, status=status)
@@ -138,13 +124,9 @@ def install(api: NinjaAPI) -> None:
         duplicate = bool(exc.errors) and all(e.code == "duplicate" for e in exc.errors)
         return respond(request, 409 if duplicate else 422, exc.errors)
 
-    @api.exception_handler(DuplicateSuspected)
-    def on_duplicate_suspected(request: HttpRequest, exc: DuplicateSuspected) -> HttpResponse:
-        candidates = [
-            {"id": str(c.record.public_id), "label": c.label, "reasons": list(c.reasons)} for c in exc.candidates
-        ]
-        message = _("records that look the same exist; send allow_duplicates=true to create it anyway")
-        return respond(request, 409, [FieldError("", "possible_duplicate", message)], duplicates=candidates)
+    @api.exception_handler(Refused)
+    def on_refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+        return respond(request, exc.status, [FieldError("", exc.code, str(exc.message))], **exc.details())
 
     @api.exception_handler(PermissionDenied)
     def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
@@ -160,8 +142,6 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Conflict)
     def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
-        from clientela.core.apikit.etag import etag_for_version
-
         detail = exc.detail
         message = _(
             "the record changed since version %(expected)s (now version %(current)s); "

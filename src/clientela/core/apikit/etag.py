@@ -19,7 +19,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.translation import gettext as _
 from ninja import Header
 
-from clientela.core.apikit.errors import ApiError
+from clientela.core.errors import ApiError
 
 ETAG_PATTERN = r'^(W/)?"[0-9]{1,10}(\.[0-9a-f]{16})?"$'
 _ETAG = re.compile(ETAG_PATTERN)

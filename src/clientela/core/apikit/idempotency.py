@@ -22,11 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Header
 
-from clientela.core.apikit.errors import ApiError
+from clientela.core.errors import ApiError
 from clientela.core.models import IdempotencyKey
 
 if TYPE_CHECKING:
-    from clientela.accounts.models import User
+    from clientela.core.actors import Actor as User
 
 KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
 REPLAY_HEADER = "Idempotent-Replayed"

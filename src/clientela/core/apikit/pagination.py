@@ -21,7 +21,7 @@ from django.db.models import CharField, ExpressionWrapper, F, Model, Q, QuerySet
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
-from clientela.core.apikit.errors import ApiError
+from clientela.core.errors import ApiError
 
 try:  # Django 5.2's row-value lookups (made for composite keys)
     from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan

@@ -43,8 +43,11 @@ def test_a_stale_writer_who_agrees_with_the_other_change_is_not_in_conflict(cast
     contact = factories.contact(cast.sales_north, title="")
     actions.contact_update(actor=cast.sales_north_2, contact=contact, values={"title": "CEO"}, expected_version=1)
     result = actions.contact_update(
-        actor=cast.sales_north, contact=contact, values={"title": "CEO", "occupation": "Pilot"},
-        expected_version=1, merge=True,
+        actor=cast.sales_north,
+        contact=contact,
+        values={"title": "CEO", "occupation": "Pilot"},
+        expected_version=1,
+        merge=True,
     )
     assert (result.title, result.occupation) == ("CEO", "Pilot")
 
@@ -52,7 +55,9 @@ def test_a_stale_writer_who_agrees_with_the_other_change_is_not_in_conflict(cast
 def test_collections_changes_are_logged_with_the_record(cast):
     contact = factories.contact(cast.sales_north, emails=["a@example.test"])
     actions.contact_update(
-        actor=cast.sales_north, contact=contact, values={},
+        actor=cast.sales_north,
+        contact=contact,
+        values={},
         collections=actions.Collections(emails=[{"value": "b@example.test"}], tags=["vip"]),
     )
     event = Event.objects.filter(record_id=contact.public_id).order_by("-id").first()

@@ -54,8 +54,8 @@ def test_a_sales_user_cannot_hand_a_record_to_another_team(cast, records):
     assert failed.value.errors[0].field == "owner"
 
 
-def test_own_visibility_can_be_configured_per_role(cast, records, monkeypatch):
-    monkeypatch.setenv("CLIENTELA_ROLE_VISIBILITY", "sales=own")
+def test_own_visibility_can_be_configured_per_role(cast, records, settings):
+    settings.CLIENTELA_ROLE_VISIBILITY = {"sales": "own"}
     assert visible_names(cast.sales_north, records) == {"north"}
 
 

@@ -2,7 +2,7 @@
 
 Called only from those actions (the one write path), inside their transaction,
 after they have checked permission. Rows are built as plain column dicts with the
-same formulas as the single-record actions (`actions.contact_derived_fields`,
+same formulas as the single-record actions (`rules.contact_derived_fields`,
 `core.records.diff`, the event fields of `core.changelog.event_for`), then written
 in a handful of statements through `sinks.insert` (COPY on PostgreSQL).
 """
@@ -25,7 +25,7 @@ from clientela.core.context import current_source
 from clientela.core.ids import uuid7_texts
 from clientela.core.models import Event
 from clientela.core.visibility import can_see
-from clientela.parties import actions, cleaning
+from clientela.parties import cleaning, rules
 from clientela.parties.importing import matching
 from clientela.parties.importing.mapping import CONTACT
 from clientela.parties.importing.rows import CREATE, ERROR, UNCHANGED, UPDATE, BatchResult, Point, ValidatedRow
@@ -115,8 +115,8 @@ class _Batch:
     def derived(self, values: dict[str, Any], emails: list[str], phones: list[str], orgs: list[str]) -> dict[str, str]:
         if self.entity == CONTACT:
             full_name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
-            return actions.contact_derived_fields(full_name, emails, phones, orgs)
-        return actions.organization_derived_fields(
+            return rules.contact_derived_fields(full_name, emails, phones, orgs)
+        return rules.organization_derived_fields(
             values.get("name", ""), values.get("legal_name", ""), values.get("tax_id", ""),
             values.get("website", ""), emails, phones,
         )  # fmt: skip
@@ -207,7 +207,7 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
         if contact:
             label = f"{given.get('first_name', '')} {given.get('last_name', '')}".strip()
             orgs = [row.organization] if row.organization_id else []
-            derived = actions.contact_derived_fields(label, emails, phones, orgs)
+            derived = rules.contact_derived_fields(label, emails, phones, orgs)
         else:
             label = given.get("name", "")
             derived = batch.derived(given, emails, phones, [])

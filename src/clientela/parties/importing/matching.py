@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.errors import FieldError
 from clientela.core.visibility import can_see
-from clientela.parties import actions, cleaning, normalize
+from clientela.parties import cleaning, normalize
 from clientela.parties.importing.mapping import CONTACT
 from clientela.parties.importing.rows import (
     CREATE,
@@ -218,7 +218,7 @@ def _resolve_organizations(actor: User, rows: list[ValidatedRow], plan: Plan) ->
             )
             continue
         problems: list[FieldError] = []
-        actions.clean_affiliations(
+        cleaning.clean_affiliations(
             actor,
             [{"organization": Organization(pk=hits[0][0], name=hits[0][1]), "role": row.organization_role}],
             problems,

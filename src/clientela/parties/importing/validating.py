@@ -1,8 +1,8 @@
 """Checking rows with the actions' own rules, cheaply enough for a million rows.
 
-Field values go through `actions.clean_record_values` (the model fields' rules,
+Field values go through `rules.clean_record_values` (the model fields' rules,
 the website and assignment checks), e-mails and phones through
-`actions.point_problem`, tags and addresses through the actions' collection
+`cleaning.point_problem`, tags and addresses through the actions' collection
 cleaners and custom fields through `customfields.clean_custom`: there is no second
 set of rules here. What makes it fast is that a field's verdict depends only on
 the raw text, so each distinct value of a column is checked once and remembered.
@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import FieldError, ValidationFailed
-from clientela.parties import actions, normalize
+from clientela.parties import cleaning, normalize, rules
 from clientela.parties.customfields import clean_custom
 from clientela.parties.importing import mapping as mapping_module
 from clientela.parties.importing.mapping import CONTACT, Target, header_key
@@ -74,7 +74,7 @@ class RowValidator:
         self.actor = actor
         self.entity = entity
         self.model = Contact if entity == CONTACT else Organization
-        self.allowed = actions.CONTACT_FIELDS if entity == CONTACT else actions.ORGANIZATION_FIELDS
+        self.allowed = rules.CONTACT_FIELDS if entity == CONTACT else rules.ORGANIZATION_FIELDS
         self.columns: list[tuple[int, str, str, str]] = []  # (index, kind, target key, header)
         # target key -> the file's header; "label:<key>" -> the label of a target no column fills
         self.header_of: dict[str, Any] = {f"label:{key}": target.label for key, target in available.items()}
@@ -106,7 +106,7 @@ class RowValidator:
             if aliases is not None:
                 value = aliases.get(header_key(raw), raw)
             try:
-                cleaned = actions.clean_record_values(self.actor, self.model, {key: value}, self.allowed, None)
+                cleaned = rules.clean_record_values(self.actor, self.model, {key: value}, self.allowed, None)
                 verdict = (True, cleaned[key])
             except ValidationFailed as failed:
                 verdict = (False, "; ".join(str(e.message) for e in failed.errors))
@@ -144,7 +144,7 @@ class RowValidator:
                 for item in items:
                     if not item:
                         continue
-                    problem = actions.point_problem(_EMAIL, item)
+                    problem = cleaning.point_problem(_EMAIL, item)
                     if problem is not None:
                         errors.append(RowError(number, header, problem))
                     else:
@@ -157,7 +157,7 @@ class RowValidator:
                 for item in items:
                     if not item:
                         continue
-                    problem = actions.point_problem(_PHONE, item)
+                    problem = cleaning.point_problem(_PHONE, item)
                     if problem is not None:
                         errors.append(RowError(number, header, problem))
                     else:
@@ -166,7 +166,7 @@ class RowValidator:
                         point_columns.setdefault("tel:" + normalized, header)
             elif kind == mapping_module.TAGS:
                 found: list[FieldError] = []
-                tags = actions.clean_tags([t for t in _LIST_SPLIT.split(raw) if t], found)
+                tags = cleaning.clean_tags([t for t in _LIST_SPLIT.split(raw) if t], found)
                 errors.extend(RowError(number, header, e.message) for e in found)
             elif kind == mapping_module.CUSTOM:
                 custom_raw[key.removeprefix("custom.")] = raw
@@ -206,7 +206,7 @@ class RowValidator:
 
     def _address(self, number: int, raw: dict[str, str], errors: list[RowError]) -> dict[str, Any] | None:
         found: list[FieldError] = []
-        cleaned = actions.clean_addresses([raw], found)
+        cleaned = cleaning.clean_addresses([raw], found)
         for error in found:
             name = error.field.rsplit(".", 1)[-1]
             errors.append(RowError(number, self.header_of.get(name, name), error.message))
@@ -299,7 +299,7 @@ def required_problems(entity: str, row: ValidatedRow, definitions: dict[str, Cus
     errors: list[RowError] = []
     model = Contact if entity == CONTACT else Organization
     try:
-        actions.require_name(model, row.values, None)
+        rules.require_name(model, row.values, None)
     except ValidationFailed as failed:
         errors.extend(RowError(row.row, row.column(e.field), e.message) for e in failed.errors)
     if any(d.required for d in definitions.values()):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from clientela.parties.importing.running import ImportOptions, run_import
+from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.models import Contact
 from clientela.testing import factories
 

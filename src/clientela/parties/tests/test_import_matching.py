@@ -7,8 +7,8 @@ import pytest
 from clientela.core.errors import PermissionDenied
 from clientela.core.models import Event
 from clientela.parties import actions
+from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.rows import VALID_ROWS_ONLY
-from clientela.parties.importing.running import ImportOptions, run_import
 from clientela.parties.models import Contact, Organization
 from clientela.testing import factories
 

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from clientela.core.errors import ValidationFailed
 from clientela.core.models import Event
 from clientela.parties import actions
+from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.mapping import auto_map
 from clientela.parties.importing.rows import VALID_ROWS_ONLY, ValidatedRow
-from clientela.parties.importing.running import ImportOptions, run_import
 from clientela.parties.models import Organization
 from clientela.testing import factories
 

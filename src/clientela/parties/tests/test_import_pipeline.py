@@ -8,10 +8,9 @@ import pytest
 from django.db import connection
 
 from clientela.core.models import Event
-from clientela.parties import actions
-from clientela.parties.importing import running
+from clientela.parties import actions, import_jobs
+from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.rows import ALL_OR_NOTHING, VALID_ROWS_ONLY
-from clientela.parties.importing.running import ImportOptions, run_import
 from clientela.parties.models import Contact
 from clientela.testing import factories
 
@@ -53,11 +52,11 @@ def test_writer_threads_write_every_valid_row_once_and_report_rows_in_order(cast
     report = run_import(path, actor=cast.sales_north,
                         options=ImportOptions(entity="contact", mode=VALID_ROWS_ONLY, batch_size=40))  # fmt: skip
 
-    assert running.WRITERS > 1
+    assert import_jobs.WRITERS > 1
     assert len(writer_threads) == 15 and all(name.startswith("import-writer-") for name in writer_threads)
     assert (report.created, report.updated, report.failed, report.rows_done) == (593, 3, 4, 600)
     assert [e.row for e in report.errors] == sorted(n + 2 for n in bad)
-    assert [p.row for p in report.preview] == list(range(2, 2 + running.PREVIEW_ROWS))
+    assert [p.row for p in report.preview] == list(range(2, 2 + import_jobs.PREVIEW_ROWS))
     assert Contact.objects.count() == 596
     assert Event.objects.count() - before == 596
     for contact in existing:

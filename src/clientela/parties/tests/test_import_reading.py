@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.reading import ImportFileError, column_letter, open_table
-from clientela.parties.importing.running import ImportOptions, run_import
 from clientela.parties.models import Contact
 from clientela.parties.tests.importing_files import write_csv, write_xlsx
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from clientela.core.models import Event
+from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.reading import ImportFileError
 from clientela.parties.importing.rows import ALL_OR_NOTHING, VALID_ROWS_ONLY
-from clientela.parties.importing.running import ImportOptions, run_import
 from clientela.parties.models import Contact, ContactPoint
 from clientela.parties.tests.importing_files import good_row, write_csv
 

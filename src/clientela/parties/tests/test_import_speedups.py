@@ -13,9 +13,9 @@ import pytest
 from django.db import connection, transaction
 
 from clientela.core.models import Event
-from clientela.parties.importing import running
+from clientela.parties import import_jobs
+from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.rows import VALID_ROWS_ONLY
-from clientela.parties.importing.running import ImportOptions, run_import
 from clientela.parties.importing.sinks import (
     BULK_SETTINGS,
     copy_column,
@@ -63,8 +63,8 @@ def test_an_import_restores_the_garbage_collector_settings_even_when_it_fails(ca
     path = write_csv(tmp_path / "c.csv", [["Anna", "Kovács"]], header=["First name", "Last name"])
     run_import(path, actor=cast.sales_north, options=ImportOptions(entity="contact", mode=VALID_ROWS_ONLY))
     assert gc.get_threshold() == before
-    with pytest.raises(RuntimeError), running._fewer_collections():
-        assert gc.get_threshold()[0] == running.GC_THRESHOLD
+    with pytest.raises(RuntimeError), import_jobs._fewer_collections():
+        assert gc.get_threshold()[0] == import_jobs.GC_THRESHOLD
         raise RuntimeError
     assert gc.get_threshold() == before
 

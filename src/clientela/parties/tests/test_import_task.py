@@ -90,7 +90,7 @@ def test_progress_is_visible_to_others_during_an_all_or_nothing_import(cast, tmp
     """Inside the import's one transaction, progress goes through a second connection (PostgreSQL)."""
     from django.db import connection, connections, transaction
 
-    from clientela.parties.importing.running import ImportReport
+    from clientela.parties.import_jobs import ImportReport
     from clientela.parties.tasks import _Progress
 
     if connection.vendor != "postgresql":

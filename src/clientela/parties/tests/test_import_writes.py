@@ -11,9 +11,9 @@ from clientela.core.changelog import event_for
 from clientela.core.context import acting_via
 from clientela.core.models import Event
 from clientela.parties import actions
+from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.bulkwrite import EVENT_COLUMNS, EVENT_CONSTANTS, event_row
 from clientela.parties.importing.rows import VALID_ROWS_ONLY
-from clientela.parties.importing.running import ImportOptions, run_import
 from clientela.parties.models import Address, Contact, ContactPoint, Organization
 from clientela.testing import factories
 

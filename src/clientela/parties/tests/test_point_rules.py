@@ -8,7 +8,7 @@ from django.core.validators import EmailValidator
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientela.parties import actions
+from clientela.parties import cleaning
 from clientela.parties.models import ContactPoint
 
 EMAIL = ContactPoint.Kind.EMAIL
@@ -29,9 +29,9 @@ def django_accepts(value: str) -> bool:
      "first.last+tag@sub.example.org", '"quoted"@example.com', "a@-bad.com", "a@exa_mple.com", "x" * 250 + "@b.co"],
 )  # fmt: skip
 def test_an_address_is_accepted_exactly_when_django_accepts_it(value: str) -> None:
-    assert (actions.point_problem(EMAIL, value) is None) == django_accepts(value)
+    assert (cleaning.point_problem(EMAIL, value) is None) == django_accepts(value)
 
 
 @given(st.text(alphabet='ab.@-_+ é[]1:"', max_size=30))
 def test_the_rules_agree_on_any_text(value: str) -> None:
-    assert (actions.point_problem(EMAIL, value) is None) == django_accepts(value)
+    assert (cleaning.point_problem(EMAIL, value) is None) == django_accepts(value)

@@ -117,7 +117,7 @@ def test_script_payloads_render_escaped_on_the_360_page_and_in_history(client, c
         reverse("parties:contact_detail", args=[contact.public_id]),
         reverse("parties:organization_detail", args=[organization.public_id]),
         reverse("parties:contact_edit", args=[contact.public_id]),
-        reverse("core:home"),
+        reverse("site:home"),
     ):
         body = client.get(url).content.decode()
         assert XSS not in body, url

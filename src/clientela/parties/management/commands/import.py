@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clientela.accounts import queries as accounts_queries
 from clientela.core.errors import NotFound, PermissionDenied
+from clientela.parties.import_jobs import ImportOptions, ImportReport, run_import
 from clientela.parties.importing.mapping import MappingError
 from clientela.parties.importing.reading import ImportFileError
 from clientela.parties.importing.rows import ALL_OR_NOTHING, MATCH_CHOICES, MATCH_UPDATE, MODE_CHOICES
-from clientela.parties.importing.running import ImportOptions, ImportReport, run_import
 
 ENTITIES = {
     "contacts": "contact",

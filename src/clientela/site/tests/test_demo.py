@@ -10,11 +10,11 @@ from django.core.management import CommandError, call_command
 
 from clientela.accounts.models import Team, User
 from clientela.accounts.roles import Role
-from clientela.core.demo_data import cast
 from clientela.core.models import Event
-from clientela.parties import actions
+from clientela.parties import writes
 from clientela.parties.customfields import clean_custom
 from clientela.parties.models import Affiliation, Contact, CustomField, Organization, Relationship, Tag
+from clientela.site.demo import cast
 
 SMALL = 0.02  # 40 organizations, 200 contacts
 
@@ -105,7 +105,7 @@ def test_demo_records_match_what_the_actions_would_store() -> None:
         stored = {name: getattr(record, name) for name in ("search_text", "name_key")}
         if isinstance(record, Contact):
             stored |= {"primary_email": record.primary_email, "primary_phone": record.primary_phone}
-        actions._refresh_denormalised(record)  # the actions' own denormalisation, recomputed
+        writes.refresh_denormalised(record)  # the actions' own denormalisation, recomputed
         assert stored == {name: getattr(record, name) for name in stored}, record
         entity = "contact" if isinstance(record, Contact) else "organization"
         assert clean_custom(entity, record.custom, creating=False) == record.custom

@@ -18,7 +18,7 @@ def _fast_password_hashing(settings):  # noqa: ANN001, ANN202
 
 
 def test_pages_need_a_login(client, db):
-    for name in ("core:home", "core:search", "core:audit", "parties:contact_list", "parties:trash"):
+    for name in ("site:home", "site:search", "core:audit", "parties:contact_list", "parties:trash"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
@@ -29,13 +29,13 @@ def test_home_counts_and_recent_changes_are_scoped_to_the_user(client, cast):
     factories.contact(cast.sales_south, last_name="Southman")
     factories.contact(cast.sales_south, last_name="Southwoman")
     client.force_login(cast.sales_north)
-    body = client.get(reverse("core:home")).content.decode()
+    body = client.get(reverse("site:home")).content.decode()
     contact_count = body[body.index('data-testid="contact-count"') :][:200]
     assert '<span class="number">1</span>' in contact_count
     assert "Northman" in body and "North Org" in body
     assert "Southman" not in body and "Southwoman" not in body
     client.force_login(cast.admin)
-    admin_body = client.get(reverse("core:home")).content.decode()
+    admin_body = client.get(reverse("site:home")).content.decode()
     assert "Southman" in admin_body
 
 
@@ -44,7 +44,7 @@ def test_home_runs_a_bounded_number_of_queries(client, cast, django_assert_max_n
         factories.contact(cast.sales_north, last_name=f"H{n}")
     client.force_login(cast.sales_north)
     with django_assert_max_num_queries(10):
-        assert client.get(reverse("core:home")).status_code == 200
+        assert client.get(reverse("site:home")).status_code == 200
 
 
 def test_search_finds_visible_contacts_and_organizations_only(client, cast):
@@ -52,10 +52,10 @@ def test_search_finds_visible_contacts_and_organizations_only(client, cast):
     factories.organization(cast.sales_north, name="Zyxwv Holdings")
     factories.contact(cast.sales_south, last_name="Zyxwvsouth")
     client.force_login(cast.sales_north)
-    page = client.get(reverse("core:search"), {"q": "zyxwv"}).content.decode()
+    page = client.get(reverse("site:search"), {"q": "zyxwv"}).content.decode()
     assert "Zyxwv Holdings" in page and "zyxwv@example.test" in page
     assert "Zyxwvsouth" not in page
-    dropdown = client.get(reverse("core:search"), {"q": "zyxwv"}, HTTP_HX_REQUEST="true").content.decode()
+    dropdown = client.get(reverse("site:search"), {"q": "zyxwv"}, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in dropdown and "Zyxwv Holdings" in dropdown and "Zyxwvsouth" not in dropdown
     assert "All results" in dropdown
 
@@ -63,14 +63,14 @@ def test_search_finds_visible_contacts_and_organizations_only(client, cast):
 def test_search_by_phone_digits(client, cast):
     factories.contact(cast.sales_north, last_name="Caller", phones=["+36 1 555 0199"])
     client.force_login(cast.sales_north)
-    assert "Caller" in client.get(reverse("core:search"), {"q": "555 0199"}).content.decode()
+    assert "Caller" in client.get(reverse("site:search"), {"q": "555 0199"}).content.decode()
 
 
 def test_search_handles_odd_input(client, cast):
     client.force_login(cast.sales_north)
     for text in ("", "a", "\x00", "%", "_", "x" * 5000, "' OR 1=1 --"):
-        assert client.get(reverse("core:search"), {"q": text}).status_code == 200
-    assert "at least two" in client.get(reverse("core:search"), {"q": "a"}).content.decode()
+        assert client.get(reverse("site:search"), {"q": text}).status_code == 200
+    assert "at least two" in client.get(reverse("site:search"), {"q": "a"}).content.decode()
 
 
 def test_search_results_escape_script_payloads(client, cast):
@@ -78,9 +78,9 @@ def test_search_results_escape_script_payloads(client, cast):
     factories.organization(cast.sales_north, name=f"Payload {XSS}")
     client.force_login(cast.sales_north)
     for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
-        body = client.get(reverse("core:search"), {"q": "payload"}, **headers).content.decode()
+        body = client.get(reverse("site:search"), {"q": "payload"}, **headers).content.decode()
         assert XSS not in body and ESCAPED in body
-    body = client.get(reverse("core:search"), {"q": XSS}).content.decode()
+    body = client.get(reverse("site:search"), {"q": XSS}).content.decode()
     assert XSS not in body
 
 
@@ -89,7 +89,7 @@ def test_search_runs_a_bounded_number_of_queries(client, cast, django_assert_max
         factories.contact(cast.sales_north, last_name=f"Many{n}")
     client.force_login(cast.sales_north)
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("core:search"), {"q": "many"}).status_code == 200
+        assert client.get(reverse("site:search"), {"q": "many"}).status_code == 200
 
 
 def test_audit_page_is_for_administrators_only(client, cast):

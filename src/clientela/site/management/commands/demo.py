@@ -12,8 +12,8 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from clientela.accounts.models import User
-from clientela.core.demo_data import cast
-from clientela.core.demo_data.load import database_is_empty, load
+from clientela.site.demo import cast
+from clientela.site.demo.load import database_is_empty, load
 
 DEFAULT_SEED = 2024
 

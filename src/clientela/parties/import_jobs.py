@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from clientela.core.context import acting_via
-from clientela.parties import actions
+from clientela.parties import actions, rules
 from clientela.parties.importing import bulkwrite, matching
 from clientela.parties.importing.mapping import CONTACT, ENTITIES, Target, resolve, targets
 from clientela.parties.importing.reading import open_table
@@ -181,7 +181,7 @@ def run_import(
     """Import the file at `path`; raises ImportFileError / MappingError for a file that
     cannot be used at all, PermissionDenied for an actor who may not import."""
     options.check()
-    actions.require_import(actor)
+    rules.require_import(actor)
     report = ImportReport(entity=options.entity, mode=options.mode, match=options.match, dry_run=options.dry_run)
     with open_table(path) as table, acting_via("import"), _fewer_collections():
         available = targets(options.entity)

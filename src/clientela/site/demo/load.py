@@ -22,12 +22,9 @@ from django.utils import timezone
 from clientela.accounts.models import Team, User
 from clientela.core.changelog import bulk_append_events, event_for, jsonable
 from clientela.core.context import acting_via
-from clientela.core.demo_data import business, cast
-from clientela.core.demo_data.generate import DemoWorld, Generator, PartyPlan, ends
 from clientela.core.models import Event
 from clientela.core.records import field_value
 from clientela.parties import actions, relationships
-from clientela.parties.actions import CONTACT_FIELDS, ORGANIZATION_FIELDS
 from clientela.parties.models import (
     Address,
     Affiliation,
@@ -38,6 +35,9 @@ from clientela.parties.models import (
     Relationship,
     Tag,
 )
+from clientela.parties.rules import CONTACT_FIELDS, ORGANIZATION_FIELDS
+from clientela.site.demo import business, cast
+from clientela.site.demo.generate import DemoWorld, Generator, PartyPlan, ends
 
 Progress = Callable[[str, int, int], None]
 BATCH = 2000

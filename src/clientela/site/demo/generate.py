@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from clientela.core.demo_data import business, names, places, taxids
 from clientela.parties import normalize
 from clientela.parties.models import Address, Contact, ContactPoint, Organization, Relationship
+from clientela.site.demo import business, names, places, taxids
 
 if TYPE_CHECKING:
     from clientela.accounts.models import Team, User
@@ -514,7 +514,7 @@ def ends(relationship: Relationship) -> tuple[Any, Any]:
 
 
 def denormalise_organization(plan: PartyPlan) -> None:
-    """As `parties.actions._refresh_denormalised` does for an organization."""
+    """As `parties.writes.refresh_denormalised` does for an organization."""
     record: Organization = plan.record
     emails = [p.value for p in plan.emails]
     phones = [p.value for p in plan.phones]
@@ -526,7 +526,7 @@ def denormalise_organization(plan: PartyPlan) -> None:
 
 
 def denormalise_contact(plan: PartyPlan) -> None:
-    """As `parties.actions._refresh_denormalised` does for a contact."""
+    """As `parties.writes.refresh_denormalised` does for a contact."""
     record: Contact = plan.record
     emails = [p.value for p in sorted(plan.emails, key=lambda p: not p.is_primary)]
     phones = [p.value for p in sorted(plan.phones, key=lambda p: not p.is_primary)]

@@ -1,0 +1,59 @@
+"""The record types the change log knows, each registered by the app that owns it.
+
+An app registers its types in `AppConfig.ready()`, so `core` (the audit page, the
+events API) lists and scopes events of every app without importing any of them:
+
+- `scoped_get`: the app's permission-checked read, `get(user, public_id, include_trash=True)`
+  raising `NotFound` when the user may not see the record now; the events API uses it to
+  show a record's whole history to whoever may see the record today;
+- `public`: definitions everyone may read (custom fields), so their events are everyone's;
+- `admin_only`: account records (users, teams), whose events only administrators see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+ScopedGet = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class RecordType:
+    name: str  # the model's label, lower case: "parties.contact"
+    scoped_get: ScopedGet | None = None
+    public: bool = False
+    admin_only: bool = False
+
+
+_REGISTRY: dict[str, RecordType] = {}
+
+
+def register(
+    name: str, *, scoped_get: ScopedGet | None = None, public: bool = False, admin_only: bool = False
+) -> RecordType:
+    """Declare a record type (idempotent for the same declaration)."""
+    record_type = RecordType(name=name, scoped_get=scoped_get, public=public, admin_only=admin_only)
+    existing = _REGISTRY.get(name)
+    if existing is not None and existing != record_type:
+        raise ValueError(f"record type {name!r} is registered twice, differently")
+    _REGISTRY[name] = record_type
+    return record_type
+
+
+def known() -> list[str]:
+    """Every registered record type, in the order the apps registered them."""
+    return list(_REGISTRY)
+
+
+def get(name: str) -> RecordType | None:
+    return _REGISTRY.get(name)
+
+
+def public_types() -> list[str]:
+    return [t.name for t in _REGISTRY.values() if t.public]
+
+
+def admin_only_types() -> list[str]:
+    return [t.name for t in _REGISTRY.values() if t.admin_only]

@@ -1,0 +1,218 @@
+"""The rules of organizations and contacts, in one place: which fields each has, how its
+derived columns are computed, how values and collections are cleaned, when a name is
+required, where a parent may sit, who may import.
+
+Pure rules: nothing here writes. The single-record actions (`actions.py`), the bulk
+import (`importing/`), merge (`merge.py`) and the API/forms all check input with these
+functions, so a value accepted by one interface is accepted by all and refused with
+the same message by all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+from clientela.core.errors import FieldError, PermissionDenied, ValidationFailed
+from clientela.core.validation import clean_values
+from clientela.core.visibility import require_write
+from clientela.parties import normalize
+from clientela.parties.cleaning import (
+    check_assignment,
+    clean_addresses,
+    clean_affiliations,
+    clean_points,
+    clean_tags,
+    parent_links,
+    parent_problem,
+    resolve_people,
+    visible_organization,
+)
+from clientela.parties.customfields import clean_custom
+from clientela.parties.models import ContactPoint, Organization
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+ORGANIZATION_FIELDS = {
+    "name",
+    "legal_name",
+    "tax_id",
+    "industry",
+    "size",
+    "website",
+    "parent",
+    "customer_category",
+    "lifecycle_stage",
+    "source",
+    "notes",
+    "owner",
+    "team",
+}
+CONTACT_FIELDS = {
+    "first_name",
+    "last_name",
+    "title",
+    "birth_date",
+    "gender",
+    "marital_status",
+    "children",
+    "occupation",
+    "income_band",
+    "language",
+    "preferred_channel",
+    "lifecycle_stage",
+    "customer_category",
+    "source",
+    "notes",
+    "owner",
+    "team",
+}
+
+
+@dataclass
+class Collections:
+    """Child collections given to a create or update (None = unchanged)."""
+
+    emails: list[dict[str, Any] | str] | None = None  # {"value": ..., "label": ...} or just the value
+    phones: list[dict[str, Any] | str] | None = None
+    addresses: list[dict[str, Any]] | None = None
+    tags: list[str] | None = None
+    affiliations: list[dict[str, Any]] | None = None  # contacts only: organization, role, is_primary
+    custom: dict[str, Any] | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+# --- derived columns -----------------------------------------------------------------
+
+
+def contact_derived_fields(full_name: str, emails: list[str], phones: list[str], orgs: list[str]) -> dict[str, str]:
+    """The denormalised columns of a contact (e-mails/phones primary first); pure, shared with the import."""
+    return {
+        "primary_email": emails[0] if emails else "",
+        "primary_phone": phones[0] if phones else "",
+        "name_key": normalize.name_key(full_name),
+        "search_text": normalize.search_text(full_name, *emails, *phones, *orgs),
+    }
+
+
+def organization_derived_fields(
+    name: str, legal_name: str, tax_id: str, website: str, emails: list[str], phones: list[str]
+) -> dict[str, str]:
+    """The denormalised columns of an organization; pure, shared with the import."""
+    return {
+        "name_key": normalize.name_key(name),
+        "tax_id_normalized": normalize.tax_id_key(tax_id),
+        "search_text": normalize.search_text(name, legal_name, tax_id, website, *emails, *phones),
+    }
+
+
+# --- cleaning --------------------------------------------------------------------------
+
+
+def clean_collections(actor: User, entity: str, given: Collections, current: Any | None) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    cleaned: dict[str, Any] = {}
+    if given.emails is not None:
+        cleaned["emails"] = clean_points(ContactPoint.Kind.EMAIL, given.emails, errors)
+    if given.phones is not None:
+        cleaned["phones"] = clean_points(ContactPoint.Kind.PHONE, given.phones, errors)
+    if given.addresses is not None:
+        cleaned["addresses"] = clean_addresses(given.addresses, errors)
+    if given.tags is not None:
+        cleaned["tags"] = clean_tags(given.tags, errors)
+    if given.affiliations is not None:
+        cleaned["affiliations"] = clean_affiliations(actor, given.affiliations, errors)
+    if given.custom is not None or current is None:
+        try:
+            cleaned["custom"] = clean_custom(
+                entity, given.custom or {}, existing=getattr(current, "custom", None), creating=current is None
+            )
+        except ValidationFailed as failed:
+            errors.extend(failed.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def clean_record_values(
+    actor: User, model: type, values: dict[str, Any], allowed: set[str], current: Any | None
+) -> dict[str, Any]:
+    values = resolve_people(dict(values))
+    if "parent" in values and values["parent"] not in (None, "") and not isinstance(values["parent"], Organization):
+        parent = visible_organization(actor, values["parent"])
+        if parent is None:
+            raise ValidationFailed.single("parent", "not_found", _("no such organization"))
+        values["parent"] = parent
+    elif "parent" in values and values["parent"] == "":
+        values["parent"] = None
+    people: dict[str, Any] = {k: values.pop(k) for k in ("owner", "team", "parent") if k in values}
+    cleaned = clean_values(model, values, allowed=allowed)
+    cleaned.update(people)
+    if model is Organization and "website" in cleaned and cleaned["website"]:
+        try:
+            URLValidator(schemes=["http", "https"])(cleaned["website"])
+        except ValidationError:
+            raise ValidationFailed.single("website", "invalid", _("must be an http(s) address")) from None
+    check_assignment(actor, {k: v for k, v in cleaned.items() if k in {"owner", "team"}}, current)
+    return cleaned
+
+
+def require_name(model: type, values: dict[str, Any], current: Any | None) -> None:
+    name_field = "name" if model is Organization else "last_name"
+    value = values.get(name_field, getattr(current, name_field, ""))
+    if not value:
+        raise ValidationFailed.single(name_field, "required", _("is required"))
+
+
+def clean_all(
+    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str], current: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every check at once, so the user sees all bad fields in one round."""
+    errors: list[FieldError] = []
+    cleaned: dict[str, Any] = {}
+    collections: dict[str, Any] = {}
+    try:
+        cleaned = clean_record_values(actor, model, values, allowed, current)
+    except ValidationFailed as failed:
+        errors.extend(failed.errors)
+    try:
+        require_name(model, {**values, **cleaned}, current)
+    except ValidationFailed as failed:
+        if not any(e.field == failed.errors[0].field for e in errors):
+            errors.extend(failed.errors)
+    try:
+        collections = clean_collections(actor, entity, given, current)
+    except ValidationFailed as failed:
+        errors.extend(failed.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned, collections
+
+
+def check_parent(organization: Organization, parent: Organization) -> None:
+    """A parent may not be the organization itself or one of its subsidiaries."""
+    problem = parent_problem(organization.pk, parent.pk, parent_links({parent.pk}))
+    if problem is not None:
+        raise ValidationFailed.single("parent", "invalid", problem)
+
+
+def check_before_create(
+    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str]
+) -> None:
+    """Validate as the create would (raising ValidationFailed), so bad input is reported
+    before a duplicate warning; writes nothing."""
+    cleaned = clean_record_values(actor, model, values, allowed, None)
+    require_name(model, cleaned, None)
+    clean_collections(actor, entity, given, None)
+
+
+def require_import(actor: User) -> None:
+    """The actor may write records and import files."""
+    require_write(actor)
+    if not actor.policy.can_import:
+        raise PermissionDenied(_("your role may not import records"))

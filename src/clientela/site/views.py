@@ -1,0 +1,68 @@
+"""The home page and the search across apps: the workspace above the apps."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from clientela.parties import profile, queries
+from clientela.parties.models import LifecycleStage
+
+DROPDOWN_SIZE = 5
+RESULTS_SIZE = 50
+MIN_SEARCH = 2
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    contacts = queries.contacts_visible(user)
+    by_stage = dict(contacts.order_by().values_list("lifecycle_stage").annotate(n=Count("id")))
+    stages = [(value, label, by_stage.get(value, 0)) for value, label in LifecycleStage.choices]
+    context = {
+        "contact_count": sum(by_stage.values()),
+        "organization_count": queries.organizations_visible(user).count(),
+        "stages": stages,
+        "recent": profile.recent_changes(user),
+    }
+    return render(request, "site/home.html", context)
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Contacts and organizations matching the words typed, within what the user sees.
+
+    From the top bar's box (htmx) it returns the drop-down; otherwise a results page.
+    """
+    text = (request.GET.get("q") or "").replace("\x00", "").strip()[:200]
+    dropdown = bool(request.htmx) and request.GET.get("full") != "1"
+    size = DROPDOWN_SIZE if dropdown else RESULTS_SIZE
+    contacts: list = []
+    organizations: list = []
+    if len(text) >= MIN_SEARCH:
+        condition = queries.search_filter(text)
+        contacts = list(
+            queries.contacts_visible(request.user).filter(condition).order_by("last_name", "id")[: size + 1]
+        )
+        organizations = list(
+            queries.organizations_visible(request.user).filter(condition).order_by("name", "id")[: size + 1]
+        )
+    context = {
+        "q": text,
+        "query": urlencode({"q": text}),
+        "contacts": contacts[:size],
+        "organizations": organizations[:size],
+        "more_contacts": len(contacts) > size,
+        "more_organizations": len(organizations) > size,
+        "too_short": 0 < len(text) < MIN_SEARCH,
+    }
+    if dropdown:
+        return render(request, "site/search.html#dropdown", context)
+    return render(request, "site/search.html", context)
