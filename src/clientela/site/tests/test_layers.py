@@ -56,7 +56,9 @@ def test_the_layer_contracts_hold() -> None:
         ("analytics/rfm.py", "import django as _x", "Analytics is pure"),
     ],
 )
-def test_a_forbidden_import_breaks_its_contract(copy_of_the_package: Path, module: str, line: str, contract: str) -> None:
+def test_a_forbidden_import_breaks_its_contract(
+    copy_of_the_package: Path, module: str, line: str, contract: str
+) -> None:
     target = copy_of_the_package / "clientela" / module
     original = target.read_text()
     try:
