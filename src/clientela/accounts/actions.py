@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from clientela.accounts import twofactor
 from clientela.accounts.models import ApiToken, Team, User
+from clientela.accounts.people import resolve_team, resolve_user
 from clientela.accounts.roles import Role
 from clientela.core.changelog import append_event, jsonable
 from clientela.core.errors import FieldError, PermissionDenied, ValidationFailed
@@ -71,46 +72,6 @@ def _check_role(values: dict[str, Any], errors: list[FieldError]) -> None:
         )
 
 
-def _resolve_team(value: Any, errors: list[FieldError]) -> Team | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, Team):
-        return value
-    team = Team.objects.filter(public_id=value).first() if _looks_like_uuid(value) else None
-    if team is None:
-        team = Team.objects.filter(name=str(value)).first()
-    if team is None:
-        errors.append(FieldError("team", "not_found", _("no such team: %(team)s") % {"team": value}))
-    return team
-
-
-def _resolve_user(field: str, value: Any, errors: list[FieldError]) -> User | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, User):
-        # Fresh from the database: the caller's copy may be stale (e.g. deactivated since).
-        user: User | None = User.objects.filter(pk=value.pk).first()
-    elif _looks_like_uuid(value):
-        user = User.objects.filter(public_id=value).first()
-    else:
-        user = User.objects.filter(username=str(value)).first()
-    if user is None:
-        errors.append(FieldError(field, "not_found", _("no such user: %(user)s") % {"user": value}))
-    elif not user.is_active:
-        errors.append(FieldError(field, "inactive", _("%(user)s is not active") % {"user": user.username}))
-    return user
-
-
-def _looks_like_uuid(value: Any) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 def _check_password(password: str, user: User, errors: list[FieldError]) -> None:
     if not password:
         errors.append(FieldError("password", "required", _("the password must not be empty")))
@@ -154,7 +115,7 @@ def _clean_user_values(values: dict[str, Any], allowed: set[str], current: User 
         except ValidationFailed as failed:
             errors.extend(failed.errors)
     if "team" in values and "team" in allowed:
-        cleaned["team"] = _resolve_team(values["team"], errors)
+        cleaned["team"] = resolve_team(values["team"], errors)
     username = cleaned.get("username")
     if current is None and not username and not any(e.field == "username" for e in errors):
         errors.append(FieldError("username", "required", _("a username is required")))
@@ -261,11 +222,11 @@ def _clean_team_values(values: dict[str, Any], current: Team | None) -> dict[str
         elif name and Team.objects.filter(name__iexact=name).exclude(pk=getattr(current, "pk", None)).exists():
             errors.append(FieldError("name", "duplicate", _("a team named %(name)s already exists") % {"name": name}))
     if "manager" in values:
-        cleaned["manager"] = _resolve_user("manager", values["manager"], errors)
+        cleaned["manager"] = resolve_user(values["manager"], errors, field="manager")
     if "members" in values:
         members: list[User] = []
         for item in values["members"] or []:
-            member = _resolve_user("members", item, errors)
+            member = resolve_user(item, errors, field="members")
             if member is not None and member not in members:
                 members.append(member)
         cleaned["members"] = members

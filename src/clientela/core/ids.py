@@ -38,3 +38,12 @@ def uuid7_texts(count: int) -> list[str]:
         h = pool[start : start + 16].hex()
         result.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
     return result
+
+
+def is_uuid(value: object) -> bool:
+    """Whether `value` reads as a UUID (a public id given as text, from a form, the API or a file)."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

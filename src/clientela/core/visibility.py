@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -55,6 +56,54 @@ def can_see(user: User, record: Model) -> bool:
         return True
     return (
         visibility == Visibility.TEAM and user.team_id is not None and getattr(record, "team_id", None) == user.team_id
+    )
+
+
+@dataclass(frozen=True)
+class AssignmentScope:
+    """Whom a user may make a record's owner and which team they may give it: the one rule
+    behind the action's check and the owner/team choices a page offers.
+
+    Roles that see every record assign to anyone; the others assign to themselves, to
+    members of their team (when they see the team's records) and to their own team.
+    """
+
+    everyone: bool
+    user_id: Any
+    team_id: Any | None
+    team_members: bool
+
+    def allows_owner(self, owner: Any) -> bool:
+        if self.everyone or owner.pk == self.user_id:
+            return True
+        return self.team_members and self.team_id is not None and owner.team_id == self.team_id
+
+    def allows_team(self, team: Any) -> bool:
+        return self.everyone or (self.team_id is not None and team.pk == self.team_id)
+
+    def owner_filter(self) -> Q | None:
+        """A filter on users for the owners allowed; None means everyone."""
+        if self.everyone:
+            return None
+        condition = Q(pk=self.user_id)
+        if self.team_members and self.team_id is not None:
+            condition |= Q(team_id=self.team_id)
+        return condition
+
+    def team_filter(self) -> Q:
+        """A filter on teams for the teams allowed (everything when `everyone`)."""
+        if self.everyone:
+            return Q()
+        return Q(pk=self.team_id) if self.team_id is not None else Q(pk__in=[])
+
+
+def assignment_scope(user: User) -> AssignmentScope:
+    visibility = user.policy.visibility
+    return AssignmentScope(
+        everyone=visibility == Visibility.ALL,
+        user_id=user.pk,
+        team_id=user.team_id,
+        team_members=visibility == Visibility.TEAM,
     )
 
 

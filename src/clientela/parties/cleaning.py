@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import functools
 import re
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
+from clientela.accounts.people import resolve_team, resolve_user
 from clientela.core.errors import FieldError, NotFound, ValidationFailed
 from clientela.core.validation import check_text, clean_values
-from clientela.core.visibility import Visibility
+from clientela.core.visibility import assignment_scope
 from clientela.parties import normalize
 from clientela.parties.models import Address, Affiliation, ContactPoint, Organization
 
@@ -74,13 +74,23 @@ def point_key(kind: str, value: str) -> str:
     return normalize.email_key(value) if kind == ContactPoint.Kind.EMAIL else normalize.phone_key(value)
 
 
+def too_many_points(kind: str, count: int) -> FieldError | None:
+    """The size rule of a record's e-mails or phones (at most MAX_POINTS of each), for the
+    actions (`clean_points`) and the import (all the e-mail or phone cells of a row)."""
+    if count <= MAX_POINTS:
+        return None
+    name = "emails" if kind == ContactPoint.Kind.EMAIL else "phones"
+    return FieldError(name, "too_many", _("at most %(count)d entries") % {"count": MAX_POINTS})
+
+
 def clean_points(kind: str, items: list[dict[str, Any] | str], errors: list[FieldError]) -> list[ContactPoint]:
     name = "emails" if kind == ContactPoint.Kind.EMAIL else "phones"
     if not isinstance(items, list):
         errors.append(FieldError(name, "invalid", _("must be a list")))
         return []
-    if len(items) > MAX_POINTS:
-        errors.append(FieldError(name, "too_many", _("at most %(count)d entries") % {"count": MAX_POINTS}))
+    too_many = too_many_points(kind, len(items))
+    if too_many is not None:
+        errors.append(too_many)
         return []
     points: list[ContactPoint] = []
     for index, item in enumerate(items):
@@ -222,52 +232,30 @@ def visible_organization(actor: User, public_id: Any) -> Organization | None:
 
 
 def check_assignment(actor: User, values: dict[str, Any], current: Any | None) -> None:
-    """Who may own a record: a user may assign within what they can see."""
-    owner = values.get("owner", getattr(current, "owner", None))
-    team = values.get("team", getattr(current, "team", None))
-    visibility = actor.policy.visibility
-    if visibility == Visibility.ALL:
-        return
+    """Who may own a record: a user assigns within their assignment scope (core.visibility)."""
+    scope = assignment_scope(actor)
     errors: list[FieldError] = []
-    if "team" in values and team is not None and team.pk != actor.team_id:
+    team = values.get("team")
+    if "team" in values and team is not None and not scope.allows_team(team):
         errors.append(FieldError("team", "forbidden", _("you may only assign records to your own team")))
-    outside_team = owner is not None and (
-        visibility == Visibility.OWN or owner.team_id is None or owner.team_id != actor.team_id
-    )
-    if "owner" in values and owner is not None and owner.pk != actor.pk and outside_team:
+    owner = values.get("owner")
+    if "owner" in values and owner is not None and not scope.allows_owner(owner):
         errors.append(FieldError("owner", "forbidden", _("you may only assign records to members of your team")))
     if errors:
         raise ValidationFailed(errors)
 
 
 def resolve_people(values: dict[str, Any]) -> dict[str, Any]:
-    """Owner/team may come as model instances or public ids (API, import)."""
-    from clientela.accounts.models import Team, User
-
+    """Owner/team may come as model instances, public ids, a username or a team name (API,
+    import); resolved by the accounts app's one resolver, which refuses deactivated users."""
     errors: list[FieldError] = []
-    for name, model in (("owner", User), ("team", Team)):
-        if name in values and values[name] is not None and not isinstance(values[name], model):
-            found = model.objects.filter(public_id=values[name]).first() if is_uuid(values[name]) else None
-            if found is None and name == "owner":
-                found = User.objects.filter(username=str(values[name])).first()
-            if found is None and name == "team":
-                found = Team.objects.filter(name=str(values[name])).first()
-            if found is None:
-                errors.append(
-                    FieldError(name, "not_found", _("no such owner") if name == "owner" else _("no such team"))
-                )
-            values[name] = found
+    if "owner" in values and values["owner"] is not None:
+        values["owner"] = resolve_user(values["owner"], errors, field="owner")
+    if "team" in values and values["team"] is not None:
+        values["team"] = resolve_team(values["team"], errors, field="team")
     if errors:
         raise ValidationFailed(errors)
     return values
-
-
-def is_uuid(value: Any) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def parent_links(start: set[int]) -> dict[int, int | None]:

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from clientela.accounts import queries as accounts_queries
-from clientela.core.visibility import Visibility, can_see
+from clientela.core.visibility import assignment_scope, can_see
 from clientela.parties import queries
 from clientela.parties.models import Affiliation, Contact, CustomField, LifecycleStage, Organization
 
@@ -228,20 +228,14 @@ def page_of(user: User, filters: ListFilters, *, size: int = PAGE_SIZE) -> Page:
 
 
 def assignable_users(user: User) -> list[User]:
-    """Users `user` may make the owner of a record (the action checks it again)."""
+    """Users `user` may make the owner of a record (the action checks it again, by the same scope)."""
+    condition = assignment_scope(user).owner_filter()
     people = accounts_queries.active_users()
-    visibility = user.policy.visibility
-    if visibility == Visibility.ALL:
-        return list(people)
-    if visibility == Visibility.TEAM and user.team_id is not None:
-        return list(people.filter(Q(team_id=user.team_id) | Q(pk=user.pk)))
-    return [user]
+    return list(people if condition is None else people.filter(condition))
 
 
 def selectable_teams(user: User) -> list[Team]:
-    if user.policy.visibility == Visibility.ALL:
-        return list(accounts_queries.all_teams())
-    return list(accounts_queries.all_teams().filter(pk=user.team_id)) if user.team_id else []
+    return list(accounts_queries.all_teams().filter(assignment_scope(user).team_filter()))
 
 
 def records_by_ids(user: User, entity: str, public_ids: list[str]) -> list[Contact | Organization]:

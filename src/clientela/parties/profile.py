@@ -17,10 +17,10 @@ from django.db.models import Model, Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from clientela.core.ids import is_uuid
 from clientela.core.models import Event
 from clientela.core.visibility import can_see
 from clientela.parties import queries
-from clientela.parties.cleaning import is_uuid
 from clientela.parties.forms import COLLECTION_LABELS, canonical_custom
 from clientela.parties.models import Contact, CustomField, Organization, Relationship
 

@@ -126,6 +126,7 @@ class RowValidator:
         custom_raw: dict[str, str] = {}
         address_raw: dict[str, str] = {}
         organization = role = parent = ""
+        point_headers: list[tuple[str, str]] = []  # (column, kind) of the e-mail and phone cells used
         width = len(cells)
         for index, kind, key, header in self.columns:
             raw = cells[index].strip() if index < width else ""
@@ -140,6 +141,7 @@ class RowValidator:
                 else:
                     errors.append(RowError(number, header, result))
             elif kind == mapping_module.EMAIL:
+                point_headers.append((header, _EMAIL))
                 items = _EMAIL_LIST_SPLIT.split(raw) if key == "other_emails" else (raw,)
                 for item in items:
                     if not item:
@@ -152,6 +154,7 @@ class RowValidator:
                         emails.append((item, normalized, "work"))
                         point_columns.setdefault(normalized, header)
             elif kind == mapping_module.PHONE:
+                point_headers.append((header, _PHONE))
                 items = _LIST_SPLIT.split(raw) if key == "other_phones" else (raw,)
                 label = "mobile" if key == "mobile" else "work"
                 for item in items:
@@ -178,6 +181,11 @@ class RowValidator:
                 organization = raw
             else:
                 role = raw
+        for kind, points in ((_EMAIL, emails), (_PHONE, phones)):
+            too_many = cleaning.too_many_points(kind, len(points))
+            if too_many is not None:
+                where = [h for h, k in point_headers if k == kind][-1]
+                errors.append(RowError(number, where, too_many.message))
         if parent:
             problem = _names_itself(parent, values)
             if problem is not None:

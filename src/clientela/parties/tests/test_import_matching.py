@@ -160,6 +160,6 @@ def test_owner_and_team_columns_follow_the_assignment_rules(cast, tmp_path):
     assert [(e.row, e.column, e.message) for e in report.errors] == [
         (3, "Owner", "you may only assign records to members of your team"),
         (4, "Team", "you may only assign records to your own team"),
-        (5, "Owner", "no such owner"),
+        (5, "Owner", "no such user: nobody_here"),
     ]
     assert Contact.objects.get(last_name="A").owner == cast.sales_north_2
