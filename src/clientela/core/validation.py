@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -20,7 +21,7 @@ def check_text(name: str, value: Any, errors: list[FieldError]) -> None:
         errors.append(FieldError(name, "invalid", _("must not contain NUL characters")))
 
 
-def clean_values(model: type[models.Model], values: dict[str, Any], *, allowed: set[str]) -> dict[str, Any]:
+def clean_values(model: type[models.Model], values: dict[str, Any], *, allowed: AbstractSet[str]) -> dict[str, Any]:
     """Validate and convert `values` with the model's own field rules.
 
     Unknown fields, NUL bytes, over-long text, bad choices, dates and numbers all

@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 
 from clientela.core import records
 from clientela.core.changelog import jsonable
+from clientela.core.entities import Entity, entity_of
 from clientela.core.errors import FieldError, ValidationFailed
 from clientela.core.validation import clean_values
 from clientela.core.visibility import require_delete, require_write
+from clientela.parties.entities import CONTACT, ORGANIZATION
 from clientela.parties.models import (
     Contact,
     CustomField,
@@ -31,8 +33,6 @@ from clientela.parties.models import (
     SavedView,
 )
 from clientela.parties.rules import (
-    CONTACT_FIELDS,
-    ORGANIZATION_FIELDS,
     Collections,
     check_before_create,
     check_parent,
@@ -47,11 +47,9 @@ if TYPE_CHECKING:
 # --- shared write helpers ----------------------------------------------------------
 
 
-def _create(
-    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str]
-) -> Any:
+def _create(actor: User, entity: Entity, values: dict[str, Any], given: Collections) -> Any:
     require_write(actor)
-    cleaned, collections = clean_all(actor, model, entity, values, given, allowed, None)
+    cleaned, collections = clean_all(actor, entity, values, given, None)
     cleaned.setdefault("owner", actor)
     cleaned.setdefault("team", actor.team)
     cleaned["custom"] = collections.pop("custom", {})
@@ -62,22 +60,23 @@ def _create(
         return changes
 
     return records.create_record(
-        model, actor=actor, values=cleaned, action=f"{entity}.create", after_insert=after_insert
+        entity.model, actor=actor, values=cleaned, action=f"{entity.name}.create", after_insert=after_insert
     )
 
 
 def _update(
     actor: User,
     record: Any,
-    entity: str,
     values: dict[str, Any],
     given: Collections,
-    allowed: set[str],
-    expected_version: int | None,
-    merge: bool,
+    *,
+    expected_version: int | None = None,
+    merge: bool = False,
+    allowed: frozenset[str] | set[str] | None = None,
 ) -> Any:
+    entity = entity_of(record)
     require_write(actor, record)
-    cleaned, collections = clean_all(actor, type(record), entity, values, given, allowed, record)
+    cleaned, collections = clean_all(actor, entity, values, given, record, allowed=allowed)
     if "custom" in collections:
         cleaned["custom"] = collections.pop("custom")
     if isinstance(record, Organization) and cleaned.get("parent") is not None:
@@ -89,16 +88,27 @@ def _update(
         return changes
 
     return records.update_record(
-        record, actor=actor, values=cleaned, action=f"{entity}.update",
+        record, actor=actor, values=cleaned, action=f"{entity.name}.update",
         expected_version=expected_version, merge=merge, after_write=after_write,
     )  # fmt: skip
+
+
+def _trash(actor: User, record: Any, expected_version: int | None) -> Any:
+    require_delete(actor, record)
+    action = f"{entity_of(record).name}.trash"
+    return records.trash_record(record, actor=actor, action=action, expected_version=expected_version)
+
+
+def _restore(actor: User, record: Any) -> Any:
+    require_delete(actor, record)
+    return records.restore_record(record, actor=actor, action=f"{entity_of(record).name}.restore")
 
 
 # --- public actions ------------------------------------------------------------------
 
 
 def organization_create(*, actor: User, values: dict[str, Any], collections: Collections | None = None) -> Organization:
-    return _create(actor, Organization, "organization", values, collections or Collections(), ORGANIZATION_FIELDS)
+    return _create(actor, ORGANIZATION, values, collections or Collections())
 
 
 def organization_update(
@@ -110,32 +120,20 @@ def organization_update(
     expected_version: int | None = None,
     merge: bool = False,
 ) -> Organization:
-    return _update(
-        actor,
-        organization,
-        "organization",
-        values,
-        collections or Collections(),
-        ORGANIZATION_FIELDS,
-        expected_version,
-        merge,
-    )
+    given = collections or Collections()
+    return _update(actor, organization, values, given, expected_version=expected_version, merge=merge)
 
 
 def organization_trash(*, actor: User, organization: Organization, expected_version: int | None = None) -> Organization:
-    require_delete(actor, organization)
-    return records.trash_record(
-        organization, actor=actor, action="organization.trash", expected_version=expected_version
-    )
+    return _trash(actor, organization, expected_version)
 
 
 def organization_restore(*, actor: User, organization: Organization) -> Organization:
-    require_delete(actor, organization)
-    return records.restore_record(organization, actor=actor, action="organization.restore")
+    return _restore(actor, organization)
 
 
 def contact_create(*, actor: User, values: dict[str, Any], collections: Collections | None = None) -> Contact:
-    return _create(actor, Contact, "contact", values, collections or Collections(), CONTACT_FIELDS)
+    return _create(actor, CONTACT, values, collections or Collections())
 
 
 def contact_update(
@@ -147,47 +145,33 @@ def contact_update(
     expected_version: int | None = None,
     merge: bool = False,
 ) -> Contact:
-    return _update(
-        actor, contact, "contact", values, collections or Collections(), CONTACT_FIELDS, expected_version, merge
-    )
+    given = collections or Collections()
+    return _update(actor, contact, values, given, expected_version=expected_version, merge=merge)
 
 
 def contact_trash(*, actor: User, contact: Contact, expected_version: int | None = None) -> Contact:
-    require_delete(actor, contact)
-    return records.trash_record(contact, actor=actor, action="contact.trash", expected_version=expected_version)
+    return _trash(actor, contact, expected_version)
 
 
 def contact_restore(*, actor: User, contact: Contact) -> Contact:
-    require_delete(actor, contact)
-    return records.restore_record(contact, actor=actor, action="contact.restore")
+    return _restore(actor, contact)
 
 
 def record_add_tags(*, actor: User, record: Contact | Organization, names: list[str]) -> Contact | Organization:
     """Bulk action: add tags, keeping the ones the record has."""
     current = list(record.tags.values_list("name", flat=True))
-    entity = "contact" if isinstance(record, Contact) else "organization"
-    return _update(
-        actor,
-        record,
-        entity,
-        {},
-        Collections(tags=current + [n for n in names if n not in current]),
-        set(),
-        None,
-        False,
-    )
+    tags = current + [n for n in names if n not in current]
+    return _update(actor, record, {}, Collections(tags=tags), allowed=set())
 
 
 def record_assign(
     *, actor: User, record: Contact | Organization, owner: Any, team: Any = None
 ) -> Contact | Organization:
     """Bulk action: give the record a new owner (and team, when given)."""
-    entity = "contact" if isinstance(record, Contact) else "organization"
-    allowed = ORGANIZATION_FIELDS if entity == "organization" else CONTACT_FIELDS
     values: dict[str, Any] = {"owner": owner}
     if team is not None:
         values["team"] = team
-    return _update(actor, record, entity, values, Collections(), allowed, None, False)
+    return _update(actor, record, values, Collections())
 
 
 # --- custom field definitions (administrators) ---------------------------------------
@@ -306,7 +290,7 @@ def contact_create_checked(
     given = collections or Collections()
     if not allow_duplicates:
         require_write(actor)
-        check_before_create(actor, Contact, "contact", values, given, CONTACT_FIELDS)
+        check_before_create(actor, CONTACT, values, given)
         probe = duplicates.probe_from_values("contact", values, emails=given.emails, phones=given.phones)
         found = duplicates.find_duplicates(actor, probe)
         if found:
@@ -324,7 +308,7 @@ def organization_create_checked(
     given = collections or Collections()
     if not allow_duplicates:
         require_write(actor)
-        check_before_create(actor, Organization, "organization", values, given, ORGANIZATION_FIELDS)
+        check_before_create(actor, ORGANIZATION, values, given)
         probe = duplicates.probe_from_values("organization", values, emails=given.emails, phones=given.phones)
         found = duplicates.find_duplicates(actor, probe)
         if found:

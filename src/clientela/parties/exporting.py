@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 
 from clientela.core.errors import PermissionDenied
 from clientela.core.visibility import can_see, visible
-from clientela.parties.importing.mapping import ADDRESS_FIELDS, CONTACT, CONTACT_FIELDS, ORGANIZATION_FIELDS, targets
-from clientela.parties.models import Affiliation, Contact, ContactPoint, CustomField, Organization
+from clientela.parties.entities import DECLARATIONS, ORGANIZATIONS
+from clientela.parties.importing.mapping import ADDRESS_FIELDS, CONTACT, targets
+from clientela.parties.models import Affiliation, ContactPoint, CustomField
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -114,13 +115,10 @@ def _parent(user: User) -> Callable[[Any], Any]:
 
 def columns(entity: str, definitions: list[CustomField], user: User) -> list[Column]:
     """The exported columns; their headers are the import's labels, so a file round-trips."""
-    model = Contact if entity == CONTACT else Organization
+    declared = DECLARATIONS[entity]
     labels = {key: str(t.label) for key, t in targets(entity, definitions).items()}
     result = [Column("ID", lambda r: str(r.public_id))]
-    result += [
-        Column(labels[n], _choice_label(model, n))
-        for n in (CONTACT_FIELDS if entity == CONTACT else ORGANIZATION_FIELDS)
-    ]
+    result += [Column(labels[n], _choice_label(declared.model, n)) for n in declared.value_fields]
     result += [
         Column(labels["email"], _points(ContactPoint.Kind.EMAIL, True)),
         Column(labels["other_emails"], _points(ContactPoint.Kind.EMAIL, False)),
@@ -129,7 +127,7 @@ def columns(entity: str, definitions: list[CustomField], user: User) -> list[Col
         Column(labels["tags"], lambda r: "; ".join(sorted(t.name for t in r.tags.all()))),
     ]
     result += [Column(labels[n], _first_address(n)) for n in ADDRESS_FIELDS]
-    if entity == CONTACT:
+    if ORGANIZATIONS in declared.collections:
         result += [
             Column(labels["organization"], lambda r: (a := _primary_affiliation(r)) and a.organization.name or ""),
             Column(labels["organization_role"], lambda r: (a := _primary_affiliation(r)) and a.role or ""),

@@ -21,21 +21,18 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clientela.core.entities import Entity
 from clientela.core.errors import FieldError
 from clientela.core.visibility import can_see
 from clientela.parties import normalize
 from clientela.parties.actions import Collections
+from clientela.parties.entities import CONTACT, ORGANIZATION
 from clientela.parties.models import (
-    Channel,
     Contact,
     ContactPoint,
     CustomField,
-    Gender,
-    IncomeBand,
     LifecycleStage,
-    MaritalStatus,
     Organization,
-    OrganizationSize,
 )
 
 if TYPE_CHECKING:
@@ -56,39 +53,20 @@ class FieldSpec:
     help: Any = ""
 
 
-def _choices(options: Any) -> tuple[tuple[str, Any], ...]:
-    return (("", "—"), *((value, label) for value, label in options.choices))
+def _spec(entity: Entity, name: str) -> FieldSpec:
+    """A form input of a declared field: label, widget, choices and help from the declaration."""
+    return FieldSpec(
+        name,
+        entity.label(name),
+        entity.widget(name),
+        entity.choices(name),
+        entity.required(name),
+        entity.field(name).help,
+    )
 
 
-CONTACT_SPECS: tuple[FieldSpec, ...] = (
-    FieldSpec("first_name", gettext_lazy("First name")),
-    FieldSpec("last_name", gettext_lazy("Last name"), required=True),
-    FieldSpec("title", gettext_lazy("Title")),
-    FieldSpec("lifecycle_stage", gettext_lazy("Lifecycle stage"), "select", tuple(LifecycleStage.choices)),
-    FieldSpec("customer_category", gettext_lazy("Customer category")),
-    FieldSpec("source", gettext_lazy("Source")),
-    FieldSpec("birth_date", gettext_lazy("Birth date"), "date"),
-    FieldSpec("gender", gettext_lazy("Gender"), "select", _choices(Gender)),
-    FieldSpec("marital_status", gettext_lazy("Marital status"), "select", _choices(MaritalStatus)),
-    FieldSpec("children", gettext_lazy("Children"), "number"),
-    FieldSpec("occupation", gettext_lazy("Occupation")),
-    FieldSpec("income_band", gettext_lazy("Income band"), "select", _choices(IncomeBand)),
-    FieldSpec("language", gettext_lazy("Language"), help=gettext_lazy("e.g. en, hu, tr")),
-    FieldSpec("preferred_channel", gettext_lazy("Preferred channel"), "select", _choices(Channel)),
-    FieldSpec("notes", gettext_lazy("Notes"), "textarea"),
-)
-ORGANIZATION_SPECS: tuple[FieldSpec, ...] = (
-    FieldSpec("name", gettext_lazy("Name"), required=True),
-    FieldSpec("legal_name", gettext_lazy("Legal name")),
-    FieldSpec("tax_id", gettext_lazy("Tax id")),
-    FieldSpec("industry", gettext_lazy("Industry")),
-    FieldSpec("size", gettext_lazy("Size"), "select", _choices(OrganizationSize)),
-    FieldSpec("website", gettext_lazy("Website"), "url"),
-    FieldSpec("lifecycle_stage", gettext_lazy("Lifecycle stage"), "select", tuple(LifecycleStage.choices)),
-    FieldSpec("customer_category", gettext_lazy("Customer category")),
-    FieldSpec("source", gettext_lazy("Source")),
-    FieldSpec("notes", gettext_lazy("Notes"), "textarea"),
-)
+CONTACT_SPECS: tuple[FieldSpec, ...] = tuple(_spec(CONTACT, name) for name in CONTACT.layout)
+ORGANIZATION_SPECS: tuple[FieldSpec, ...] = tuple(_spec(ORGANIZATION, name) for name in ORGANIZATION.layout)
 COLLECTION_LABELS = {
     "emails": gettext_lazy("E-mails"),
     "phones": gettext_lazy("Phones"),

@@ -20,6 +20,7 @@ from django.db.models import F, Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clientela.core import entities
 from clientela.core.changelog import append_event, bulk_append_events, event_for, jsonable
 from clientela.core.errors import Conflict, ConflictDetail, FieldError, NotFound, ValidationFailed
 from clientela.core.models import Event
@@ -29,7 +30,6 @@ from clientela.parties import normalize
 from clientela.parties.cleaning import check_assignment
 from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, Organization, Relationship
 from clientela.parties.relationships import Party, describe, ends, entity_of, same_party
-from clientela.parties.rules import CONTACT_FIELDS, ORGANIZATION_FIELDS
 from clientela.parties.writes import refresh_denormalised
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ MAX_ANCESTORS = 50
 
 def mergeable_fields(model: type[Party]) -> list[str]:
     """The record fields a merge lets the user pick, in form order."""
-    names = CONTACT_FIELDS if model is Contact else ORGANIZATION_FIELDS
+    names = entities.entity_of(model).writable
     return [f.name for f in model._meta.get_fields() if f.name in names]
 
 

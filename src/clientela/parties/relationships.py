@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clientela.core import entities
 from clientela.core.changelog import append_event
 from clientela.core.errors import FieldError, ValidationFailed
 from clientela.core.models import Event
@@ -45,7 +46,8 @@ INVERSE_LABELS: dict[str, Promise] = {
 
 
 def entity_of(party: Party) -> str:
-    return "contact" if isinstance(party, Contact) else "organization"
+    """The party's entity name ("contact", "organization"), from its declaration."""
+    return entities.entity_of(party).name
 
 
 def touch(

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
+from clientela.core.entities import URL, Entity
 from clientela.core.errors import FieldError, PermissionDenied, ValidationFailed
 from clientela.core.validation import clean_values
 from clientela.core.visibility import require_write
@@ -33,45 +34,15 @@ from clientela.parties.cleaning import (
     visible_organization,
 )
 from clientela.parties.customfields import clean_custom
+from clientela.parties.entities import CONTACT, ORGANIZATION, ORGANIZATIONS
 from clientela.parties.models import ContactPoint, Organization
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
 
-ORGANIZATION_FIELDS = {
-    "name",
-    "legal_name",
-    "tax_id",
-    "industry",
-    "size",
-    "website",
-    "parent",
-    "customer_category",
-    "lifecycle_stage",
-    "source",
-    "notes",
-    "owner",
-    "team",
-}
-CONTACT_FIELDS = {
-    "first_name",
-    "last_name",
-    "title",
-    "birth_date",
-    "gender",
-    "marital_status",
-    "children",
-    "occupation",
-    "income_band",
-    "language",
-    "preferred_channel",
-    "lifecycle_stage",
-    "customer_category",
-    "source",
-    "notes",
-    "owner",
-    "team",
-}
+# The fields an action accepts in `values`, from each entity's one declaration (entities.py).
+CONTACT_FIELDS = CONTACT.writable
+ORGANIZATION_FIELDS = ORGANIZATION.writable
 
 
 @dataclass
@@ -114,7 +85,7 @@ def organization_derived_fields(
 # --- cleaning --------------------------------------------------------------------------
 
 
-def clean_collections(actor: User, entity: str, given: Collections, current: Any | None) -> dict[str, Any]:
+def clean_collections(actor: User, entity: Entity, given: Collections, current: Any | None) -> dict[str, Any]:
     errors: list[FieldError] = []
     cleaned: dict[str, Any] = {}
     if given.emails is not None:
@@ -125,12 +96,12 @@ def clean_collections(actor: User, entity: str, given: Collections, current: Any
         cleaned["addresses"] = clean_addresses(given.addresses, errors)
     if given.tags is not None:
         cleaned["tags"] = clean_tags(given.tags, errors)
-    if given.affiliations is not None:
+    if given.affiliations is not None and ORGANIZATIONS in entity.collections:
         cleaned["affiliations"] = clean_affiliations(actor, given.affiliations, errors)
     if given.custom is not None or current is None:
         try:
             cleaned["custom"] = clean_custom(
-                entity, given.custom or {}, existing=getattr(current, "custom", None), creating=current is None
+                entity.name, given.custom or {}, existing=getattr(current, "custom", None), creating=current is None
             )
         except ValidationFailed as failed:
             errors.extend(failed.errors)
@@ -140,48 +111,64 @@ def clean_collections(actor: User, entity: str, given: Collections, current: Any
 
 
 def clean_record_values(
-    actor: User, model: type, values: dict[str, Any], allowed: set[str], current: Any | None
+    actor: User,
+    entity: Entity,
+    values: dict[str, Any],
+    current: Any | None,
+    *,
+    allowed: frozenset[str] | set[str] | None = None,
 ) -> dict[str, Any]:
+    """The entity's own values, people and references, cleaned by the model's field rules
+    (`allowed`: the fields that may be given; default every writable field of the entity)."""
     values = resolve_people(dict(values))
-    if "parent" in values and values["parent"] not in (None, "") and not isinstance(values["parent"], Organization):
-        parent = visible_organization(actor, values["parent"])
-        if parent is None:
-            raise ValidationFailed.single("parent", "not_found", _("no such organization"))
-        values["parent"] = parent
-    elif "parent" in values and values["parent"] == "":
-        values["parent"] = None
-    people: dict[str, Any] = {k: values.pop(k) for k in ("owner", "team", "parent") if k in values}
-    cleaned = clean_values(model, values, allowed=allowed)
+    for reference in entity.references:  # an organization's parent: a visible organization, by id
+        given = values.get(reference.name)
+        if given == "":
+            values[reference.name] = None
+        elif given is not None and not isinstance(given, Organization):
+            found = visible_organization(actor, given)
+            if found is None:
+                raise ValidationFailed.single(reference.name, "not_found", _("no such organization"))
+            values[reference.name] = found
+    linked = (*entity.people, *(r.name for r in entity.references))
+    people: dict[str, Any] = {k: values.pop(k) for k in linked if k in values}
+    cleaned = clean_values(entity.model, values, allowed=entity.writable if allowed is None else allowed)
     cleaned.update(people)
-    if model is Organization and "website" in cleaned and cleaned["website"]:
-        try:
-            URLValidator(schemes=["http", "https"])(cleaned["website"])
-        except ValidationError:
-            raise ValidationFailed.single("website", "invalid", _("must be an http(s) address")) from None
-    check_assignment(actor, {k: v for k, v in cleaned.items() if k in {"owner", "team"}}, current)
+    for name, value in cleaned.items():
+        if value and name in entity.value_fields and entity.widget(name) == URL:
+            try:
+                URLValidator(schemes=["http", "https"])(value)
+            except ValidationError:
+                raise ValidationFailed.single(name, "invalid", _("must be an http(s) address")) from None
+    check_assignment(actor, {k: v for k, v in cleaned.items() if k in entity.people}, current)
     return cleaned
 
 
-def require_name(model: type, values: dict[str, Any], current: Any | None) -> None:
-    name_field = "name" if model is Organization else "last_name"
-    value = values.get(name_field, getattr(current, name_field, ""))
+def require_name(entity: Entity, values: dict[str, Any], current: Any | None) -> None:
+    value = values.get(entity.name_field, getattr(current, entity.name_field, ""))
     if not value:
-        raise ValidationFailed.single(name_field, "required", _("is required"))
+        raise ValidationFailed.single(entity.name_field, "required", _("is required"))
 
 
 def clean_all(
-    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str], current: Any
+    actor: User,
+    entity: Entity,
+    values: dict[str, Any],
+    given: Collections,
+    current: Any,
+    *,
+    allowed: frozenset[str] | set[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every check at once, so the user sees all bad fields in one round."""
     errors: list[FieldError] = []
     cleaned: dict[str, Any] = {}
     collections: dict[str, Any] = {}
     try:
-        cleaned = clean_record_values(actor, model, values, allowed, current)
+        cleaned = clean_record_values(actor, entity, values, current, allowed=allowed)
     except ValidationFailed as failed:
         errors.extend(failed.errors)
     try:
-        require_name(model, {**values, **cleaned}, current)
+        require_name(entity, {**values, **cleaned}, current)
     except ValidationFailed as failed:
         if not any(e.field == failed.errors[0].field for e in errors):
             errors.extend(failed.errors)
@@ -201,13 +188,11 @@ def check_parent(organization: Organization, parent: Organization) -> None:
         raise ValidationFailed.single("parent", "invalid", problem)
 
 
-def check_before_create(
-    actor: User, model: type, entity: str, values: dict[str, Any], given: Collections, allowed: set[str]
-) -> None:
+def check_before_create(actor: User, entity: Entity, values: dict[str, Any], given: Collections) -> None:
     """Validate as the create would (raising ValidationFailed), so bad input is reported
     before a duplicate warning; writes nothing."""
-    cleaned = clean_record_values(actor, model, values, allowed, None)
-    require_name(model, cleaned, None)
+    cleaned = clean_record_values(actor, entity, values, None)
+    require_name(entity, cleaned, None)
     clean_collections(actor, entity, given, None)
 
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clientela.parties import normalize
-from clientela.parties.models import Contact, CustomField, Organization
+from clientela.parties.entities import DECLARATIONS, MOBILE, ORGANIZATIONS
+from clientela.parties.models import CustomField
 
 CONTACT = "contact"
 ORGANIZATION = "organization"
@@ -36,39 +36,14 @@ AFFILIATION = "affiliation"
 PARENT = "parent"  # organizations: an existing organization, by tax id or name
 CUSTOM = "custom"
 
-CONTACT_FIELDS = (
-    "first_name", "last_name", "title", "birth_date", "gender", "marital_status", "children", "occupation",
-    "income_band", "language", "preferred_channel", "lifecycle_stage", "customer_category", "source", "notes",
-)  # fmt: skip
-ORGANIZATION_FIELDS = (
-    "name", "legal_name", "tax_id", "industry", "size", "website", "customer_category", "lifecycle_stage",
-    "source", "notes",
-)  # fmt: skip
+# The record's own fields, in the entity's declared order (entities.py).
+CONTACT_FIELDS = DECLARATIONS[CONTACT].value_fields
+ORGANIZATION_FIELDS = DECLARATIONS[ORGANIZATION].value_fields
 ADDRESS_FIELDS = ("street", "city", "postal_code", "region", "country")
 
-# Folded header words that auto-map to a target, besides its key and label.
+# Folded header words that auto-map to a target, besides its key and label: the record's own
+# fields' synonyms are declared with the entity (entities.py); these are the collections'.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "first_name": ("first name", "firstname", "given name", "forename", "first", "keresztnév", "utónév",
-                   "ad", "isim", "имя", "imię", "prenume"),
-    "last_name": ("last name", "lastname", "surname", "family name", "last", "vezetéknév", "családnév", "soyad",
-                  "soyadı", "фамилия", "nazwisko", "nume de familie"),
-    "title": ("job title", "position", "beosztás", "titulus", "unvan", "pozisyon", "должность", "stanowisko",
-              "funcție", "titlu"),
-    "birth_date": ("birthday", "date of birth", "dob", "birthdate", "születési dátum", "doğum tarihi",
-                   "дата рождения", "data urodzenia", "data nașterii"),
-    "gender": ("sex", "nem", "neme", "cinsiyet", "пол", "płeć", "gen", "sex"),
-    "marital_status": ("családi állapot", "medeni durum", "семейное положение", "stan cywilny", "stare civilă"),
-    "children": ("number of children", "kids", "gyerekek", "gyermekek száma", "çocuk sayısı", "дети", "dzieci",
-                 "copii"),
-    "occupation": ("profession", "job", "foglalkozás", "meslek", "профессия", "zawód", "ocupație"),
-    "income_band": ("income", "jövedelem", "gelir", "доход", "dochód", "venit"),
-    "language": ("nyelv", "dil", "язык", "język", "limba"),
-    "preferred_channel": ("channel", "csatorna", "kanal", "канал", "kanał", "canal"),
-    "lifecycle_stage": ("stage", "lifecycle", "szakasz", "aşama", "стадия", "etap", "etapa"),
-    "customer_category": ("category", "kategória", "kategori", "категория", "kategoria", "categorie"),
-    "source": ("lead source", "forrás", "kaynak", "источник", "źródło", "sursa", "sursă"),
-    "notes": ("note", "comment", "comments", "megjegyzés", "notlar", "not", "заметки", "примечание", "notatki",
-              "uwagi", "note", "observații"),
     "email": ("e-mail", "mail", "email address", "e-mail address", "e-mail cím", "email cím", "e-posta",
               "e-posta adresi", "электронная почта", "эл. почта", "почта", "adres e-mail", "adres email",
               "adresă de email", "adresa de email", "adresa email"),
@@ -92,24 +67,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "organization": ("organisation", "company", "company name", "account", "employer", "cég", "cégnév", "şirket",
                      "компания", "организация", "firma", "organizacja", "companie", "organizație"),
     "organization_role": ("role", "role at company", "szerep", "rol", "роль", "rola"),
-    "name": ("company", "company name", "organization", "organisation", "account name", "név", "cégnév", "cég",
-             "şirket adı", "şirket", "название", "наименование", "компания", "nazwa", "nazwa firmy", "firma",
-             "nume", "denumire", "companie"),
-    "legal_name": ("registered name", "hivatalos név", "ticari unvan", "юридическое название", "nazwa prawna",
-                   "denumire legală"),
-    "tax_id": ("vat", "vat number", "vat id", "tax number", "tin", "adószám", "vergi no", "vergi numarası", "инн",
-               "nip", "cui", "cif", "cod fiscal"),
-    "industry": ("sector", "iparág", "ágazat", "sektör", "отрасль", "branża", "industrie", "domeniu"),
-    "size": ("company size", "employees", "number of employees", "méret", "létszám", "büyüklük",
-             "çalışan sayısı", "размер", "численность", "wielkość", "liczba pracowników", "mărime",
-             "număr angajați"),
-    "website": ("web", "url", "homepage", "web site", "weboldal", "honlap", "web sitesi", "сайт", "strona www",
-                "strona", "site", "site web"),
-    "parent": ("parent organisation", "parent company", "parent account", "anyavállalat", "anyacég",
-               "anyaszervezet", "ana şirket", "ana firma", "üst kuruluş", "материнская компания",
-               "головная компания", "головная организация", "родительская организация", "spółka matka",
-               "spółka dominująca", "firma macierzysta", "organizacja nadrzędna", "companie-mamă", "compania-mamă",
-               "societate-mamă", "organizație-mamă"),
 }  # fmt: skip
 
 _LABELS = {
@@ -150,16 +107,15 @@ def header_key(text: str) -> str:
 
 
 def targets(entity: str, custom_fields: list[CustomField] | None = None) -> dict[str, Target]:
-    """Every field a row of `entity` can fill, in display order."""
-    model = Contact if entity == CONTACT else Organization
-    names = CONTACT_FIELDS if entity == CONTACT else ORGANIZATION_FIELDS
+    """Every field a row of `entity` can fill, in display order (from the entity's declaration)."""
+    declared = DECLARATIONS[entity]
     result: dict[str, Target] = {}
-    for name in names:
-        result[name] = Target(name, capfirst(model._meta.get_field(name).verbose_name), FIELD)
+    for name in declared.value_fields:
+        result[name] = Target(name, declared.label(name), FIELD)
     result["email"] = Target("email", _LABELS["email"], EMAIL)
     result["other_emails"] = Target("other_emails", _LABELS["other_emails"], EMAIL)
     result["phone"] = Target("phone", _LABELS["phone"], PHONE)
-    if entity == CONTACT:
+    if MOBILE in declared.collections:
         result["mobile"] = Target("mobile", _LABELS["mobile"], PHONE)
     result["other_phones"] = Target("other_phones", _LABELS["other_phones"], PHONE)
     result["tags"] = Target("tags", _LABELS["tags"], TAGS)
@@ -167,17 +123,25 @@ def targets(entity: str, custom_fields: list[CustomField] | None = None) -> dict
         result[name] = Target(name, _LABELS[name], ADDRESS)
     result["owner"] = Target("owner", _LABELS["owner"], PEOPLE)
     result["team"] = Target("team", _LABELS["team"], PEOPLE)
-    if entity == CONTACT:
+    if ORGANIZATIONS in declared.collections:
         result["organization"] = Target("organization", _LABELS["organization"], AFFILIATION)
         result["organization_role"] = Target("organization_role", _LABELS["organization_role"], AFFILIATION)
-    else:
-        result["parent"] = Target("parent", capfirst(model._meta.get_field("parent").verbose_name), PARENT)
+    for reference in declared.references:
+        result[reference.name] = Target(reference.name, declared.label(reference.name), PARENT)
     if custom_fields is None:
         custom_fields = list(CustomField.objects.filter(entity=entity).order_by("position", "id"))
     for definition in custom_fields:
         key = f"custom.{definition.key}"
         result[key] = Target(key, definition.label, CUSTOM, definition)
     return result
+
+
+def synonyms(entity: str, key: str) -> tuple[str, ...]:
+    """Header words that map to `key`: declared with the entity's field, or a collection's."""
+    declared = DECLARATIONS[entity]
+    if key in declared.value_fields or any(r.name == key for r in declared.references):
+        return declared.field(key).synonyms
+    return SYNONYMS.get(key, ())
 
 
 def _lookup(entity: str, available: dict[str, Target]) -> dict[str, str]:
@@ -199,7 +163,7 @@ def _lookup(entity: str, available: dict[str, Target]) -> dict[str, str]:
             with translation.override(code):
                 add(str(target.label), key)
     for key in available:
-        for synonym in SYNONYMS.get(key, ()):
+        for synonym in synonyms(entity, key):
             add(synonym, key)
     return lookup
 

@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from clientela.core.errors import FieldError, ValidationFailed
 from clientela.parties import cleaning, normalize, rules
 from clientela.parties.customfields import clean_custom
+from clientela.parties.entities import DECLARATIONS
 from clientela.parties.importing import mapping as mapping_module
 from clientela.parties.importing.mapping import CONTACT, Target, header_key
 from clientela.parties.importing.rows import Point, RowError, ValidatedRow
-from clientela.parties.models import Contact, ContactPoint, CustomField, Organization
+from clientela.parties.models import ContactPoint, CustomField
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -73,8 +74,8 @@ class RowValidator:
     ) -> None:
         self.actor = actor
         self.entity = entity
-        self.model = Contact if entity == CONTACT else Organization
-        self.allowed = rules.CONTACT_FIELDS if entity == CONTACT else rules.ORGANIZATION_FIELDS
+        self.declared = DECLARATIONS[entity]
+        self.model = self.declared.model
         self.columns: list[tuple[int, str, str, str]] = []  # (index, kind, target key, header)
         # target key -> the file's header; "label:<key>" -> the label of a target no column fills
         self.header_of: dict[str, Any] = {f"label:{key}": target.label for key, target in available.items()}
@@ -106,7 +107,7 @@ class RowValidator:
             if aliases is not None:
                 value = aliases.get(header_key(raw), raw)
             try:
-                cleaned = rules.clean_record_values(self.actor, self.model, {key: value}, self.allowed, None)
+                cleaned = rules.clean_record_values(self.actor, self.declared, {key: value}, None)
                 verdict = (True, cleaned[key])
             except ValidationFailed as failed:
                 verdict = (False, "; ".join(str(e.message) for e in failed.errors))
@@ -305,9 +306,8 @@ def _dedupe(points: list[Point]) -> list[Point]:
 def required_problems(entity: str, row: ValidatedRow, definitions: dict[str, CustomField]) -> list[RowError]:
     """What a row lacks to be created (not to update): the name, required custom fields."""
     errors: list[RowError] = []
-    model = Contact if entity == CONTACT else Organization
     try:
-        rules.require_name(model, row.values, None)
+        rules.require_name(DECLARATIONS[entity], row.values, None)
     except ValidationFailed as failed:
         errors.extend(RowError(row.row, row.column(e.field), e.message) for e in failed.errors)
     if any(d.required for d in definitions.values()):

@@ -150,7 +150,7 @@ def ensure_custom_fields(admin: User) -> set[str]:
     return usable
 
 
-def creation_changes(plan: PartyPlan, fields: set[str]) -> dict[str, list[Any]]:
+def creation_changes(plan: PartyPlan, fields: frozenset[str]) -> dict[str, list[Any]]:
     """The `changes` of the creation event, shaped as `records.create_record` shapes them."""
     record = plan.record
     changes: dict[str, list[Any]] = {}
@@ -202,7 +202,7 @@ def _children(plans: list[PartyPlan], owner_field: str, tag_ids: dict[str, int])
         through.objects.bulk_create(links, batch_size=BATCH)
 
 
-def _events(plans: list[PartyPlan], entity: str, fields: set[str]) -> list[Event]:
+def _events(plans: list[PartyPlan], entity: str, fields: frozenset[str]) -> list[Event]:
     events = []
     for plan in plans:
         event = event_for(
