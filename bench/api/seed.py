@@ -104,7 +104,7 @@ def ensure_people() -> tuple[list[tuple[int, int]], int]:
     return owners, admin.pk
 
 
-def rows(count: int, owners: list[tuple[int, int]], admin_id: int, seed: int):  # noqa: ANN201 - generator
+def rows(count: int, owners: list[tuple[int, int]], admin_id: int, seed: int):
     from django.utils import timezone
 
     from clientela.parties import normalize

@@ -160,7 +160,7 @@ def main() -> int:
     backends = BackendCpu(url)
     python_before = process_cpu()
 
-    def progress(report) -> None:  # noqa: ANN001
+    def progress(report) -> None:
         now = time.perf_counter()
         if not report.finished:
             backends.sample()

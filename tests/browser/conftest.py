@@ -39,12 +39,9 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture
-def live_cast(transactional_db: None, settings: Any) -> Any:
-    """The named cast, in a database the live server's thread can see."""
-    from clientela.testing.cast import make_cast
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return make_cast()
+def live_cast(transactional_db: None, cast: Any) -> Any:
+    """The named cast, committed (no test transaction), so the live server's thread sees it."""
+    return cast
 
 
 @pytest.fixture

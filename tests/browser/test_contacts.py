@@ -15,14 +15,14 @@ from clientela.testing import factories
 pytestmark = pytest.mark.browser
 
 
-def _shot(page, name: str) -> None:  # noqa: ANN001
+def _shot(page, name: str) -> None:
     """Saves a screenshot when CLIENTELA_SCREENSHOT_DIR names a folder (for a person to look at)."""
     folder = os.environ.get("CLIENTELA_SCREENSHOT_DIR")
     if folder:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
-def _expect():  # noqa: ANN202
+def _expect():
     from playwright.sync_api import expect
 
     return expect

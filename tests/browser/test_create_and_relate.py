@@ -11,7 +11,7 @@ from clientela.testing import factories
 pytestmark = pytest.mark.browser
 
 
-def _expect():  # noqa: ANN202
+def _expect():
     from playwright.sync_api import expect
 
     return expect

@@ -10,7 +10,7 @@ from clientela.testing import factories
 pytestmark = pytest.mark.browser
 
 
-def _overflow(page) -> int:  # noqa: ANN001
+def _overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 

@@ -85,6 +85,16 @@ def _check_password(password: str, user: User, errors: list[FieldError]) -> None
         errors.append(FieldError("password", "invalid", " ".join(str(m) for m in error.messages)))
 
 
+def _is_password_hash(text: str) -> bool:
+    from django.contrib.auth.hashers import identify_hasher, is_password_usable
+
+    try:
+        identify_hasher(text)
+    except ValueError:
+        return False
+    return is_password_usable(text)
+
+
 def _raise(errors: list[FieldError]) -> None:
     if errors:
         raise ValidationFailed(errors)
@@ -127,16 +137,28 @@ def _clean_user_values(values: dict[str, Any], allowed: set[str], current: User 
     return cleaned
 
 
-def user_create(*, actor: User | None, values: dict[str, Any], password: str | None = None) -> User:
-    """A new user. Without a password the account can only be entered after a password reset."""
+def user_create(
+    *, actor: User | None, values: dict[str, Any], password: str | None = None, password_hash: str | None = None
+) -> User:
+    """A new user. Without a password the account can only be entered after a password reset.
+
+    `password_hash` instead of `password`: one already hashed by Django's hashers, for
+    many accounts with the same initial password (the demo's), hashed once — hashing
+    is slow on purpose.
+    """
     _require_admin(actor)
     cleaned = _clean_user_values(values, USER_FIELDS_FOR_ADMIN, None)
     user = User(**cleaned)
+    errors: list[FieldError] = []
     if password is not None:
-        errors: list[FieldError] = []
         _check_password(password, user, errors)
         _raise(errors)
         user.set_password(password)
+    elif password_hash is not None:
+        if not _is_password_hash(password_hash):
+            errors.append(FieldError("password", "invalid", _("is not a password hashed by this site's hashers")))
+        _raise(errors)
+        user.password = password_hash
     else:
         user.set_unusable_password()
     with transaction.atomic():

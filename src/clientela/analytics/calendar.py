@@ -60,23 +60,6 @@ def subtract_months(dates: DateLike, months: int | np.ndarray) -> np.ndarray | n
 
 
 @overload
-def period_start(dates: np.ndarray, period: str) -> np.ndarray: ...
-@overload
-def period_start(dates: DayLike, period: str) -> np.datetime64: ...
-def period_start(dates: DateLike, period: str) -> np.ndarray | np.datetime64:
-    """The first day of the month, quarter or year containing each date."""
-    days = as_day(dates)
-    if period == "month":
-        return days.astype("datetime64[M]").astype("datetime64[D]")
-    if period == "quarter":
-        months = days.astype("datetime64[M]").astype(np.int64)
-        return (months - months % 3).astype("datetime64[M]").astype("datetime64[D]")
-    if period == "year":
-        return days.astype("datetime64[Y]").astype("datetime64[D]")
-    raise ValueError(f"unknown period {period!r} (month, quarter or year)")
-
-
-@overload
 def period_index(dates: np.ndarray, period: str) -> np.ndarray: ...
 @overload
 def period_index(dates: DayLike, period: str) -> np.int64: ...

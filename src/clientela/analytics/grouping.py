@@ -18,11 +18,6 @@ def count_by(codes: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(codes, minlength=size).astype(np.int64)
 
 
-def money_sum_by(codes: np.ndarray, amounts: np.ndarray, size: int) -> np.ndarray:
-    """Exact sum of amounts (to a millionth) per group, float64."""
-    return to_money(micro_sum_by(codes, to_micro(amounts), size))
-
-
 def micro_sum_by(codes: np.ndarray, micro: np.ndarray, size: int) -> np.ndarray:
     """Sum of integer millionths per group, int64."""
     total = np.zeros(size, dtype=np.int64)

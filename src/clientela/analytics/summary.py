@@ -87,14 +87,6 @@ class CustomerSummary:
     def __len__(self) -> int:
         return int(self.customer.shape[0])
 
-    @property
-    def holdout_length(self) -> float | None:
-        """Length of the holdout period in periods (None without a holdout)."""
-        if self.holdout_end is None:
-            return None
-        days = (self.holdout_end - self.calibration_end).astype(np.int64)
-        return float(days) / self.period_days
-
 
 def summarize(
     customer: np.ndarray,

@@ -47,6 +47,74 @@ def record_label(record: Model) -> str:
     return str(record)[:300]
 
 
+def event_fields(
+    *,
+    actor: User | None,
+    action: str,
+    kind: str,
+    record_type: str,
+    record_id: Any,
+    label: str,
+    owner_id: int | None,
+    team_id: int | None,
+    changes: dict[str, list[Any]] | None = None,
+    data: dict[str, Any] | None = None,
+    version: int | None = None,
+    occurred_at: dt.datetime | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
+    """The columns of one event (attname -> value): the one place they are written out.
+
+    `event_for` / `append_event` build an event of a record with it, and the bulk import
+    builds its COPY rows with it (column names and values), so they cannot drift apart.
+    `occurred_at` and `source` default to now and the interface the change came through.
+    """
+    return {
+        "occurred_at": occurred_at if occurred_at is not None else timezone.now(),
+        "actor_id": actor.pk if actor is not None and actor.pk else None,
+        "action": action,
+        "kind": kind,
+        "record_type": record_type,
+        "record_id": record_id,
+        "record_label": label[:300],
+        "owner_id_at_event": owner_id,
+        "team_id_at_event": team_id,
+        "changes": changes if changes is not None else {},
+        "data": data if data is not None else {},
+        "version": version,
+        "source": source if source is not None else current_source(),
+    }
+
+
+def event_for(
+    *,
+    actor: User | None,
+    action: str,
+    kind: str,
+    record: Model,
+    changes: dict[str, list[Any]] | None = None,
+    data: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> Event:
+    """The (unsaved) event of a change to `record`, as it is now (its version, owner and team)."""
+    return Event(
+        **event_fields(
+            actor=actor,
+            action=action,
+            kind=kind,
+            record_type=record._meta.label_lower,
+            record_id=record.public_id,
+            label=record_label(record),
+            owner_id=getattr(record, "owner_id", None),
+            team_id=getattr(record, "team_id", None),
+            changes=changes,
+            data=data,
+            version=getattr(record, "version", None),
+            occurred_at=occurred_at,
+        )
+    )
+
+
 def append_event(
     *,
     actor: User | None,
@@ -55,51 +123,16 @@ def append_event(
     record: Model,
     changes: dict[str, list[Any]] | None = None,
     data: dict[str, Any] | None = None,
+    occurred_at: dt.datetime | None = None,
 ) -> Event:
-    return Event.objects.create(
-        occurred_at=timezone.now(),
-        actor=actor if actor is not None and actor.pk else None,
-        action=action,
-        kind=kind,
-        record_type=record._meta.label_lower,
-        record_id=record.public_id,
-        record_label=record_label(record),
-        owner_id_at_event=getattr(record, "owner_id", None),
-        team_id_at_event=getattr(record, "team_id", None),
-        changes=changes or {},
-        data=data or {},
-        version=getattr(record, "version", None),
-        source=current_source(),
+    """Log a change to `record` (inside the action's transaction)."""
+    event = event_for(
+        actor=actor, action=action, kind=kind, record=record, changes=changes, data=data, occurred_at=occurred_at
     )
+    event.save(force_insert=True)
+    return event
 
 
 def bulk_append_events(events: Iterable[Event], *, batch_size: int = 2000) -> None:
-    """For imports: many events in few statements (each built with `event_for`)."""
+    """Many events in few statements (each built with `event_for`)."""
     Event.objects.bulk_create(list(events), batch_size=batch_size)
-
-
-def event_for(*, actor: User | None, action: str, kind: str, record: Model, changes: dict[str, list[Any]]) -> Event:
-    return Event(
-        occurred_at=timezone.now(),
-        actor=actor if actor is not None and actor.pk else None,
-        action=action,
-        kind=kind,
-        record_type=record._meta.label_lower,
-        record_id=record.public_id,
-        record_label=record_label(record),
-        owner_id_at_event=getattr(record, "owner_id", None),
-        team_id_at_event=getattr(record, "team_id", None),
-        changes=changes,
-        data={},
-        version=getattr(record, "version", None),
-        source=current_source(),
-    )
-
-
-def history(record: Model, *, limit: int = 200) -> list[Event]:
-    """The record's own events, newest first."""
-    return list(
-        Event.objects.filter(record_type=record._meta.label_lower, record_id=record.public_id)
-        .select_related("actor")
-        .order_by("-id")[:limit]
-    )

@@ -71,6 +71,8 @@ class ConflictDetail:
     their_actors: list[str] = field(default_factory=list)
     # fields both sides changed to different values
     overlapping: list[str] = field(default_factory=list)
+    # field -> who changed it (a JSON object field's keys as "<field>.<key>")
+    their_actors_by_field: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Conflict(ActionError):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -136,9 +134,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.record_type}:{self.record_id}"
-
-    def change_list(self) -> list[tuple[str, Any, Any]]:
-        return [(field, pair[0], pair[1]) for field, pair in sorted(self.changes.items())]
 
 
 class IdempotencyKey(models.Model):

@@ -1,5 +1,7 @@
 """The mechanics every app's `actions.py` shares: create, update with a version
-check, move to trash, restore — each inside one transaction with one event.
+check, move to trash, restore — each inside one transaction with one event — and
+the one way a change made around a record (a link, moved child rows, a merge) raises
+its version and is logged (`bump_record`, `bump_records`).
 
 Actions decide *what* may change (permission, validation); these functions decide
 *how* a change is written so that nothing is lost: a write based on an old version
@@ -9,7 +11,9 @@ a `Conflict` when they did.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import transaction
@@ -17,7 +21,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clientela.core.changelog import append_event, jsonable
+from clientela.core.changelog import append_event, bulk_append_events, event_for, jsonable
 from clientela.core.errors import Conflict, ConflictDetail, NotFound
 from clientela.core.models import Event, Record
 
@@ -90,24 +94,56 @@ def create_record(
 
 
 def changes_since(record: Record, version: int) -> tuple[dict[str, list[Any]], list[str]]:
-    """What others changed after `version`: field -> [value at that version, current]."""
+    """What others changed after `version`: field -> [value at that version, current], and who."""
+    theirs = their_changes(record, version)
+    return theirs.changes, theirs.actors
+
+
+@dataclass
+class TheirChanges:
+    """The changes made to a record after a version, from the change log.
+
+    A change to a JSON object field (custom fields) is also listed key by key as
+    "<field>.<key>", so two people who changed different keys do not clash.
+    """
+
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    actors: list[str] = field(default_factory=list)
+    actors_by_field: dict[str, list[str]] = field(default_factory=dict)
+
+
+def their_changes(record: Record, version: int) -> TheirChanges:
     events = (
         Event.objects.filter(record_type=record.record_type(), record_id=record.public_id, version__gt=version)
         .select_related("actor")
         .order_by("id")
     )
-    merged: dict[str, list[Any]] = {}
-    actors: list[str] = []
+    result = TheirChanges()
     for event in events:
         name = event.actor.display_name if event.actor else "system"
-        if name not in actors:
-            actors.append(name)
-        for field_name, (old, new) in event.changes.items():
-            if field_name in merged:
-                merged[field_name][1] = new
-            else:
-                merged[field_name] = [old, new]
-    return merged, actors
+        if name not in result.actors:
+            result.actors.append(name)
+        for field_name, pair in event.changes.items():
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                continue
+            for key, (old, new) in _with_object_keys(field_name, pair[0], pair[1]):
+                if key in result.changes:
+                    result.changes[key][1] = new
+                else:
+                    result.changes[key] = [old, new]
+                who = result.actors_by_field.setdefault(key, [])
+                if name not in who:
+                    who.append(name)
+    return result
+
+
+def _with_object_keys(name: str, old: Any, new: Any) -> list[tuple[str, tuple[Any, Any]]]:
+    pairs: list[tuple[str, tuple[Any, Any]]] = [(name, (old, new))]
+    if isinstance(old, dict | type(None)) and isinstance(new, dict | type(None)) and (old or new):
+        before, after = old or {}, new or {}
+        pairs += [(f"{name}.{k}", (before.get(k), after.get(k))) for k in sorted(set(before) | set(after), key=str)
+                  if before.get(k) != after.get(k)]  # fmt: skip
+    return pairs
 
 
 def update_record(
@@ -119,6 +155,7 @@ def update_record(
     expected_version: int | None = None,
     merge: bool = False,
     after_write: Callable[[R], dict[str, list[Any]]] | None = None,
+    touched: Collection[str] = (),
 ) -> R:
     """Write `values` onto `record` if it is still at `expected_version`.
 
@@ -129,8 +166,12 @@ def update_record(
       that differ from the record *as the writer saw it*; if nobody else changed
       them, they are applied on top of the current record; otherwise Conflict,
       naming the overlapping fields.
+      A JSON object field (custom fields) is merged key by key.
     `after_write(record)` writes child rows and returns their changes, logged in
-    the same event. Returns the refreshed record; one transaction.
+    the same event; `touched` names the logged changes outside `values` the writer
+    means to make (child collections: "emails", "tags"...): when merging, a name
+    somebody else changed since `expected_version` is a conflict too.
+    Returns the refreshed record; one transaction.
     """
     with transaction.atomic():
         return _update_locked(
@@ -141,6 +182,7 @@ def update_record(
             expected_version=expected_version,
             merge=merge,
             after_write=after_write,
+            touched=touched,
         )
 
 
@@ -153,30 +195,23 @@ def _update_locked(
     expected_version: int | None,
     merge: bool,
     after_write: Callable[[R], dict[str, list[Any]]] | None,
+    touched: Collection[str] = (),
 ) -> R:
     model = type(record)
     current = model.all_objects.select_for_update().filter(pk=record.pk).first()
     if current is None:
         raise NotFound(_("the record no longer exists"))
     if expected_version is not None and current.version != expected_version:
-        theirs, actors = changes_since(current, expected_version)
-        seen: dict[str, Any] = {
-            name: theirs[name][0] if name in theirs else logged_value(current, name, field_value(current, name))
-            for name in values
-        }
-        intended = {name: value for name, value in values.items() if logged_value(current, name, value) != seen[name]}
-        overlapping = sorted(
-            name
-            for name, value in intended.items()
-            if name in theirs
-            and logged_value(current, name, value) != logged_value(current, name, field_value(current, name))
-        )
+        theirs = their_changes(current, expected_version)
+        intended, overlapping = _merge_onto(current, values, theirs.changes)
+        overlapping += sorted(name for name in touched if name in theirs.changes and name not in overlapping)
         detail = ConflictDetail(
             expected_version=expected_version,
             current_version=current.version,
-            their_changes=theirs,
-            their_actors=actors,
-            overlapping=overlapping,
+            their_changes={k: v for k, v in theirs.changes.items() if "." not in k},  # fields, not object keys
+            their_actors=theirs.actors,
+            overlapping=sorted(overlapping),
+            their_actors_by_field=theirs.actors_by_field,
         )
         if not merge or overlapping:
             raise Conflict(detail, current)
@@ -204,6 +239,52 @@ def _update_locked(
     return current
 
 
+def _merge_onto(
+    current: Record, values: dict[str, Any], theirs: dict[str, list[Any]]
+) -> tuple[dict[str, Any], list[str]]:
+    """A stale writer's `values` put on top of the current record, field by field (a JSON object
+    field key by key): what the writer meant to change (what differs from the value at the
+    writer's version) and the names both sides changed to different values."""
+    intended: dict[str, Any] = {}
+    overlapping: list[str] = []
+    for name, value in values.items():
+        now = field_value(current, name)
+        if isinstance(value, dict) and isinstance(now, dict | type(None)):
+            merged, clashes = _merge_object(name, value, now or {}, theirs)
+            overlapping += clashes
+            if merged != (now or {}):
+                intended[name] = merged
+            continue
+        seen = theirs[name][0] if name in theirs else logged_value(current, name, now)
+        ours = logged_value(current, name, value)
+        if ours == seen:
+            continue  # the writer left it as it was
+        intended[name] = value
+        if name in theirs and ours != logged_value(current, name, now):
+            overlapping.append(name)
+    return intended, overlapping
+
+
+def _merge_object(
+    name: str, ours: dict[str, Any], now: dict[str, Any], theirs: dict[str, list[Any]]
+) -> tuple[dict[str, Any], list[str]]:
+    merged = dict(now)
+    clashes: list[str] = []
+    for key in set(ours) | set(now):
+        path = f"{name}.{key}"
+        seen = theirs[path][0] if path in theirs else jsonable(now.get(key))
+        mine = jsonable(ours.get(key))
+        if mine == seen:
+            continue
+        if path in theirs and mine != jsonable(now.get(key)):
+            clashes.append(path)
+        if key in ours:
+            merged[key] = ours[key]
+        else:
+            merged.pop(key, None)
+    return merged, clashes
+
+
 def _db_values(record: Record, values: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name in values:
@@ -213,17 +294,87 @@ def _db_values(record: Record, values: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def touch_record(
-    record: R, *, actor: User | None, action: str, changes: dict[str, list[Any]], kind: str = Event.Kind.UPDATED
+def _who(actor: User | None) -> User | None:
+    return actor if actor is not None and actor.pk else None
+
+
+def bump_record(
+    record: R,
+    *,
+    actor: User | None,
+    action: str,
+    changes: dict[str, list[Any]],
+    kind: str = Event.Kind.UPDATED,
+    data: dict[str, Any] | None = None,
+    fields: Iterable[str] = (),
+    now: dt.datetime | None = None,
 ) -> R:
-    """Bump the version and log changes made outside the row (tags, child rows)."""
-    now = timezone.now()
-    type(record).all_objects.filter(pk=record.pk).update(
-        version=F("version") + 1, updated_at=now, updated_by=actor if actor and actor.pk else None
+    """Log a change the caller made around the record (a link, moved child rows) — and write
+    the named `fields`, already set on it — as one new version of the record, with one event.
+
+    For writes that do not go through `update_record` (no version check or field diff: a
+    merge, a relationship); the caller holds the transaction. The version is read back, so a
+    record loaded before someone else's change still logs the right one.
+    """
+    now = now or timezone.now()
+    model = type(record)
+    row = {record._meta.get_field(name).attname: field_value(record, name) for name in fields}
+    model.all_objects.filter(pk=record.pk).update(
+        **row, version=F("version") + 1, updated_at=now, updated_by=_who(actor)
     )
-    record.version += 1
+    record.version = model.all_objects.values_list("version", flat=True).get(pk=record.pk)
     record.updated_at = now
-    append_event(actor=actor, action=action, kind=kind, record=record, changes=changes)
+    append_event(actor=actor, action=action, kind=kind, record=record, changes=changes, data=data, occurred_at=now)
+    return record
+
+
+def bump_records(
+    model: type[Record],
+    changes_by_pk: dict[int, dict[str, list[Any]]],
+    *,
+    actor: User | None,
+    action: str,
+    kind: str = Event.Kind.UPDATED,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """`bump_record` for many records of one model, each with its own changes, in three statements."""
+    if not changes_by_pk:
+        return
+    now = timezone.now()
+    pks = list(changes_by_pk)
+    model.all_objects.filter(pk__in=pks).update(version=F("version") + 1, updated_at=now, updated_by=_who(actor))
+    bulk_append_events(
+        event_for(
+            actor=actor,
+            action=action,
+            kind=kind,
+            record=record,
+            changes=changes_by_pk[record.pk],
+            data=data,
+            occurred_at=now,
+        )
+        for record in model.all_objects.filter(pk__in=pks)
+    )
+
+
+def trash_locked(
+    record: R,
+    *,
+    actor: User | None,
+    action: str,
+    kind: str = Event.Kind.TRASHED,
+    data: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> R:
+    """Move a record the caller has locked (and checked) to the trash, as a new version, with one event."""
+    now = now or timezone.now()
+    type(record).all_objects.filter(pk=record.pk).update(
+        deleted_at=now, deleted_by=_who(actor), version=F("version") + 1, updated_at=now
+    )
+    record.deleted_at = now
+    record.version += 1
+    changes = {"deleted_at": [None, jsonable(now)]}
+    append_event(actor=actor, action=action, kind=kind, record=record, changes=changes, data=data, occurred_at=now)
     return record
 
 
@@ -235,20 +386,7 @@ def trash_record(record: R, *, actor: User | None, action: str, expected_version
             raise Conflict(ConflictDetail(expected_version, current.version, theirs, actors), current)
         if current.deleted_at is not None:
             return current
-        now = timezone.now()
-        type(record).all_objects.filter(pk=current.pk).update(
-            deleted_at=now, deleted_by=actor if actor and actor.pk else None, version=F("version") + 1, updated_at=now
-        )
-        current.deleted_at = now
-        current.version += 1
-        append_event(
-            actor=actor,
-            action=action,
-            kind=Event.Kind.TRASHED,
-            record=current,
-            changes={"deleted_at": [None, jsonable(now)]},
-        )
-        return current
+        return trash_locked(current, actor=actor, action=action)
 
 
 def restore_record(record: R, *, actor: User | None, action: str) -> R:

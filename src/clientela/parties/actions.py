@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from clientela.parties.rules import (
     check_parent,
     clean_all,
     require_import,
+    touched_collections,
 )
 from clientela.parties.writes import apply_collections, refresh_denormalised
 
@@ -89,7 +90,7 @@ def _update(
 
     return records.update_record(
         record, actor=actor, values=cleaned, action=f"{entity.name}.update",
-        expected_version=expected_version, merge=merge, after_write=after_write,
+        expected_version=expected_version, merge=merge, after_write=after_write, touched=touched_collections(given),
     )  # fmt: skip
 
 
@@ -525,6 +526,113 @@ def records_import_write(*, actor: User, prepared: PreparedBatch) -> BatchResult
     return bulkwrite.write(prepared)
 
 
+# An import job's state moves one way: draft -> queued -> running -> succeeded | failed.
+# Each step is a conditional UPDATE on the state it leaves, so of two callers (a job
+# queued twice, two workers handed the same task) exactly one moves it; each returns
+# whether it did. The worker's steps take no actor: the job's creator was checked when
+# it was queued, and the import checks the creator's rights again as it runs.
+
+
+def _import_job_step(job: ImportJob, expected: str, values: dict[str, Any], using: Any = None) -> bool:
+    """UPDATE the job WHERE status = `expected`; True when this caller moved it."""
+    changed = ImportJob.objects.filter(pk=job.pk, status=expected)
+    if using is None:
+        won = changed.update(**values) == 1
+    else:  # another connection than this thread's (progress from inside an import's transaction)
+        from django.db.models.sql import UpdateQuery
+
+        query = changed.query.chain(UpdateQuery)
+        query.add_update_values(values)
+        won = query.get_compiler(connection=using).execute_sql(None) == 1
+    if won:
+        for name, value in values.items():
+            setattr(job, name, value)
+    return won
+
+
+def import_job_queue(*, actor: User, job: ImportJob) -> bool:
+    """Hand a configured draft to the worker (draft -> queued); False when it had left the draft already."""
+    from clientela.core.errors import PermissionDenied
+
+    require_import(actor)
+    if job.created_by_id != actor.pk and not actor.policy.can_administer:
+        raise PermissionDenied(_("an import belongs to the user who uploaded it"))
+    return _import_job_step(job, ImportJob.Status.DRAFT, {"status": ImportJob.Status.QUEUED})
+
+
+def import_job_record_task(*, job: ImportJob, task_id: str) -> None:
+    """Keep the id of the queued task that runs the job (bookkeeping, whatever the job's state)."""
+    ImportJob.objects.filter(pk=job.pk).update(task_id=task_id)
+    job.task_id = task_id
+
+
+def import_job_start(*, job: ImportJob) -> bool:
+    """The worker takes the job (queued -> running); False when it is not queued (another worker
+    took it, or it ran already): the caller must not run it."""
+    from django.utils import timezone
+
+    return _import_job_step(
+        job, ImportJob.Status.QUEUED, {"status": ImportJob.Status.RUNNING, "started_at": timezone.now()}
+    )
+
+
+class ImportProgress(Protocol):
+    """What the job's steps read of the import's report (`import_jobs.ImportReport`)."""
+
+    rows_done: int
+    rows_total: int
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    failed: int
+    error_count: int
+    errors: list[RowError]
+    written: bool
+
+
+def _import_counts(report: ImportProgress) -> dict[str, Any]:
+    return {
+        "rows_done": report.rows_done,
+        "rows_total": max(report.rows_total, report.rows_done),
+        "created_count": report.created,
+        "updated_count": report.updated,
+        "unchanged_count": report.unchanged,
+        "skipped_count": report.skipped,
+        "failed_count": report.failed,
+        "error_count": report.error_count,
+    }
+
+
+def import_job_progress(*, job: ImportJob, report: ImportProgress, using: Any = None) -> bool:
+    """A running job's counts so far; `using`: another database connection to write them through
+    (so others see them while the import's own transaction is open)."""
+    return _import_job_step(job, ImportJob.Status.RUNNING, _import_counts(report), using=using)
+
+
+def import_job_finish(*, job: ImportJob, report: ImportProgress) -> bool:
+    """A running job finished (running -> succeeded) with its counts and error report."""
+    from django.utils import timezone
+
+    values = {
+        **_import_counts(report),
+        "status": ImportJob.Status.SUCCEEDED,
+        "rows_total": report.rows_done,
+        "errors": [e.as_list() for e in report.errors],
+        "written": report.written,
+        "finished_at": timezone.now(),
+    }
+    return _import_job_step(job, ImportJob.Status.RUNNING, values)
+
+
+def import_job_fail(*, job: ImportJob, message: str) -> bool:
+    """A running job stopped (running -> failed), with the reason to show its user."""
+    from django.utils import timezone
+
+    values = {"status": ImportJob.Status.FAILED, "message": message, "finished_at": timezone.now()}
+    return _import_job_step(job, ImportJob.Status.RUNNING, values)
+
+
 if TYPE_CHECKING:
     from clientela.parties.importing.bulkwrite import PreparedBatch
-    from clientela.parties.importing.rows import BatchResult, ValidatedRow
+    from clientela.parties.importing.rows import BatchResult, RowError, ValidatedRow

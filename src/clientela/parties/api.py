@@ -28,19 +28,18 @@ from clientela.core.context import acting_via
 from clientela.parties import actions, queries
 from clientela.parties.api_support import (
     action_input,
-    contact_detail,
-    contact_summary,
     filtered,
-    organization_detail,
-    organization_summary,
+    record_detail,
     record_headers,
-    reload_contact,
-    reload_organization,
-    resolve_parent,
+    record_summary,
+    reload,
+    resolve_references,
     searching,
 )
+from clientela.parties.entities import CONTACT, ORGANIZATION
 from clientela.parties.schemas import (
     CONTACT_SORTS,
+    DEFAULT_SORT,
     ORGANIZATION_SORTS,
     ContactCreate,
     ContactListParams,
@@ -99,10 +98,10 @@ def contact_list(request: HttpRequest, params: Query[ContactListParams]) -> dict
     page with `cursor` (from `next_cursor`) and `limit`."""
     user = caller(request)
     queryset = queries.contacts_visible(user, trash=params.trash).prefetch_related("tags")
-    queryset = filtered(queryset, params, user=user, entity="contact", query=request.GET)
-    keys = parse_sort(params.sort, allowed=CONTACT_SORTS, default=["last_name", "first_name"])
+    queryset = filtered(queryset, params, user=user, entity=CONTACT.name, query=request.GET)
+    keys = parse_sort(params.sort, allowed=CONTACT_SORTS, default=DEFAULT_SORT[CONTACT.name])
     page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit, selective=searching(params.q))
-    return {"items": [contact_summary(c) for c in page.items], "next_cursor": page.next_cursor}
+    return {"items": [record_summary(c) for c in page.items], "next_cursor": page.next_cursor}
 
 
 @contacts.post("", response={201: ContactOut, **COMMON, 409: ErrorOut}, summary="Create a contact")
@@ -121,7 +120,7 @@ def contact_create(
         contact = actions.contact_create_checked(
             actor=user, values=values, collections=collections, allow_duplicates=allow_duplicates
         )
-        return _json(ContactOut, contact_detail(user, reload_contact(user, contact)))
+        return _json(ContactOut, record_detail(user, reload(user, contact)))
 
     return _create(request, user, payload, idempotency_key, "contacts", create)
 
@@ -133,7 +132,7 @@ def contact_read(
     """With `If-None-Match` naming the current ETag: 304 Not Modified, no body."""
     user = caller(request)
     contact = queries.contact_get(user, contact_id)
-    return conditional_read(response, if_none_match, contact.version, contact_detail(user, contact))
+    return conditional_read(response, if_none_match, contact.version, record_detail(user, contact))
 
 
 @contacts.patch("/{contact_id}", response={200: ContactOut, **PRECONDITIONS}, summary="Change a contact")
@@ -154,7 +153,7 @@ def contact_patch(
             merge=False,
         )
     response["ETag"] = etag_for(updated)
-    return contact_detail(user, reload_contact(user, updated))
+    return record_detail(user, reload(user, updated))
 
 
 @contacts.delete("/{contact_id}", response={200: ContactOut, **PRECONDITIONS}, summary="Move a contact to the trash")
@@ -166,7 +165,7 @@ def contact_delete(
     with acting_via("api"):
         trashed = actions.contact_trash(actor=user, contact=contact, expected_version=expected_version(if_match))
     response["ETag"] = etag_for(trashed)
-    return contact_detail(user, reload_contact(user, trashed))
+    return record_detail(user, reload(user, trashed))
 
 
 @contacts.post("/{contact_id}/restore", response={200: ContactOut, **WITH_RECORD}, summary="Restore from the trash")
@@ -176,7 +175,7 @@ def contact_restore(request: HttpRequest, contact_id: uuid.UUID, response: HttpR
     with acting_via("api"):
         restored = actions.contact_restore(actor=user, contact=contact)
     response["ETag"] = etag_for(restored)
-    return contact_detail(user, reload_contact(user, restored))
+    return record_detail(user, reload(user, restored))
 
 
 # --- organizations -----------------------------------------------------------------------------
@@ -188,10 +187,10 @@ def organization_list(request: HttpRequest, params: Query[OrganizationListParams
     page with `cursor` (from `next_cursor`) and `limit`."""
     user = caller(request)
     queryset = queries.organizations_visible(user, trash=params.trash).prefetch_related("tags")
-    queryset = filtered(queryset, params, user=user, entity="organization", query=request.GET)
-    keys = parse_sort(params.sort, allowed=ORGANIZATION_SORTS, default=["name"])
+    queryset = filtered(queryset, params, user=user, entity=ORGANIZATION.name, query=request.GET)
+    keys = parse_sort(params.sort, allowed=ORGANIZATION_SORTS, default=DEFAULT_SORT[ORGANIZATION.name])
     page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit, selective=searching(params.q))
-    return {"items": [organization_summary(o) for o in page.items], "next_cursor": page.next_cursor}
+    return {"items": [record_summary(o) for o in page.items], "next_cursor": page.next_cursor}
 
 
 @organizations.post("", response={201: OrganizationOut, **COMMON, 409: ErrorOut}, summary="Create an organization")
@@ -207,9 +206,12 @@ def organization_create(
 
     def create(values: dict[str, Any], collections: actions.Collections) -> dict[str, Any]:
         organization = actions.organization_create_checked(
-            actor=user, values=resolve_parent(user, values), collections=collections, allow_duplicates=allow_duplicates
+            actor=user,
+            values=resolve_references(user, ORGANIZATION, values),
+            collections=collections,
+            allow_duplicates=allow_duplicates,
         )
-        return _json(OrganizationOut, organization_detail(user, reload_organization(user, organization)))
+        return _json(OrganizationOut, record_detail(user, reload(user, organization)))
 
     return _create(request, user, payload, idempotency_key, "organizations", create)
 
@@ -225,7 +227,7 @@ def organization_read(
     """With `If-None-Match` naming the current ETag: 304 Not Modified, no body."""
     user = caller(request)
     organization = queries.organization_get(user, organization_id)
-    return conditional_read(response, if_none_match, organization.version, organization_detail(user, organization))
+    return conditional_read(response, if_none_match, organization.version, record_detail(user, organization))
 
 
 @organizations.patch(
@@ -246,13 +248,13 @@ def organization_patch(
         updated = actions.organization_update(
             actor=user,
             organization=organization,
-            values=resolve_parent(user, values),
+            values=resolve_references(user, ORGANIZATION, values),
             collections=collections,
             expected_version=expected_version(if_match),
             merge=False,
         )
     response["ETag"] = etag_for(updated)
-    return organization_detail(user, reload_organization(user, updated))
+    return record_detail(user, reload(user, updated))
 
 
 @organizations.delete(
@@ -268,7 +270,7 @@ def organization_delete(
             actor=user, organization=organization, expected_version=expected_version(if_match)
         )
     response["ETag"] = etag_for(trashed)
-    return organization_detail(user, reload_organization(user, trashed))
+    return record_detail(user, reload(user, trashed))
 
 
 @organizations.post(
@@ -280,4 +282,4 @@ def organization_restore(request: HttpRequest, organization_id: uuid.UUID, respo
     with acting_via("api"):
         restored = actions.organization_restore(actor=user, organization=organization)
     response["ETag"] = etag_for(restored)
-    return organization_detail(user, reload_organization(user, restored))
+    return record_detail(user, reload(user, restored))

@@ -7,27 +7,39 @@ Reads go through `queries.py` (scoped to the caller); writes through `actions.py
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import BaseModel
 
+from clientela.core import entities
+from clientela.core.apikit import entity_schemas
 from clientela.core.apikit.etag import etag_for_version
+from clientela.core.entities import Entity, entity_of
 from clientela.core.errors import ApiError, FieldError, NotFound
 from clientela.core.visibility import can_see
 from clientela.parties import queries
 from clientela.parties.actions import Collections
 from clientela.parties.customfields import _clean_one
+from clientela.parties.entities import ADDRESSES, CONTACT, EMAILS, ORGANIZATION, ORGANIZATIONS, PHONES
 from clientela.parties.models import Affiliation, Contact, ContactPoint, CustomField, Organization
+from clientela.parties.schemas import SCHEMAS
 
 if TYPE_CHECKING:
     from clientela.accounts.models import Team, User
     from clientela.parties.schemas import ListParams
+
+Party: TypeAlias = Contact | Organization
+# Fills one property of a response body: (the caller, for what they may see; the record) -> value.
+Reader: TypeAlias = Callable[[Any, Any], Any]
 
 API_PREFIX = "/api/v1"
 MAX_CUSTOM_FILTERS = 10
@@ -38,7 +50,9 @@ CUSTOM_PREFIX = "custom."
 
 
 def action_input(data: dict[str, Any]) -> tuple[dict[str, Any], Collections]:
-    """Split a validated body (model_dump with exclude_unset) into values and collections."""
+    """Split a validated body (model_dump with exclude_unset) into values and collections.
+
+    People and references (owner, team, parent) are given to the action as id strings."""
     values = dict(data)
     collections = Collections(
         emails=values.pop("emails", None),
@@ -48,19 +62,22 @@ def action_input(data: dict[str, Any]) -> tuple[dict[str, Any], Collections]:
         affiliations=_distinct_affiliations(values.pop("organizations")) if "organizations" in values else None,
         custom=values.pop("custom", None),
     )
-    for name in ("owner", "team", "parent"):
-        if name in values and values[name] is not None:
-            values[name] = str(values[name])
+    for name, value in values.items():
+        if isinstance(value, uuid.UUID):
+            values[name] = str(value)
     return values, collections
 
 
-def resolve_parent(user: User, values: dict[str, Any]) -> dict[str, Any]:
-    """The parent organization as a record the caller can see (the action's cycle check walks it)."""
-    if values.get("parent") is not None:
-        try:
-            values["parent"] = queries.organization_get(user, values["parent"])
-        except NotFound:
-            raise ApiError.single(422, "parent", "not_found", _("no such organization")) from None
+def resolve_references(user: User, entity: Entity, values: dict[str, Any]) -> dict[str, Any]:
+    """Each reference (an organization's parent) as a record the caller can see (the action's
+    cycle check walks it); a 422 on the field when there is none."""
+    for reference in entity.references:
+        if values.get(reference.name) is not None:
+            target = entity_of(entity.model_field(reference.name).related_model)
+            try:
+                values[reference.name] = record_get(user, target, values[reference.name])
+            except NotFound as error:
+                raise ApiError.single(422, reference.name, "not_found", str(error)) from None
     return values
 
 
@@ -183,27 +200,16 @@ def team_ref(team: Team | None) -> dict[str, Any] | None:
     return None if team is None else {"id": team.public_id, "name": team.name}
 
 
-def _common(record: Contact | Organization) -> dict[str, Any]:
-    return {
-        "id": record.public_id,
-        "version": record.version,
-        "owner": user_ref(record.owner),
-        "team": team_ref(record.team),
-        "tags": sorted(tag.name for tag in record.tags.all()),
-        "custom": record.custom or {},
-        "lifecycle_stage": record.lifecycle_stage,
-        "customer_category": record.customer_category,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "deleted_at": record.deleted_at,
-    }
+def _points(kind: str) -> Reader:
+    def read(_user: User | None, record: Party) -> list[dict[str, Any]]:
+        return [
+            {"value": p.value, "label": p.label, "is_primary": p.is_primary} for p in queries.points_of(record, kind)
+        ]
+
+    return read
 
 
-def _points(record: Contact | Organization, kind: str) -> list[dict[str, Any]]:
-    return [{"value": p.value, "label": p.label, "is_primary": p.is_primary} for p in queries.points_of(record, kind)]
-
-
-def _addresses(record: Contact | Organization) -> list[dict[str, Any]]:
+def _addresses(_user: User | None, record: Party) -> list[dict[str, Any]]:
     return [
         {
             "label": a.label,
@@ -217,104 +223,104 @@ def _addresses(record: Contact | Organization) -> list[dict[str, Any]]:
     ]
 
 
-def contact_summary(contact: Contact) -> dict[str, Any]:
-    return {
-        **_common(contact),
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "full_name": contact.full_name,
-        "title": contact.title,
-        "email": contact.primary_email,
-        "phone": contact.primary_phone,
-    }
+# Only linked records the caller may see, so a record never leaks another team's.
+def _affiliations(user: User, contact: Contact) -> list[dict[str, Any]]:
+    return [
+        {
+            "organization": a.organization.public_id,
+            "name": a.organization.name,
+            "role": a.role,
+            "is_primary": a.is_primary,
+        }
+        for a in contact.affiliations.all()
+        if a.organization.deleted_at is None and can_see(user, a.organization)
+    ]
 
 
-def contact_detail(user: User, contact: Contact) -> dict[str, Any]:
-    return {
-        **contact_summary(contact),
-        "birth_date": contact.birth_date,
-        "gender": contact.gender,
-        "marital_status": contact.marital_status,
-        "children": contact.children,
-        "occupation": contact.occupation,
-        "income_band": contact.income_band,
-        "language": contact.language,
-        "preferred_channel": contact.preferred_channel,
-        "source": contact.source,
-        "notes": contact.notes,
-        "emails": _points(contact, ContactPoint.Kind.EMAIL),
-        "phones": _points(contact, ContactPoint.Kind.PHONE),
-        "addresses": _addresses(contact),
-        # Only organizations the caller may see, so a record never leaks another team's.
-        "organizations": [
-            {
-                "organization": a.organization.public_id,
-                "name": a.organization.name,
-                "role": a.role,
-                "is_primary": a.is_primary,
-            }
-            for a in contact.affiliations.all()
-            if a.organization.deleted_at is None and can_see(user, a.organization)
-        ],
-    }
+def _members(user: User, organization: Organization) -> list[dict[str, Any]]:
+    return [
+        {"contact": a.contact.public_id, "name": a.contact.full_name, "role": a.role, "is_primary": a.is_primary}
+        for a in organization.affiliations.all()
+        if a.contact.deleted_at is None and can_see(user, a.contact)
+    ]
 
 
-def organization_summary(organization: Organization) -> dict[str, Any]:
-    return {
-        **_common(organization),
-        "name": organization.name,
-        "legal_name": organization.legal_name,
-        "tax_id": organization.tax_id,
-        "industry": organization.industry,
-        "size": organization.size,
-        "website": organization.website,
-    }
+# How a response shows what is not one of the record's fields (the schema's other properties
+# are the record's attributes; a reference is the other record's public id).
+_READERS: dict[str, Reader] = {
+    "id": lambda _user, record: record.public_id,
+    "owner": lambda _user, record: user_ref(record.owner),
+    "team": lambda _user, record: team_ref(record.team),
+    "tags": lambda _user, record: sorted(tag.name for tag in record.tags.all()),
+    "custom": lambda _user, record: record.custom or {},
+    "email": lambda _user, contact: contact.primary_email,
+    "phone": lambda _user, contact: contact.primary_phone,
+    EMAILS: _points(ContactPoint.Kind.EMAIL),
+    PHONES: _points(ContactPoint.Kind.PHONE),
+    ADDRESSES: _addresses,
+    ORGANIZATIONS: _affiliations,
+    "contacts": _members,
+}
 
 
-def organization_detail(user: User, organization: Organization) -> dict[str, Any]:
-    return {
-        **organization_summary(organization),
-        "parent": organization.parent.public_id if organization.parent_id and organization.parent else None,
-        "source": organization.source,
-        "notes": organization.notes,
-        "emails": _points(organization, ContactPoint.Kind.EMAIL),
-        "phones": _points(organization, ContactPoint.Kind.PHONE),
-        "addresses": _addresses(organization),
-        "contacts": [
-            {"contact": a.contact.public_id, "name": a.contact.full_name, "role": a.role, "is_primary": a.is_primary}
-            for a in organization.affiliations.all()
-            if a.contact.deleted_at is None and can_see(user, a.contact)
-        ],
-    }
+def _attribute(name: str) -> Reader:
+    return lambda _user, record: getattr(record, name)
 
 
-def reload_contact(user: User, contact: Contact) -> Contact:
-    """The contact as written, with its collections (trash included, for delete)."""
+def _public_id(name: str) -> Reader:
+    def read(_user: User | None, record: Party) -> Any:
+        other = getattr(record, name)
+        return None if other is None else other.public_id
+
+    return read
+
+
+@functools.cache
+def _readers(entity_name: str, kind: str) -> tuple[tuple[str, Reader], ...]:
+    """How to fill each property of the entity's `kind` of body ("summary", "out") from a record."""
+    entity = entities.entity(entity_name)
+    settable = set(entity_schemas.settable(entity))
+    schema: type[BaseModel] = getattr(SCHEMAS[entity_name], kind)
+
+    def reader(name: str) -> Reader:
+        if name in settable and entity.model_field(name).is_relation:
+            return _public_id(name)
+        return _READERS.get(name) or _attribute(name)
+
+    return tuple((name, reader(name)) for name in schema.model_fields)
+
+
+def record_summary(record: Party) -> dict[str, Any]:
+    """A record as a list shows it."""
+    return {name: read(None, record) for name, read in _readers(entity_of(record).name, "summary")}
+
+
+def record_detail(user: User, record: Party) -> dict[str, Any]:
+    """One record with its collections, as `user` may see them."""
+    return {name: read(user, record) for name, read in _readers(entity_of(record).name, "out")}
+
+
+# The scoped read of one record with its collections, by entity.
+_GET: dict[str, Callable[..., Any]] = {CONTACT.name: queries.contact_get, ORGANIZATION.name: queries.organization_get}
+
+
+def record_get(user: User, entity: Entity, public_id: Any, *, include_trash: bool = False) -> Any:
+    return _GET[entity.name](user, public_id, include_trash=include_trash)
+
+
+def reload(user: User, record: Party) -> Any:
+    """The record as written, with its collections (trash included, for delete)."""
     try:
-        return queries.contact_get(user, contact.public_id, include_trash=True)
+        return record_get(user, entity_of(record), record.public_id, include_trash=True)
     except NotFound:  # the caller gave it away to someone they cannot see: answer with what was written
         prefetch_related_objects(
-            [contact],
+            [record],
             "points",
             "addresses",
             "tags",
-            Prefetch("affiliations", queryset=Affiliation.objects.select_related("organization")),
+            Prefetch("affiliations", queryset=Affiliation.objects.select_related("contact", "organization")),
         )
-        return contact
-
-
-def reload_organization(user: User, organization: Organization) -> Organization:
-    try:
-        return queries.organization_get(user, organization.public_id, include_trash=True)
-    except NotFound:
-        prefetch_related_objects(
-            [organization],
-            "points",
-            "addresses",
-            "tags",
-            Prefetch("affiliations", queryset=Affiliation.objects.select_related("contact")),
-        )
-        return organization
+        return record
 
 
 def record_headers(collection: str) -> Any:

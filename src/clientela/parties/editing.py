@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from clientela.core.changelog import history
+from clientela.core import records
 from clientela.core.errors import Conflict, ValidationFailed
 from clientela.parties import actions
 from clientela.parties.duplicates import Duplicate, DuplicateSuspected
@@ -30,8 +30,6 @@ from clientela.parties.models import Contact, CustomField, Organization
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
-
-MAX_RETRIES = 3
 
 
 @dataclass
@@ -62,24 +60,6 @@ class SaveResult:
         return self.record is not None
 
 
-def _their_changes(record: Contact | Organization, since: int) -> dict[str, list[str]]:
-    """Form key -> who changed it after version `since` (from the change log)."""
-    who: dict[str, list[str]] = {}
-    events = [e for e in history(record) if e.version is not None and e.version > since]
-    for event in reversed(events):
-        name = event.actor.display_name if event.actor else "system"
-        for key, pair in event.changes.items():
-            keys = [key]
-            if key == "custom" and isinstance(pair, list) and len(pair) == 2:
-                old, new = (pair[0] or {}), (pair[1] or {})
-                keys = [f"custom.{k}" for k in set(old) | set(new) if old.get(k) != new.get(k)]
-            for form_key in keys:
-                names = who.setdefault(form_key, [])
-                if name not in names:
-                    names.append(name)
-    return who
-
-
 def save(
     *,
     user: User,
@@ -93,66 +73,84 @@ def save(
     reload: Any,
     choices: dict[str, Any],
 ) -> SaveResult:
-    """Save the changed fields of `posted`; `reload()` fetches the record afresh.
+    """Save the fields of `posted` the user changed; `reload()` fetches the record afresh.
 
-    `picks` holds the user's choice per field after a conflict ("theirs" keeps the
-    stored value). `choices` has the `people`, `teams`, `orgs` and `org_lookup`
-    the form may name.
+    The update names the version the form was loaded with: `core.records` merges the
+    changes onto anything saved meanwhile, field by field, and refuses with a conflict
+    what both changed differently. `picks` holds the user's choice per field after a
+    conflict ("theirs" keeps the stored value). `choices` has the `people`, `teams`,
+    `orgs` and `org_lookup` the form may name.
     """
     if posted.errors:
         return SaveResult(state=posted)
     for key, pick in picks.items():
         if pick == "theirs" and key in baseline:
             posted.values[key] = baseline[key]
-    intended = {key for key, value in posted.values.items() if baseline.get(key, "") != value}
-    for _attempt in range(MAX_RETRIES):
-        current = state_from_record(entity, record, definitions, user)
-        posted.hidden_affiliations = current.hidden_affiliations
-        changed_by_them = {key for key, value in current.values.items() if baseline.get(key, "") != value}
-        overlapping = sorted(
-            key for key in intended & changed_by_them if posted.values.get(key) != current.values.get(key)
+    current = state_from_record(entity, record, definitions, user)
+    posted.hidden_affiliations = current.hidden_affiliations
+    # What the user changed, less what already reads so (nothing to write for those).
+    to_send = {
+        key
+        for key, value in posted.values.items()
+        if baseline.get(key, "") != value and current.values.get(key) != value
+    }
+    if not to_send:
+        return SaveResult(record=record, nothing_changed=True)
+    action_input = build_input(posted, to_send, definitions, **choices)
+    if posted.errors:
+        return SaveResult(state=posted)
+    theirs = records.their_changes(record, baseline_version) if record.version != baseline_version else None
+    try:
+        saved = _call_update(user, entity, record, action_input, baseline_version)
+    except ValidationFailed as failed:
+        map_errors(posted, action_input, failed.errors)
+        return SaveResult(state=posted)
+    except Conflict as conflict:
+        return _conflicting(user, entity, posted, baseline, reload(), baseline_version, conflict, definitions)
+    result = SaveResult(record=saved)
+    if theirs is not None and theirs.changes:
+        changed = _form_keys(theirs.changes, posted)
+        result.merged_with = sorted({name for key in changed for name in theirs.actors_by_field.get(key, [])})
+        result.merged_fields = [label_for(entity, key, definitions) for key in sorted(changed)]
+    return result
+
+
+def _form_keys(logged: dict[str, Any], state: FormState) -> set[str]:
+    """The form inputs behind change-log names ("title", "emails", "custom.budget", ...)."""
+    return {name for name in logged if name in state.values}
+
+
+def _conflicting(
+    user: User,
+    entity: str,
+    posted: FormState,
+    baseline: dict[str, str],
+    fresh: Contact | Organization,
+    baseline_version: int,
+    conflict: Conflict,
+    definitions: list[CustomField],
+) -> SaveResult:
+    """The form again, based on the current version: the clashing fields side by side, and
+    their newer values filled in where the user had left a field alone."""
+    now = state_from_record(entity, fresh, definitions, user)
+    result = SaveResult(state=posted, baseline_record=fresh, baseline_state=now)
+    who = conflict.detail.their_actors_by_field
+    for key in sorted(_form_keys(dict.fromkeys(conflict.detail.overlapping), posted)):
+        result.conflicts.append(
+            FieldConflict(
+                key=key,
+                label=label_for(entity, key, definitions),
+                yours=posted.values.get(key, ""),
+                theirs=now.values.get(key, ""),
+                who=who.get(key, []),
+            )
         )
-        stale = record.version != baseline_version
-        if overlapping:
-            who = _their_changes(record, baseline_version)
-            result = SaveResult(state=posted, baseline_record=record, baseline_state=current)
-            for key in overlapping:
-                result.conflicts.append(
-                    FieldConflict(
-                        key=key,
-                        label=label_for(entity, key, definitions),
-                        yours=posted.values.get(key, ""),
-                        theirs=current.values.get(key, ""),
-                        who=who.get(key, []),
-                    )
-                )
-            # Show their newer values for the fields the user left alone.
-            for key in changed_by_them - intended:
-                posted.values[key] = current.values[key]
-            posted.org_names.update(current.org_names)
-            return result
-        to_send = {key for key in intended if posted.values.get(key) != current.values.get(key)}
-        if not to_send:
-            return SaveResult(record=record, nothing_changed=True)
-        action_input = build_input(posted, to_send, definitions, **choices)
-        if posted.errors:
-            return SaveResult(state=posted)
-        try:
-            saved = _call_update(user, entity, record, action_input, record.version)
-        except ValidationFailed as failed:
-            map_errors(posted, action_input, failed.errors)
-            return SaveResult(state=posted)
-        except Conflict:
-            record = reload()
-            continue
-        result = SaveResult(record=saved)
-        if stale and changed_by_them:
-            who = _their_changes(record, baseline_version)
-            result.merged_with = sorted({name for key in changed_by_them for name in who.get(key, [])})
-            result.merged_fields = [label_for(entity, key, definitions) for key in sorted(changed_by_them)]
-        return result
-    posted.add_error("__all__", "")  # pragma: no cover - three writers in a row beat this one
-    return SaveResult(state=posted)  # pragma: no cover
+    clashing = {c.key for c in result.conflicts}
+    for key in _form_keys(records.their_changes(fresh, baseline_version).changes, posted) - clashing:
+        if posted.values.get(key) == baseline.get(key, ""):  # the user left it alone
+            posted.values[key] = now.values[key]
+    posted.org_names.update(now.org_names)
+    return result
 
 
 def _call_update(

@@ -67,6 +67,7 @@ def _spec(entity: Entity, name: str) -> FieldSpec:
 
 CONTACT_SPECS: tuple[FieldSpec, ...] = tuple(_spec(CONTACT, name) for name in CONTACT.layout)
 ORGANIZATION_SPECS: tuple[FieldSpec, ...] = tuple(_spec(ORGANIZATION, name) for name in ORGANIZATION.layout)
+_SPECS = {CONTACT.name: CONTACT_SPECS, ORGANIZATION.name: ORGANIZATION_SPECS}
 COLLECTION_LABELS = {
     "emails": gettext_lazy("E-mails"),
     "phones": gettext_lazy("Phones"),
@@ -82,7 +83,7 @@ _POINT_LINE = re.compile(r"^(work|home|mobile|fax|other)\s*:\s*(.+)$", re.IGNORE
 
 
 def specs_for(entity: str) -> tuple[FieldSpec, ...]:
-    return CONTACT_SPECS if entity == "contact" else ORGANIZATION_SPECS
+    return _SPECS[entity]
 
 
 def custom_spec(definition: CustomField) -> FieldSpec:

@@ -145,9 +145,7 @@ def clean_query_string(entity: str, raw: str) -> str:
 
 
 def filtered(user: User, filters: ListFilters) -> QuerySet[Any]:
-    base: QuerySet[Any] = (
-        queries.contacts_visible(user) if filters.entity == "contact" else queries.organizations_visible(user)
-    )
+    base: QuerySet[Any] = queries.records_visible(user, filters.entity)
     if filters.q:
         base = base.filter(queries.search_filter(filters.q))
     if filters.stage:
@@ -246,5 +244,5 @@ def records_by_ids(user: User, entity: str, public_ids: list[str]) -> list[Conta
             valid.append(uuid.UUID(str(raw)))
         except ValueError:
             continue
-    base: QuerySet[Any] = queries.contacts_visible(user) if entity == "contact" else queries.organizations_visible(user)
+    base: QuerySet[Any] = queries.records_visible(user, entity)
     return list(base.filter(public_id__in=valid))

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import F, Model, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clientela.core import entities
-from clientela.core.changelog import append_event, bulk_append_events, event_for, jsonable
+from clientela.core import entities, records
+from clientela.core.changelog import jsonable
 from clientela.core.errors import Conflict, ConflictDetail, FieldError, NotFound, ValidationFailed
 from clientela.core.models import Event
 from clientela.core.records import changes_since, diff, field_value
@@ -193,41 +193,27 @@ def _merge_locked(actor: User, survivor: Party, dups: list[Party], choices: dict
     changes.update({key: [before[key], after[key]] for key in before if before[key] != after[key]})
 
     now = timezone.now()
-    row: dict[str, Any] = {model._meta.get_field(n).attname: field_value(survivor, n) for n in values}
-    model.all_objects.filter(pk=survivor.pk).update(
-        **row, custom=custom, version=F("version") + 1, updated_at=now, updated_by=_who(actor)
-    )
-    survivor.version += 1
-    survivor.updated_at = now
-
     survivor_id = str(survivor.public_id)
     for dup in dups:
-        model.all_objects.filter(pk=dup.pk).update(
-            deleted_at=now, deleted_by=_who(actor), version=F("version") + 1, updated_at=now
-        )
-        dup.deleted_at = now
-        dup.version += 1
-        append_event(
+        records.trash_locked(
+            dup,
             actor=actor,
             action=f"{entity}.merge",
             kind=Event.Kind.MERGED,
-            record=dup,
-            changes={"deleted_at": [None, jsonable(now)]},
             data={"merged_into": survivor_id, "moved": moved[str(dup.public_id)]},
+            now=now,
         )
-    append_event(
+    records.bump_record(
+        survivor,
         actor=actor,
         action=f"{entity}.merge",
         kind=Event.Kind.MERGED,
-        record=survivor,
         changes=changes,
         data={"merged": [str(d.public_id) for d in dups], "field_choices": choices, "moved": moved},
+        fields=[*values, "custom"],
+        now=now,
     )
     return model.all_objects.select_related("owner", "team").get(pk=survivor.pk)
-
-
-def _who(actor: User | None) -> User | None:
-    return actor if actor is not None and actor.pk else None
 
 
 def _field_values(
@@ -384,7 +370,9 @@ def _move_affiliations(actor: User, survivor: Party, dup: Party) -> int:
         contacts.add(contact_id)
     Affiliation.objects.filter(pk__in=move).update(organization=survivor)
     change = {"organizations": [str(dup), str(survivor)]}
-    _touch_many(actor, Contact, {pk: change for pk in contacts}, "contact.update", _merge_data(survivor, dup))
+    records.bump_records(
+        Contact, {pk: change for pk in contacts}, actor=actor, action="contact.update", data=_merge_data(survivor, dup)
+    )
     return len(move)
 
 
@@ -392,7 +380,10 @@ def _move_subsidiaries(actor: User, survivor: Organization, dup: Party, involved
     pks = list(Organization.all_objects.filter(parent=dup).exclude(pk__in=involved).values_list("pk", flat=True))
     Organization.all_objects.filter(pk__in=pks).update(parent=survivor)
     change = {"parent": [str(dup.public_id), str(survivor.public_id)]}
-    _touch_many(actor, Organization, {pk: change for pk in pks}, "organization.update", _merge_data(survivor, dup))
+    records.bump_records(
+        Organization, {pk: change for pk in pks}, actor=actor, action="organization.update",
+        data=_merge_data(survivor, dup),
+    )  # fmt: skip
     return len(pks)
 
 
@@ -408,7 +399,7 @@ def _move_relationships(actor: User, survivor: Party, dup: Party, involved: set[
 
     related = Q(**{f"from_{side}": survivor}) | Q(**{f"to_{side}": survivor})
     existing = {key(*ends(r), r.kind) for r in Relationship.objects.filter(related).select_related(*_ENDS)}
-    touched: dict[type[Model], dict[int, dict[str, list[Any]]]] = {Contact: {}, Organization: {}}
+    touched: dict[type[Party], dict[int, dict[str, list[Any]]]] = {Contact: {}, Organization: {}}
     moved = 0
     rows = Relationship.objects.filter(Q(**{f"from_{side}": dup}) | Q(**{f"to_{side}": dup})).select_related(*_ENDS)
     for relationship in rows.order_by("id"):
@@ -433,7 +424,7 @@ def _move_relationships(actor: User, survivor: Party, dup: Party, involved: set[
         }
     for other_model, changes in touched.items():
         action = f"{'contact' if other_model is Contact else 'organization'}.update"
-        _touch_many(actor, other_model, changes, action, _merge_data(survivor, dup))
+        records.bump_records(other_model, changes, actor=actor, action=action, data=_merge_data(survivor, dup))
     return moved
 
 
@@ -442,27 +433,3 @@ _ENDS = ("from_contact", "from_organization", "to_contact", "to_organization")
 
 def _merge_data(survivor: Party, dup: Party) -> dict[str, str]:
     return {"merged_from": str(dup.public_id), "merged_into": str(survivor.public_id)}
-
-
-def _touch_many(
-    actor: User,
-    model: type[Model],
-    changes_by_pk: dict[int, dict[str, list[Any]]],
-    action: str,
-    data: dict[str, Any],
-) -> None:
-    """Bump the versions of other records a merge changed and log one event each (few statements)."""
-    if not changes_by_pk:
-        return
-    now = timezone.now()
-    model.all_objects.filter(pk__in=list(changes_by_pk)).update(
-        version=F("version") + 1, updated_at=now, updated_by=_who(actor)
-    )
-    events = []
-    for record in model.all_objects.filter(pk__in=list(changes_by_pk)):
-        event = event_for(
-            actor=actor, action=action, kind=Event.Kind.UPDATED, record=record, changes=changes_by_pk[record.pk]
-        )
-        event.data = data
-        events.append(event)
-    bulk_append_events(events)

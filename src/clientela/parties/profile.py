@@ -150,7 +150,7 @@ def _events_with_hidden_relationship(user: User, record: Contact | Organization,
     for entity, ids in wanted.items():
         if not ids:
             continue
-        base = queries.contacts_visible(user) if entity == "contact" else queries.organizations_visible(user)
+        base = queries.records_visible(user, entity)
         valid = [i for i in ids if is_uuid(i)]
         seen |= {(entity, str(pid)) for pid in base.filter(public_id__in=valid).values_list("public_id", flat=True)}
     return {pk for pk, others in ends.items() if any(other not in seen for other in others)}

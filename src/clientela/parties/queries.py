@@ -37,6 +37,11 @@ def organizations_visible(user: User, *, trash: bool = False) -> QuerySet[Organi
     return visible(queryset, user).select_related("owner", "team", "parent")
 
 
+def records_visible(user: User, entity: str, *, trash: bool = False) -> QuerySet[Any]:
+    """The contacts or organizations (`entity`) the user may see."""
+    return contacts_visible(user, trash=trash) if entity == "contact" else organizations_visible(user, trash=trash)
+
+
 def search_filter(text: str) -> Q:
     """Substring match on every word over names, e-mails, phones and tax id."""
     condition = Q()

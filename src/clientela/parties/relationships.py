@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from clientela.core import entities
-from clientela.core.changelog import append_event
+from clientela.core import entities, records
 from clientela.core.errors import FieldError, ValidationFailed
-from clientela.core.models import Event
 from clientela.core.visibility import can_see, require_write
 from clientela.parties.models import Contact, Organization, Relationship
 
@@ -48,26 +45,6 @@ INVERSE_LABELS: dict[str, Promise] = {
 def entity_of(party: Party) -> str:
     """The party's entity name ("contact", "organization"), from its declaration."""
     return entities.entity_of(party).name
-
-
-def touch(
-    record: Party,
-    *,
-    actor: User | None,
-    action: str,
-    changes: dict[str, list[Any]],
-    data: dict[str, Any] | None = None,
-    kind: str = Event.Kind.UPDATED,
-) -> Party:
-    """Bump the record's version and log a change made outside its row."""
-    now = timezone.now()
-    type(record).all_objects.filter(pk=record.pk).update(
-        version=F("version") + 1, updated_at=now, updated_by=actor if actor is not None and actor.pk else None
-    )
-    record.version = type(record).all_objects.values_list("version", flat=True).get(pk=record.pk)
-    record.updated_at = now
-    append_event(actor=actor, action=action, kind=kind, record=record, changes=changes, data=data)
-    return record
 
 
 def ends(relationship: Relationship) -> tuple[Party | None, Party | None]:
@@ -139,7 +116,7 @@ def create(*, actor: User, from_party: Party, to_party: Party, kind: str, note: 
         text = describe(from_party, to_party, kind)
         data = {"relationship": _as_data(relationship, from_party, to_party)}
         for party in (from_party, to_party):
-            touch(
+            records.bump_record(
                 party,
                 actor=actor,
                 action=f"{entity_of(party)}.relationship_add",
@@ -160,7 +137,7 @@ def delete(*, actor: User, relationship: Relationship) -> None:
         Relationship.objects.filter(pk=relationship.pk).delete()
         for party in (from_party, to_party):
             if party is not None:
-                touch(
+                records.bump_record(
                     party,
                     actor=actor,
                     action=f"{entity_of(party)}.relationship_remove",

@@ -58,6 +58,16 @@ class Collections:
     errors: list[FieldError] = field(default_factory=list)
 
 
+def touched_collections(given: Collections) -> list[str]:
+    """The change-log names of the collections an update replaces (a stale writer who replaces
+    one that somebody else changed meanwhile is in conflict)."""
+    names = {"emails": given.emails, "phones": given.phones, "addresses": given.addresses, "tags": given.tags}
+    touched = [name for name, items in names.items() if items is not None]
+    if given.affiliations is not None:
+        touched.append("organizations")
+    return touched
+
+
 # --- derived columns -----------------------------------------------------------------
 
 

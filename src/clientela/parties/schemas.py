@@ -2,11 +2,16 @@
 
 Input constraints mirror what `actions.py` accepts, so the OpenAPI document is a
 truthful contract: lengths, choices, e-mail and phone forms, no NUL characters.
+
+A contact's and an organization's bodies are derived from their declarations
+(`entities.py`) by `core/apikit/entity_schemas.py`: every value field once, typed and
+bounded by its model field. This module adds what is the app's: who looks after a
+record (`people`), the child collections, what a list shows, and the limits the API
+sets beyond the model's.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
@@ -14,56 +19,49 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field
 
+from clientela.core.apikit.entity_schemas import Bases, EntitySchemas, Property, choice_type, entity_schemas
 from clientela.core.apikit.pagination import CURSOR_PATTERN
 from clientela.core.apikit.text import NO_NUL, SEARCH_TEXT, DateTimeParam, QueryParams, required_text, text
-from clientela.parties.models import (
-    Address,
-    Channel,
-    ContactPoint,
-    CustomField,
-    Gender,
-    IncomeBand,
-    LifecycleStage,
-    MaritalStatus,
-    OrganizationSize,
+from clientela.parties.entities import (
+    ADDRESSES,
+    CONTACT,
+    CUSTOM,
+    DECLARATIONS,
+    EMAILS,
+    MOBILE,
+    ORGANIZATION,
+    ORGANIZATIONS,
+    PHONES,
+    TAGS,
 )
+from clientela.parties.models import Address, ContactPoint, CustomField, LifecycleStage
+
+if TYPE_CHECKING:
+    from clientela.core.entities import Entity as Declaration
 
 MAX_ITEMS = 20
-CONTACT_SORTS = ("last_name", "first_name", "created_at", "updated_at", "lifecycle_stage")
-ORGANIZATION_SORTS = ("name", "created_at", "updated_at", "lifecycle_stage")
+CONTACT_SORTS = CONTACT.sorts
+ORGANIZATION_SORTS = ORGANIZATION.sorts
+# A list's order when none is asked for.
+DEFAULT_SORT = {CONTACT.name: ("last_name", "first_name"), ORGANIZATION.name: ("name",)}
 MAX_TAGS = 50
 MAX_NOTES = 20_000
-
-
-def _choices(values: list[str], *, blank: bool) -> Any:
-    return Literal[tuple(([""] if blank else []) + list(values))]
+# What the API accepts beyond the model's rules (a text without max_length, a tighter bound).
+LIMITS = {"notes": {"max_length": MAX_NOTES}, "children": {"le": 100}}
 
 
 if TYPE_CHECKING:  # a Literal built from the models' choices is beyond mypy: to it they are strings
     Stage: TypeAlias = str
     PointLabel: TypeAlias = str
     AddressLabel: TypeAlias = str
-    GenderChoice: TypeAlias = str
-    MaritalStatusChoice: TypeAlias = str
-    IncomeBandChoice: TypeAlias = str
-    ChannelChoice: TypeAlias = str
-    SizeChoice: TypeAlias = str
 else:
-    Stage = _choices(LifecycleStage.values, blank=False)
-    PointLabel = _choices(ContactPoint.Label.values, blank=False)
-    AddressLabel = _choices(Address.Label.values, blank=False)
-    GenderChoice = _choices(Gender.values, blank=True)
-    MaritalStatusChoice = _choices(MaritalStatus.values, blank=True)
-    IncomeBandChoice = _choices(IncomeBand.values, blank=True)
-    ChannelChoice = _choices(Channel.values, blank=True)
-    SizeChoice = _choices(OrganizationSize.values, blank=True)
+    Stage = choice_type(LifecycleStage.values, blank=False)
+    PointLabel = choice_type(ContactPoint.Label.values, blank=False)
+    AddressLabel = choice_type(Address.Label.values, blank=False)
 
 # What `normalize.is_plausible_phone` accepts: digits and ( ) . / - spaces, an optional
 # leading +, at least five digits.
 PHONE_PATTERN = r"^\+?[ ()./-]*(?:[0-9][ ()./-]*){5,}$"
-# What Django's URLValidator accepts, narrowed to plain http(s) host names.
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?"
-WEBSITE_PATTERN = rf"^(?:https?://{_LABEL}(?:\.{_LABEL})*\.[a-z]{{2,12}}(?:/[A-Za-z0-9._~/-]{{0,100}})?)?$"
 
 
 class Strict(Schema):
@@ -119,78 +117,6 @@ Custom = Annotated[
     dict[str, Any],
     Field(description="Values of the custom fields defined for this entity (GET /custom-fields), by key."),
 ]
-Notes = Annotated[str, text(MAX_NOTES)]
-
-
-# --- contacts -----------------------------------------------------------------------------
-
-
-class ContactFieldsIn(Strict):
-    first_name: Annotated[str, text(100)] = ""
-    title: Annotated[str, text(100)] = ""
-    birth_date: dt.date | None = None
-    gender: GenderChoice = ""
-    marital_status: MaritalStatusChoice = ""
-    children: Annotated[int, Field(ge=0, le=100)] | None = None
-    occupation: Annotated[str, text(100)] = ""
-    income_band: IncomeBandChoice = ""
-    language: Annotated[str, text(8)] = ""
-    preferred_channel: ChannelChoice = ""
-    lifecycle_stage: Stage = "target"
-    customer_category: Annotated[str, text(60)] = ""
-    source: Annotated[str, text(100)] = ""
-    notes: Notes = ""
-    owner: uuid.UUID | None = Field(default=None, description="A user's id; default: you")
-    team: uuid.UUID | None = Field(default=None, description="A team's id; default: your team")
-    emails: Emails = []
-    phones: Phones = []
-    addresses: Addresses = []
-    tags: Tags = []
-    organizations: Affiliations = []
-    custom: Custom = {}
-
-
-class ContactCreate(ContactFieldsIn):
-    last_name: Annotated[str, required_text(100)]
-
-
-class ContactPatch(ContactFieldsIn, PatchBody):
-    """Only the fields you send change; lists replace the whole list."""
-
-    last_name: Annotated[str, required_text(100)] = None  # type: ignore[assignment]
-
-
-# --- organizations ------------------------------------------------------------------------
-
-
-class OrganizationFieldsIn(Strict):
-    legal_name: Annotated[str, text(200)] = ""
-    tax_id: Annotated[str, text(40)] = ""
-    industry: Annotated[str, text(100)] = ""
-    size: SizeChoice = ""
-    website: Annotated[str, Field(max_length=300, pattern=WEBSITE_PATTERN)] = ""
-    parent: uuid.UUID | None = Field(default=None, description="The parent organization's id")
-    customer_category: Annotated[str, text(60)] = ""
-    lifecycle_stage: Stage = "target"
-    source: Annotated[str, text(100)] = ""
-    notes: Notes = ""
-    owner: uuid.UUID | None = Field(default=None, description="A user's id; default: you")
-    team: uuid.UUID | None = Field(default=None, description="A team's id; default: your team")
-    emails: Emails = []
-    phones: Phones = []
-    addresses: Addresses = []
-    tags: Tags = []
-    custom: Custom = {}
-
-
-class OrganizationCreate(OrganizationFieldsIn):
-    name: Annotated[str, required_text(200)]
-
-
-class OrganizationPatch(OrganizationFieldsIn, PatchBody):
-    """Only the fields you send change; lists replace the whole list."""
-
-    name: Annotated[str, required_text(200)] = None  # type: ignore[assignment]
 
 
 # --- output -------------------------------------------------------------------------------
@@ -242,63 +168,85 @@ class MemberOut(Out):
     is_primary: bool
 
 
-class RecordOut(Out):
-    id: uuid.UUID
-    version: int
-    owner: UserRef | None
-    team: TeamRef | None
-    tags: list[str]
-    custom: dict[str, Any]
-    lifecycle_stage: str
-    customer_category: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    deleted_at: dt.datetime | None
+# --- contacts and organizations, from their declarations ---------------------------------------
+
+# Who looks after a record, as a request sets it and a response shows it.
+_PEOPLE: dict[str, tuple[Property, Property]] = {
+    "owner": ((uuid.UUID | None, Field(default=None, description="A user's id; default: you")), (UserRef | None, ...)),
+    "team": (
+        (uuid.UUID | None, Field(default=None, description="A team's id; default: your team")),
+        (TeamRef | None, ...),
+    ),
+}
+# The child collections, as a request replaces them and a response shows them.
+_COLLECTIONS: dict[str, tuple[Property, Property]] = {
+    EMAILS: ((Emails, []), (list[PointOut], ...)),
+    PHONES: ((Phones, []), (list[PointOut], ...)),
+    ADDRESSES: ((Addresses, []), (list[AddressOut], ...)),
+    TAGS: ((Tags, []), (list[str], ...)),
+    ORGANIZATIONS: ((Affiliations, []), (list[AffiliationOut], ...)),
+    CUSTOM: ((Custom, {}), (dict[str, Any], ...)),
+}
+_IMPORT_ONLY = (MOBILE,)  # a contact's mobile is one of its `phones` here, with no property of its own
+_LISTED_COLLECTIONS = (TAGS, CUSTOM)  # shown in a list too; the others only in one record
+# The value fields a list shows (one record shows them all), and what it shows besides them.
+_SUMMARY: dict[str, tuple[str, ...]] = {
+    CONTACT.name: ("first_name", "last_name", "title", "lifecycle_stage", "customer_category"),
+    ORGANIZATION.name: (
+        "name", "legal_name", "tax_id", "industry", "size", "website", "lifecycle_stage", "customer_category",
+    ),
+}  # fmt: skip
+_SUMMARY_EXTRA: dict[str, dict[str, Property]] = {
+    CONTACT.name: {"full_name": (str, ...), "email": (str, ...), "phone": (str, ...)},
+}
+# An organization lists its people: the other side of the contacts' `organizations`.
+_DETAIL_EXTRA: dict[str, dict[str, Property]] = {ORGANIZATION.name: {"contacts": (list[MemberOut], ...)}}
+_PATCH_DOC = "Only the fields you send change; lists replace the whole list."
 
 
-class ContactSummary(RecordOut):
-    first_name: str
-    last_name: str
-    full_name: str
-    title: str
-    email: str
-    phone: str
+def _schemas(entity: Declaration) -> EntitySchemas:
+    collections = [name for name in entity.collections if name not in _IMPORT_ONLY]
+    return entity_schemas(
+        entity,
+        bases=Bases(create=Strict, patch=PatchBody, out=Out),
+        module=__name__,
+        inputs={
+            **{name: _PEOPLE[name][0] for name in entity.people},
+            **{name: _COLLECTIONS[name][0] for name in collections},
+        },
+        summary=_SUMMARY[entity.name],
+        summary_extra={
+            **{name: _PEOPLE[name][1] for name in entity.people},
+            **{name: _COLLECTIONS[name][1] for name in collections if name in _LISTED_COLLECTIONS},
+            **_SUMMARY_EXTRA.get(entity.name, {}),
+        },
+        detail_extra={
+            **{name: _COLLECTIONS[name][1] for name in collections if name not in _LISTED_COLLECTIONS},
+            **_DETAIL_EXTRA.get(entity.name, {}),
+        },
+        limits=LIMITS,
+        patch_doc=_PATCH_DOC,
+    )
 
 
-class ContactOut(ContactSummary):
-    birth_date: dt.date | None
-    gender: str
-    marital_status: str
-    children: int | None
-    occupation: str
-    income_band: str
-    language: str
-    preferred_channel: str
-    source: str
-    notes: str
-    emails: list[PointOut]
-    phones: list[PointOut]
-    addresses: list[AddressOut]
-    organizations: list[AffiliationOut]
+SCHEMAS: dict[str, EntitySchemas] = {name: _schemas(entity) for name, entity in DECLARATIONS.items()}
 
-
-class OrganizationSummary(RecordOut):
-    name: str
-    legal_name: str
-    tax_id: str
-    industry: str
-    size: str
-    website: str
-
-
-class OrganizationOut(OrganizationSummary):
-    parent: uuid.UUID | None
-    source: str
-    notes: str
-    emails: list[PointOut]
-    phones: list[PointOut]
-    addresses: list[AddressOut]
-    contacts: list[MemberOut]
+if TYPE_CHECKING:  # built at import time from the declarations: to mypy, bodies of their kind
+    ContactCreate: TypeAlias = Strict
+    ContactPatch: TypeAlias = PatchBody
+    ContactSummary: TypeAlias = Out
+    ContactOut: TypeAlias = Out
+    OrganizationCreate: TypeAlias = Strict
+    OrganizationPatch: TypeAlias = PatchBody
+    OrganizationSummary: TypeAlias = Out
+    OrganizationOut: TypeAlias = Out
+else:
+    ContactCreate, ContactPatch, ContactSummary, ContactOut = (
+        getattr(SCHEMAS[CONTACT.name], kind) for kind in ("create", "patch", "summary", "out")
+    )
+    OrganizationCreate, OrganizationPatch, OrganizationSummary, OrganizationOut = (
+        getattr(SCHEMAS[ORGANIZATION.name], kind) for kind in ("create", "patch", "summary", "out")
+    )
 
 
 class ContactPage(Out):
@@ -351,8 +299,8 @@ if TYPE_CHECKING:  # to mypy the sort keys (a Literal built at import time) are 
     ContactSort: TypeAlias = list[str]
     OrganizationSort: TypeAlias = list[str]
 else:
-    ContactSort = _sort_param(CONTACT_SORTS, "last_name, first_name")
-    OrganizationSort = _sort_param(ORGANIZATION_SORTS, "name")
+    ContactSort = _sort_param(CONTACT_SORTS, ", ".join(DEFAULT_SORT[CONTACT.name]))
+    OrganizationSort = _sort_param(ORGANIZATION_SORTS, ", ".join(DEFAULT_SORT[ORGANIZATION.name]))
 
 
 class ContactListParams(ListParams):
@@ -368,7 +316,7 @@ class OrganizationListParams(ListParams):
 if TYPE_CHECKING:
     Entity: TypeAlias = str
 else:
-    Entity = _choices(CustomField.Entity.values, blank=False)
+    Entity = choice_type(CustomField.Entity.values, blank=False)
 Choices = Annotated[list[Annotated[str, required_text(100)]], Field(max_length=100)]
 
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models.sql import UpdateQuery
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from clientela.core.errors import PermissionDenied
+from clientela.parties import actions
 from clientela.parties.import_jobs import ImportOptions, ImportReport, run_import
 from clientela.parties.importing.mapping import MappingError
 from clientela.parties.importing.reading import ImportFileError
 from clientela.parties.models import ImportJob
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 0.5  # seconds between progress writes
@@ -41,31 +43,19 @@ class _Progress:
         if not report.finished and now - self.last < PROGRESS_EVERY:
             return
         self.last = now
-        values = {
-            "rows_done": report.rows_done,
-            "rows_total": max(report.rows_total, report.rows_done),
-            "created_count": report.created,
-            "updated_count": report.updated,
-            "unchanged_count": report.unchanged,
-            "skipped_count": report.skipped,
-            "failed_count": report.failed,
-            "error_count": report.error_count,
-        }
         if not connection.in_atomic_block:
-            ImportJob.objects.filter(pk=self.job.pk).update(**values)
+            actions.import_job_progress(job=self.job, report=report)
         elif connection.vendor == "postgresql":
-            self._side_update(values)
+            self._side_update(report)
 
-    def _side_update(self, values: dict[str, Any]) -> None:
+    def _side_update(self, report: ImportReport) -> None:
         try:
             if self.side is None:
                 self.side = connections.create_connection(DEFAULT_DB_ALIAS)
                 self.side.inc_thread_sharing()  # the import may write from its writer thread
                 with self.side.cursor() as cursor:
                     cursor.execute("SET lock_timeout = '1s'")
-            query = ImportJob.objects.filter(pk=self.job.pk).query.chain(UpdateQuery)
-            query.add_update_values(values)
-            query.get_compiler(connection=self.side).execute_sql(None)
+            actions.import_job_progress(job=self.job, report=report, using=self.side)
         except Exception:  # progress is a nicety; the import goes on without it
             logger.warning("could not write import progress", exc_info=True)
 
@@ -74,38 +64,14 @@ class _Progress:
             self.side.close()
 
 
-def _finish(job: ImportJob, report: ImportReport) -> None:
-    job.status = ImportJob.Status.SUCCEEDED
-    job.rows_done = report.rows_done
-    job.rows_total = report.rows_done
-    job.created_count = report.created
-    job.updated_count = report.updated
-    job.unchanged_count = report.unchanged
-    job.skipped_count = report.skipped
-    job.failed_count = report.failed
-    job.error_count = report.error_count
-    job.errors = [e.as_list() for e in report.errors]
-    job.written = report.written
-    job.finished_at = timezone.now()
-    job.save()
-
-
-def _fail(job: ImportJob, message: str) -> None:
-    job.status = ImportJob.Status.FAILED
-    job.message = message
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "message", "finished_at"])
-
-
 @task()
 def run_import_job(job_id: str) -> dict[str, Any]:
     """Run the queued import job `job_id` (its public id) and store its report."""
     job = ImportJob.objects.select_related("created_by", "created_by__team").get(public_id=job_id)
     if job.status != ImportJob.Status.QUEUED:
         return {"skipped": f"job is {job.status}"}
-    job.status = ImportJob.Status.RUNNING
-    job.started_at = timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    if not actions.import_job_start(job=job):  # a job delivered twice runs once
+        return {"skipped": "job was started by another worker"}
     progress = _Progress(job)
     options = ImportOptions(
         entity=job.entity, mapping=job.mapping or None, mode=job.mode, match=job.match, dry_run=job.dry_run,
@@ -114,25 +80,29 @@ def run_import_job(job_id: str) -> dict[str, Any]:
     try:
         report = run_import(job.file.path, actor=job.created_by, options=options, progress=progress)
     except (ImportFileError, MappingError, PermissionDenied, ValueError) as error:
-        _fail(job, str(error))
+        actions.import_job_fail(job=job, message=str(error))
         return {"failed": str(error)}
     except Exception:
         logger.exception("import job %s failed", job_id)
-        _fail(job, _("The import stopped because of an internal error; nothing more was written."))
+        actions.import_job_fail(
+            job=job, message=_("The import stopped because of an internal error; nothing more was written.")
+        )
         raise
     finally:
         progress.close()
-    _finish(job, report)
+    actions.import_job_finish(job=job, report=report)
     return {"rows": report.rows_done, **report.counts(), "written": report.written}
 
 
-def enqueue_import(job: ImportJob) -> None:
-    """Queue the job; the task is enqueued once the job row is committed, so a worker finds it."""
-    job.status = ImportJob.Status.QUEUED
-    job.save(update_fields=["status"])
+def enqueue_import(job: ImportJob, *, actor: User | None = None) -> bool:
+    """Queue the draft job for `actor` (by default its creator); the task is enqueued once the
+    job row is committed, so a worker finds it. False when the job was queued already."""
+    if not actions.import_job_queue(actor=actor or job.created_by, job=job):
+        return False
 
     def enqueue() -> None:
         result = run_import_job.enqueue(str(job.public_id))
-        ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+        actions.import_job_record_task(job=job, task_id=str(result.id))
 
     transaction.on_commit(enqueue)
+    return True

@@ -129,7 +129,7 @@ def mapping(request: HttpRequest, public_id: Any) -> HttpResponse:
             actor=request.user, job=job, mapping=resolved, mode=form.cleaned_data["mode"],
             match=form.cleaned_data["match"], dry_run=form.cleaned_data["dry_run"],
         )  # fmt: skip
-        enqueue_import(job)
+        enqueue_import(job, actor=request.user)
         return redirect("imports:job", public_id=job.public_id)
     preview = None
     if not problem:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from clientela.core.entities import entity_of
 from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, Organization, Tag
 from clientela.parties.rules import contact_derived_fields, organization_derived_fields
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _replace_points(record: Contact | Organization, points: list[ContactPoint], kind: str) -> list[str]:
-    owner_field = "contact" if isinstance(record, Contact) else "organization"
+    owner_field = entity_of(record).name  # the child row's link to its party
     old = list(record.points.filter(kind=kind).order_by("-is_primary", "id").values_list("value", flat=True))
     record.points.filter(kind=kind).delete()
     for point in points:
@@ -27,7 +28,7 @@ def _replace_points(record: Contact | Organization, points: list[ContactPoint], 
 
 
 def _replace_addresses(record: Contact | Organization, addresses: list[Address]) -> list[str]:
-    owner_field = "contact" if isinstance(record, Contact) else "organization"
+    owner_field = entity_of(record).name  # the child row's link to its party
     old = [str(a) for a in record.addresses.all()]
     record.addresses.all().delete()
     for address in addresses:

@@ -1,11 +1,14 @@
 """A small named cast of users, used by tests across the apps.
 
 Two teams, North and South; one user of every role, sales and read-only on both.
+Each user's username is its name here (`cast.sales_north` is "sales_north").
+The cast is written once per test database (`make_cast`) and read afresh for
+every test (`load_cast`); see the root conftest.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from clientela.accounts.models import Team, User
 from clientela.accounts.roles import Role
@@ -65,3 +68,29 @@ def make_cast() -> Cast:
     south.manager = cast.manager_south
     south.save()
     return cast
+
+
+TEAMS = ("North", "South")
+USERNAMES = tuple(field.name for field in fields(Cast) if field.name not in {"north", "south"})
+
+
+def load_cast() -> Cast | None:
+    """The cast as stored, as new objects (two queries); None when it is not in the database."""
+    teams = {team.name: team for team in Team.objects.filter(name__in=TEAMS)}
+    users = {user.username: user for user in User.objects.filter(username__in=USERNAMES)}
+    if len(teams) != len(TEAMS) or len(users) != len(USERNAMES):
+        return None
+    north, south = teams["North"], teams["South"]
+    # Link the objects to one another, as make_cast's are: reading a user's team costs no query.
+    for user in users.values():
+        if user.team_id is not None:
+            user.team = north if user.team_id == north.pk else south
+    north.manager, south.manager = users["manager_north"], users["manager_south"]
+    return Cast(north=north, south=south, **users)
+
+
+def delete_cast() -> None:
+    """Removes the cast, for a test that needs the empty database of a fresh install."""
+    Team.objects.filter(name__in=TEAMS).update(manager=None)
+    User.objects.filter(username__in=USERNAMES).delete()
+    Team.objects.filter(name__in=TEAMS).delete()

@@ -33,6 +33,27 @@ def test_a_user_without_a_password_cannot_sign_in_until_reset(cast):
     assert not user.has_usable_password()
 
 
+def test_users_created_with_one_password_hash_share_the_password_without_hashing_it_again(cast):
+    from django.contrib.auth.hashers import make_password
+
+    hashed = make_password(GOOD_PASSWORD)
+    users = [
+        actions.user_create(actor=None, values={"username": name, "role": Role.SALES}, password_hash=hashed)
+        for name in ("one", "two")
+    ]
+    assert all(user.check_password(GOOD_PASSWORD) for user in users)
+    assert Event.objects.filter(action="user.create", record_id__in=[u.public_id for u in users]).count() == 2
+
+
+def test_a_password_hash_must_come_from_the_sites_hashers(cast):
+    for bad in ("plain-text-password", "!unusable"):
+        with pytest.raises(ValidationFailed) as failed:
+            values = {"username": "hashless", "role": Role.SALES}
+            actions.user_create(actor=cast.admin, values=values, password_hash=bad)
+        assert [e.field for e in failed.value.errors] == ["password"]
+    assert not User.objects.filter(username="hashless").exists()
+
+
 def test_only_administrators_create_users(cast):
     for actor in (cast.manager_north, cast.sales_north, cast.analyst):
         with pytest.raises(PermissionDenied):

@@ -9,11 +9,6 @@ from clientela.testing.api import ApiClient
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_me_describes_the_caller_and_their_permissions(cast):
     data = ApiClient(cast.sales_north).get("/users/me").json()
     assert data["username"] == "sales_north"

@@ -125,7 +125,6 @@ def test_token_for_an_inactive_user_is_refused(cast):
 CLIENTELA = Path(sys.executable).with_name("clientela")
 
 
-@pytest.mark.skipif(not CLIENTELA.exists(), reason="the console script is not installed")
 def test_console_script_user_add_and_token_create(tmp_path):
     """The real command line, on its own SQLite database."""
     env = {**os.environ, "CLIENTELA_SQLITE_PATH": str(tmp_path / "cli.sqlite3"), "CLIENTELA_DATA_DIR": str(tmp_path)}

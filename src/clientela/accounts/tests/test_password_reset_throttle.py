@@ -16,18 +16,18 @@ from clientela.accounts.models import PasswordResetRequest
 
 
 @pytest.fixture(autouse=True)
-def _reset_limits(settings) -> None:  # noqa: ANN001
+def _reset_limits(settings) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_RESET_MAX_PER_EMAIL = 3
     settings.PASSWORD_RESET_MAX_PER_ADDRESS = 10
     settings.PASSWORD_RESET_WINDOW_MINUTES = 60
 
 
-def ask_reset(client: Client, email: str, address: str = "192.0.2.1"):  # noqa: ANN201
+def ask_reset(client: Client, email: str, address: str = "192.0.2.1"):
     return client.post(reverse("accounts:password_reset"), {"email": email}, REMOTE_ADDR=address, follow=True)
 
 
-def _page(response) -> tuple[int, list[tuple[str, int]], str]:  # noqa: ANN001
+def _page(response) -> tuple[int, list[tuple[str, int]], str]:
     """What the person sees: status, where they were sent, and the page without its CSRF token."""
     html = re.sub(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]*"', r"\1", response.content.decode())
     return response.status_code, response.redirect_chain, html

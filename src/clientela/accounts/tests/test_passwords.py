@@ -17,7 +17,7 @@ NEW = "a-much-better-passphrase-42"
 
 
 @pytest.fixture(autouse=True)
-def _locmem_mail(settings) -> None:  # noqa: ANN001
+def _locmem_mail(settings) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 

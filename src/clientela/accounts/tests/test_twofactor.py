@@ -21,7 +21,7 @@ def code_for(user: User, offset_steps: int = 0) -> str:
 
 
 @pytest.fixture
-def with_2fa(cast) -> User:  # noqa: ANN001
+def with_2fa(cast) -> User:
     user = cast.sales_north
     actions.totp_enable(actor=user, user=user)
     actions.totp_confirm(actor=user, user=user, code=code_for(user, -1))

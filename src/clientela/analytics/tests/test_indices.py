@@ -30,7 +30,7 @@ ROWS = [
 ]
 
 
-def transactions():  # noqa: ANN201 - test helper
+def transactions():
     return transactions_from_columns(*zip(*ROWS, strict=True))
 
 
@@ -164,7 +164,7 @@ def test_period_counts_add_up_and_do_not_depend_on_row_order(
 ) -> None:
     start = np.datetime64("2023-01-01")
 
-    def build(ordered: list[tuple[str, int, float]]):  # noqa: ANN202 - test helper
+    def build(ordered: list[tuple[str, int, float]]):
         return transactions_from_columns(
             [c for c, _, _ in ordered], [start + d for _, d, _ in ordered], [a for _, _, a in ordered]
         )

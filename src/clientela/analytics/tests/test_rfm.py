@@ -198,7 +198,7 @@ START = np.datetime64("2022-06-01")
 AS_OF = "2024-08-31"
 
 
-def build(rows: list[tuple[str, int, float]]):  # noqa: ANN201 - test helper
+def build(rows: list[tuple[str, int, float]]):
     return transactions_from_columns([c for c, _, _ in rows], [START + d for _, d, _ in rows], [a for _, _, a in rows])
 
 

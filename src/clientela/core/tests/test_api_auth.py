@@ -16,11 +16,6 @@ from clientela.testing.cast import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_a_request_without_credentials_gets_401_with_a_bearer_challenge(cast):
     response = Client().get("/api/v1/contacts")
     assert response.status_code == 401

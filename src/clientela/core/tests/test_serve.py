@@ -70,7 +70,6 @@ def _get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-@pytest.mark.skipif(not CLIENTELA.exists(), reason="the console script is not installed")
 def test_serve_answers_pages_and_static_files(tmp_path):
     port = _free_port()
     env = {

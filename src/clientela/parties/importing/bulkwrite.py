@@ -1,27 +1,27 @@
 """How `actions.contacts_import_batch` / `organizations_import_batch` write a batch.
 
 Called only from those actions (the one write path), inside their transaction,
-after they have checked permission. Rows are built as plain column dicts with the
+after they have checked permission. Rows are built as plain column lists with the
 same formulas as the single-record actions (`rules.contact_derived_fields`,
-`core.records.diff`, the event fields of `core.changelog.event_for`), then written
-in a handful of statements through `sinks.insert` (COPY on PostgreSQL).
+`core.records.diff`, and each event's columns from `core.changelog.event_fields`, the
+builder `append_event` uses), then written in a handful of statements through
+`sinks.insert` (COPY on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from clientela.core import records
-from clientela.core.changelog import jsonable, record_label
-from clientela.core.context import current_source
+from clientela.core.changelog import event_fields, jsonable, record_label
 from clientela.core.ids import uuid7_texts
 from clientela.core.models import Event
 from clientela.core.visibility import can_see
@@ -49,44 +49,25 @@ if TYPE_CHECKING:
 EMAIL, PHONE = str(ContactPoint.Kind.EMAIL.value), str(ContactPoint.Kind.PHONE.value)
 CREATED, UPDATED = str(Event.Kind.CREATED.value), str(Event.Kind.UPDATED.value)
 POINT_COLUMNS = ["kind", "label", "value", "normalized", "is_primary"]
-EVENT_COLUMNS = ["action", "kind", "record_id", "record_label", "owner_id_at_event", "team_id_at_event", "changes",
-                 "version"]  # fmt: skip
-# Event columns that are the same for every event of a batch.
+# The columns of `changelog.event_fields` that are the same for every event of a batch: formatted
+# once, not per row. The rest vary, in the builder's order (with the time, when rows give theirs).
 EVENT_CONSTANTS = ("occurred_at", "actor_id", "record_type", "data", "source")
 
 
-def event_row(
-    *,
-    actor: User | None,
-    action: str,
-    kind: str,
-    record_type: str,
-    public_id: uuid.UUID,
-    label: str,
-    owner_id: int | None,
-    team_id: int | None,
-    changes: dict[str, list[Any]],
-    data: dict[str, Any],
-    version: int,
-    occurred_at: Any,
-    source: str,
-) -> dict[str, Any]:
-    """The columns `core.changelog.event_for` fills, for a record given by its values (a test keeps them equal)."""
-    return {
-        "occurred_at": occurred_at,
-        "actor_id": actor.pk if actor is not None and actor.pk else None,
-        "action": action,
-        "kind": kind,
-        "record_type": record_type,
-        "record_id": public_id,
-        "record_label": label[:300],
-        "owner_id_at_event": owner_id,
-        "team_id_at_event": team_id,
-        "changes": changes,
-        "data": data,
-        "version": version,
-        "source": source,
-    }
+@dataclass(frozen=True)
+class EventShape:
+    """How a batch's events are written: the builder's varying columns, picked from each
+    event's fields in that order, and the constant ones."""
+
+    columns: list[str]
+    constants: dict[str, Any]
+    pick: Callable[[dict[str, Any]], Sequence[Any]]  # an event's fields -> its varying columns, in order
+
+    @classmethod
+    def of(cls, shared: dict[str, Any], *, stamped: bool) -> EventShape:
+        constant = [n for n in EVENT_CONSTANTS if not (stamped and n == "occurred_at")]
+        columns = [n for n in shared if n not in constant]
+        return cls(columns, {n: shared[n] for n in constant}, itemgetter(*columns))
 
 
 class _Batch:
@@ -100,13 +81,17 @@ class _Batch:
         self.owner_field = "contact_id" if entity == CONTACT else "organization_id"
         self.other_field = "organization_id" if entity == CONTACT else "contact_id"
         self.now = timezone.now()
-        constant = event_row(
-            actor=actor, action="", kind="", record_type=self.record_type, public_id=uuid.UUID(int=0), label="",
-            owner_id=None, team_id=None, changes={}, data={"import_job": job} if job else {}, version=0,
-            occurred_at=self.now, source=current_source(),
+        self.event_data: dict[str, Any] = {"import_job": job} if job else {}
+        # What every event of the batch shares, from the one builder of an event's columns.
+        shared = event_fields(
+            actor=actor, action="", kind="", record_type=self.record_type, record_id=None, label="", owner_id=None,
+            team_id=None, data=self.event_data, occurred_at=self.now,
         )  # fmt: skip
-        self.event_constants = {name: constant[name] for name in EVENT_CONSTANTS}
-        self.events: list[list[Any]] = []
+        self.source: str = shared["source"]
+        self.event_shape = EventShape.of(shared, stamped=False)
+        # Rows that give their creation time (the demo) log it as the event's time.
+        self.stamped_event_shape = EventShape.of(shared, stamped=True)
+        self.events: list[Any] = []  # tuples of the event shape's columns
         self.points: list[list[Any]] = []
         self.addresses: list[dict[str, Any]] = []
         self.affiliations: list[dict[str, Any]] = []
@@ -123,10 +108,12 @@ class _Batch:
 
     def event(self, action: str, kind: str, public_id: Any, label: str, owner_id: Any, team_id: Any,
               changes: dict[str, list[Any]], version: int) -> None:  # fmt: skip
-        # in the order of EVENT_COLUMNS
-        self.events.append(
-            [f"{self.entity}.{action}", kind, public_id, label[:300], owner_id, team_id, changes, version]
-        )
+        fields = event_fields(
+            actor=self.actor, action=f"{self.entity}.{action}", kind=kind, record_type=self.record_type,
+            record_id=public_id, label=label, owner_id=owner_id, team_id=team_id, changes=changes,
+            data=self.event_data, version=version, occurred_at=self.now, source=self.source,
+        )  # fmt: skip
+        self.events.append(self.event_shape.pick(fields))
 
     def point(self, pk: int, kind: str, point: Point, primary: bool) -> None:
         # in the order of POINT_COLUMNS (after the owning record's id)
@@ -142,7 +129,7 @@ class _Batch:
             prepare_values(ContactPoint, [self.owner_field, *POINT_COLUMNS], self.points, constants=unset),
             prepare_insert(Address, self.addresses, constants=unset),
             prepare_insert(Affiliation, self.affiliations),
-            prepare_values(Event, EVENT_COLUMNS, self.events, constants=self.event_constants),
+            prepare_values(Event, self.event_shape.columns, self.events, constants=self.event_shape.constants),
         ]
         self.points, self.addresses, self.affiliations, self.events = [], [], [], []
         return [r for r in ready if r is not None]
@@ -182,8 +169,15 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
     given_names = sorted({name for row in rows for name in row.values} - {"owner", "team", "parent"})
     contact = batch.entity == CONTACT
     with_parents = not contact and any("parent" in row.values for row in rows)
+    # Rows built by code may give their records' creation times (then each event has its own).
+    stamped = any(row.created_at is not None for row in rows)
+    event_shape = batch.stamped_event_shape if stamped else batch.event_shape
+    pick_event = event_shape.pick
     actor_team = actor.team
     public_ids = uuid7_texts(len(rows))
+    if any(row.public_id is not None for row in rows):
+        given_ids = zip(rows, public_ids, strict=True)
+        public_ids = [text if row.public_id is None else str(row.public_id) for row, text in given_ids]
     ids = new_ids(batch.model, len(rows))
     references: dict[tuple[type, Any], str] = {}  # (model, pk) -> public id as text, once per owner and team
 
@@ -196,18 +190,23 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
 
     derived_names: list[str] = []
     record_rows: list[list[Any]] = []
-    points, events, tag_links = batch.points, batch.events, batch.tag_links
-    action = f"{batch.entity}.create"
+    events: list[Any] = []  # tuples of the event shape's columns
+    points, tag_links = batch.points, batch.tag_links
+    action, record_type, source, data = f"{batch.entity}.create", batch.record_type, batch.source, batch.event_data
+    now = batch.now
     for row, pk, public_id in zip(rows, ids, public_ids, strict=True):
         given = row.values
         owner = given.get("owner", actor)
         team = given.get("team", actor_team)
         emails = [p[0] for p in row.emails]
         phones = [p[0] for p in row.phones]
+        affiliations = []
+        if row.organization_id:
+            affiliations.append((row.organization_id, row.organization, row.organization_role))
+            affiliations.extend(row.more_organizations)
         if contact:
             label = f"{given.get('first_name', '')} {given.get('last_name', '')}".strip()
-            orgs = [row.organization] if row.organization_id else []
-            derived = rules.contact_derived_fields(label, emails, phones, orgs)
+            derived = rules.contact_derived_fields(label, emails, phones, [name for _o, name, _r in affiliations])
         else:
             label = given.get("name", "")
             derived = batch.derived(given, emails, phones, [])
@@ -221,6 +220,8 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
         if with_parents:
             parent = given.get("parent")
             record.append(parent.pk if parent is not None else None)
+        if stamped:
+            record += (row.created_at or now, row.created_at or now)
         record_rows.append(record)
         # The changes as `core.records.create_record` logs them: every given value, then the collections.
         # (The parent is an Organization: jsonable gives its public id, as `logged_value` does.)
@@ -252,29 +253,41 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
                 points.append([pk, PHONE, point_label, value, normalized, primary])
                 primary = False
             changes["phones"] = [[], phones]
-        if row.address is not None:
-            batch.address(pk, row.address)
-            changes["addresses"] = [[], [_address_text(row.address)]]
+        if row.address is not None or row.more_addresses:
+            addresses = [row.address, *row.more_addresses] if row.address is not None else list(row.more_addresses)
+            for address in addresses:
+                batch.address(pk, address)
+            changes["addresses"] = [[], [_address_text(address) for address in addresses]]
         if row.tags:
             tag_links.extend((pk, name) for name in row.tags)
             changes["tags"] = [[], sorted(row.tags)]
-        if row.organization_id:
-            batch.affiliations.append(
-                {"contact_id": pk, "organization_id": row.organization_id, "role": row.organization_role,
-                 "is_primary": True}
-            )  # fmt: skip
-            changes["organizations"] = [[], [_affiliation_text(row.organization, row.organization_role)]]
-        # in the order of EVENT_COLUMNS
-        events.append([action, CREATED, public_id, label[:300], owner_id, team_id, changes, 1])
+        if affiliations:
+            for index, (organization_id, _name, role) in enumerate(affiliations):
+                batch.affiliations.append(
+                    {"contact_id": pk, "organization_id": organization_id, "role": role, "is_primary": index == 0}
+                )
+            changes["organizations"] = [[], [_affiliation_text(name, role) for _o, name, role in affiliations]]
+        fields = event_fields(
+            actor=actor, action=action, kind=CREATED, record_type=record_type, record_id=public_id, label=label,
+            owner_id=owner_id, team_id=team_id, changes=changes, data=data, version=1,
+            occurred_at=row.created_at or now, source=source,
+        )  # fmt: skip
+        events.append(pick_event(fields))
         result.outcomes[row.row] = CREATE
     result.created += len(rows)
-    constants = {"created_at": batch.now, "updated_at": batch.now, "created_by_id": actor.pk,
-                 "updated_by_id": actor.pk, "version": 1}  # fmt: skip
+    constants = {"created_at": now, "updated_at": now, "created_by_id": actor.pk, "updated_by_id": actor.pk,
+                 "version": 1}  # fmt: skip
     names = [*given_names, *derived_names, "public_id", "owner_id", "team_id", "custom"]
     if with_parents:
         names.append("parent_id")
-    ready = prepare_values(batch.model, names, record_rows, constants=constants, ids=ids)
-    return ([ready] if ready is not None else []) + batch.child_inserts()
+    if stamped:
+        names += ("created_at", "updated_at")
+        del constants["created_at"], constants["updated_at"]
+    ready = [
+        prepare_values(batch.model, names, record_rows, constants=constants, ids=ids),
+        prepare_values(Event, event_shape.columns, events, constants=event_shape.constants),
+    ]
+    return [r for r in ready if r is not None] + batch.child_inserts()
 
 
 def _existing_children(batch: _Batch, ids: list[int]) -> tuple[dict, dict, dict, dict]:
@@ -383,23 +396,32 @@ def _update(
         if new_tags != old_tags:
             batch.tag_links.extend((record.pk, name) for name in new_tags if name not in old_tags)
             changes["tags"] = [old_tags, new_tags]
-        if row.address is not None:
-            old_addresses = addresses.get(record.pk, [])
-            text = _address_text(row.address)
-            if text not in old_addresses:
-                batch.address(record.pk, row.address)
-                changes["addresses"] = [old_addresses, [*old_addresses, text]]
-        orgs = [name for _o, name, _r in affiliations.get(record.pk, [])]
+        old_addresses = addresses.get(record.pk, [])
+        new_addresses = list(old_addresses)
+        for address in [row.address, *row.more_addresses] if row.address is not None else row.more_addresses:
+            text = _address_text(address)
+            if text not in new_addresses:
+                batch.address(record.pk, address)
+                new_addresses.append(text)
+        if new_addresses != old_addresses:
+            changes["addresses"] = [old_addresses, new_addresses]
+        mine = affiliations.get(record.pk, [])
+        orgs = [name for _o, name, _r in mine]
         if row.organization_id:
-            mine = affiliations.get(record.pk, [])
-            if not any(o == row.organization_id and r == row.organization_role for o, _n, r in mine):
-                batch.affiliations.append(
-                    {"contact_id": record.pk, "organization_id": row.organization_id, "role": row.organization_role,
-                     "is_primary": not mine}
-                )  # fmt: skip
-                old = [_affiliation_text(n, r) for _o, n, r in mine]
-                changes["organizations"] = [old, [*old, _affiliation_text(row.organization, row.organization_role)]]
-                orgs.append(row.organization)
+            old = [_affiliation_text(n, r) for _o, n, r in mine]
+            new = list(old)
+            for organization_id, name, role in ((row.organization_id, row.organization, row.organization_role),
+                                                *row.more_organizations):  # fmt: skip
+                if not any(o == organization_id and r == role for o, _n, r in mine):
+                    batch.affiliations.append(
+                        {"contact_id": record.pk, "organization_id": organization_id, "role": role,
+                         "is_primary": not mine}
+                    )  # fmt: skip
+                    mine = [*mine, (organization_id, name, role)]
+                    new.append(_affiliation_text(name, role))
+                    orgs.append(name)
+            if new != old:
+                changes["organizations"] = [old, new]
         if not changes:
             result.unchanged += 1
             result.outcomes[row.row] = UNCHANGED

@@ -182,12 +182,17 @@ def find_existing(entity: str, rows: list[ValidatedRow]) -> dict[int, tuple[dict
 
 
 def _resolve_organizations(actor: User, rows: list[ValidatedRow], plan: Plan) -> list[ValidatedRow]:
-    """Contacts: the organization each row names, among those the actor can see; errors otherwise."""
+    """Contacts: the organization each row names, among those the actor can see; errors otherwise.
+
+    A row built by code with its organization given (`organization_id` set: the demo loader)
+    keeps it.
+    """
     from clientela.parties.queries import organizations_visible
 
-    wanted = {normalize.name_key(r.organization) for r in rows if r.organization}
+    named = [r for r in rows if r.organization_id is None]
+    wanted = {normalize.name_key(r.organization) for r in named if r.organization}
     wanted.discard("")
-    if not wanted and not any(r.organization_role for r in rows):
+    if not wanted and not any(r.organization_role for r in named):
         return rows
     found: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for chunk in _chunks(sorted(wanted)):
@@ -197,6 +202,9 @@ def _resolve_organizations(actor: User, rows: list[ValidatedRow], plan: Plan) ->
             found[key].append((pk, name))
     kept: list[ValidatedRow] = []
     for row in rows:
+        if row.organization_id is not None:
+            kept.append(row)
+            continue
         if not row.organization:
             if row.organization_role:
                 plan.error(row, row.column("organization_role"), _("a role needs an organization in the same row"))

@@ -160,7 +160,7 @@ class CsvTable(Table):
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         number = 1
         try:
-            for number, cells in enumerate(self._reader, start=2):  # noqa: B007 - used after the loop
+            for number, cells in enumerate(self._reader, start=2):
                 for cell in cells:
                     if cell and not cell.isspace():
                         yield number, cells

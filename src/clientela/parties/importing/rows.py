@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import datetime as dt
+    import uuid
 
 # (value as given, normalised form, label)
 Point = tuple[str, str, str]
@@ -61,6 +65,14 @@ class ValidatedRow:
     existing_id: int | None = None
     match_column: str = ""
     organization_id: int | None = None
+    # Rows built by code rather than read from a file (the demo loader) may give more than a
+    # file row holds: the new record's public id and creation time, further addresses, and
+    # further (not primary) affiliations as (organization pk, its name, role), the organization
+    # above then resolved by the caller (organization_id set). The import leaves them empty.
+    public_id: uuid.UUID | None = None
+    created_at: dt.datetime | None = None
+    more_addresses: tuple[dict[str, Any], ...] = ()
+    more_organizations: tuple[tuple[int, str, str], ...] = ()
 
     def column(self, target: str) -> str:
         """The file's header for `target`, or the target's label when no column fills it."""

@@ -14,11 +14,6 @@ from clientela.testing.api import ApiClient
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def south_contact(cast):
     return factories.contact(cast.sales_south, first_name="Sofia", last_name="Southern", emails=["sofia@south.test"])

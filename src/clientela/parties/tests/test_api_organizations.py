@@ -11,11 +11,6 @@ from clientela.testing.api import ApiClient
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def ids(response) -> set[str]:
     return {item["id"] for item in response.json()["items"]}
 

@@ -18,11 +18,6 @@ from clientela.parties.models import Contact
 from clientela.testing import factories
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def contact_probe(name: str = "", emails: tuple[str, ...] = (), phones: tuple[str, ...] = ()) -> Probe:
     return Probe(entity="contact", names=(name,) if name else (), emails=emails, phones=phones)
 

@@ -18,14 +18,14 @@ PAYLOADS = ['=HYPERLINK("http://evil.test","x")', "+cmd|' /C calc'!A0", "-2+3", 
 XSS = "<script>alert(1)</script>"
 
 
-def _csv_rows(response) -> list[list[str]]:  # noqa: ANN001
+def _csv_rows(response) -> list[list[str]]:
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
     return list(csv.reader(io.StringIO(body[1:])))
 
 
 @pytest.fixture
-def risky(cast):  # noqa: ANN001, ANN201
+def risky(cast):
     contacts = []
     for index, payload in enumerate(PAYLOADS):
         contact = factories.contact(

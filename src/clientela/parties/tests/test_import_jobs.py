@@ -21,7 +21,7 @@ def _upload() -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def media(settings, tmp_path):  # noqa: ANN001, ANN201
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 

@@ -17,7 +17,7 @@ from .importing_files import write_csv
 HEADER = ["First name", "Last name", "E-mail", "Phone", "Title", "Tags"]
 
 
-def _import(path, actor, **options):  # noqa: ANN001, ANN003, ANN202
+def _import(path, actor, **options):
     return run_import(path, actor=actor, options=ImportOptions(entity="contact", **options))
 
 

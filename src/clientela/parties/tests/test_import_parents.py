@@ -20,12 +20,12 @@ from .importing_files import write_csv
 HEADER = ["Name", "Tax id", "Parent"]
 
 
-def _import(tmp_path, actor, rows, **options):  # noqa: ANN001, ANN003, ANN202
+def _import(tmp_path, actor, rows, **options):
     path = write_csv(tmp_path / "orgs.csv", rows, header=HEADER)
     return run_import(path, actor=actor, options=ImportOptions(entity="organization", **options))
 
 
-def _errors(report):  # noqa: ANN001, ANN202
+def _errors(report):
     return [(e.row, e.column, e.message) for e in report.errors]
 
 

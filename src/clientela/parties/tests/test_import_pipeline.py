@@ -31,7 +31,7 @@ def writer_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     names: list[str] = []
     write = actions.records_import_write
 
-    def recording(**kwargs):  # noqa: ANN003, ANN202 - passes through
+    def recording(**kwargs):
         names.append(threading.current_thread().name)
         return write(**kwargs)
 
@@ -81,7 +81,7 @@ def test_a_writer_that_fails_stops_the_import_with_its_error(cast, tmp_path, mon
     write = actions.records_import_write
     calls = []
 
-    def failing(**kwargs):  # noqa: ANN003, ANN202 - passes through, then fails
+    def failing(**kwargs):
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("the disk is full")

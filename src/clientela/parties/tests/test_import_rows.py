@@ -29,7 +29,7 @@ BAD: dict[int, tuple[dict[int, str], tuple[str, str]]] = {
 
 
 @pytest.fixture
-def bad_file(tmp_path):  # noqa: ANN001, ANN201
+def bad_file(tmp_path):
     rows = [good_row(n) for n in range(ROWS)]
     for index, (changes, _error) in BAD.items():
         for column, value in changes.items():

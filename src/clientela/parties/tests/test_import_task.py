@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 
 import pytest
 from django.core.files.base import ContentFile
@@ -11,13 +12,13 @@ from django_tasks_db.models import DBTaskResult
 
 from clientela.core.models import Event
 from clientela.parties.models import Contact, ImportJob
-from clientela.parties.tasks import enqueue_import
+from clientela.parties.tasks import enqueue_import, run_import_job
 
 from .importing_files import good_row, write_csv
 
 
 @pytest.fixture
-def keep_signals():  # noqa: ANN201
+def keep_signals():
     """db_worker installs its own SIGINT/SIGTERM handlers; put pytest's back afterwards."""
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
     yield
@@ -25,7 +26,7 @@ def keep_signals():  # noqa: ANN201
         signal.signal(sig, handler)
 
 
-def _job(cast, tmp_path, rows, **fields) -> ImportJob:  # noqa: ANN001, ANN003
+def _job(cast, tmp_path, rows, **fields) -> ImportJob:
     path = write_csv(tmp_path / "upload.csv", rows)
     job = ImportJob(entity="contact", original_name="upload.csv", created_by=cast.sales_north, **fields)
     job.file.save("upload.csv", ContentFile(path.read_bytes()), save=False)
@@ -96,7 +97,7 @@ def test_progress_is_visible_to_others_during_an_all_or_nothing_import(cast, tmp
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer: progress shows when the transaction ends")
     settings.MEDIA_ROOT = tmp_path / "media"
-    job = _job(cast, tmp_path, [good_row(1)])
+    job = _job(cast, tmp_path, [good_row(1)], status="running")
     progress = _Progress(job)
     report = ImportReport(entity="contact", mode="all-or-nothing", match="update", dry_run=False)
     report.rows_total, report.rows_done, report.created = 1000, 250, 240
@@ -110,3 +111,96 @@ def test_progress_is_visible_to_others_during_an_all_or_nothing_import(cast, tmp
     finally:
         progress.close()
         observer.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_queued_twice_and_delivered_twice_imports_its_rows_once(cast, tmp_path, settings, keep_signals):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    job = _job(cast, tmp_path, [good_row(n) for n in range(12)], mode="valid-rows-only")
+
+    assert enqueue_import(job) is True
+    assert enqueue_import(job) is False  # already queued: nothing more is enqueued
+    assert DBTaskResult.objects.count() == 1
+    run_import_job.enqueue(str(job.public_id))  # the queue hands the same job out a second time
+    _run_worker()
+
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("succeeded", 12)
+    assert Contact.objects.count() == 12
+    assert Event.objects.filter(action="contact.create").count() == 12
+    assert run_import_job.call(str(job.public_id)) == {"skipped": "job is succeeded"}
+    assert Contact.objects.count() == 12
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_to_start_one_job_import_its_rows_once(cast, tmp_path, settings):
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for concurrent workers")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    job = _job(cast, tmp_path, [good_row(n) for n in range(40)], mode="valid-rows-only", status="queued")
+    start = threading.Barrier(2)
+    results: list[dict] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            start.wait(timeout=10)
+            results.append(run_import_job.call(str(job.public_id)))
+        except BaseException as error:  # reported below
+            failures.append(error)
+        finally:
+            connections.close_all()  # each thread had its own connection
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not failures
+    assert sorted("skipped" in result for result in results) == [False, True]
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("succeeded", 40)
+    assert Contact.objects.count() == 40
+    assert Event.objects.filter(action="contact.create").count() == 40
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_of_two_workers_that_both_saw_the_job_queued_exactly_one_starts_it(cast, tmp_path, settings):
+    from django.db import connection, connections
+
+    from clientela.parties import actions
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for concurrent workers")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    job = _job(cast, tmp_path, [good_row(1)], status="queued")
+    start = threading.Barrier(2)
+    won: list[bool] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            mine = ImportJob.objects.get(pk=job.pk)
+            assert mine.status == "queued"
+            start.wait(timeout=10)
+            won.append(actions.import_job_start(job=mine))
+        except BaseException as error:  # reported below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not failures
+    assert sorted(won) == [False, True]
+    job.refresh_from_db()
+    assert job.status == "running" and job.started_at is not None

@@ -25,11 +25,11 @@ def _csv_bytes(rows: list[list[str]], header: list[str] | None = None) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):  # noqa: ANN001, ANN201
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _upload(client, rows, header=None, name="people.csv"):  # noqa: ANN001, ANN202
+def _upload(client, rows, header=None, name="people.csv"):
     upload = SimpleUploadedFile(name, _csv_bytes(rows, header), content_type="text/csv")
     return client.post(reverse("imports:index"), {"entity": "contact", "file": upload})
 

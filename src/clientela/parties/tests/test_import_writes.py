@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.utils import timezone
-
 from clientela.core.changelog import event_for
 from clientela.core.context import acting_via
 from clientela.core.models import Event
 from clientela.parties import actions
 from clientela.parties.import_jobs import ImportOptions, run_import
-from clientela.parties.importing.bulkwrite import EVENT_COLUMNS, EVENT_CONSTANTS, event_row
-from clientela.parties.importing.rows import VALID_ROWS_ONLY
+from clientela.parties.importing.rows import VALID_ROWS_ONLY, ValidatedRow
 from clientela.parties.models import Address, Contact, ContactPoint, Organization
 from clientela.testing import factories
 
@@ -121,38 +118,27 @@ def test_an_imported_organization_equals_one_made_by_the_action(cast, tmp_path):
     assert imported_event.record_label == made_event.record_label == "Acme Widgets"
 
 
-def test_the_copy_event_row_has_the_fields_event_for_fills(cast):
-    contact = factories.contact(cast.sales_north, last_name="Same")
-    now = timezone.now()
+def test_an_imported_event_has_every_column_event_for_fills_the_same_way(cast, tmp_path):
+    path = write_csv(tmp_path / "one.csv", [["Same", "same@example.test"]], header=["Last name", "E-mail"])
+    report = run_import(path, actor=cast.sales_north, options=ImportOptions(entity="contact", job="job-1"))
+    assert (report.created, report.errors) == (1, [])
+    contact = Contact.objects.get(last_name="Same")
+    stored = Event.objects.get(record_id=contact.public_id)
+
     with acting_via("import"):
         expected = event_for(
             actor=cast.sales_north,
-            action="contact.update",
-            kind="updated",
+            action="contact.create",
+            kind="created",
             record=contact,
-            changes={"title": ["", "x"]},
+            changes=stored.changes,
+            data={"import_job": "job-1"},
+            occurred_at=stored.occurred_at,
         )
-        row = event_row(
-            actor=cast.sales_north,
-            action="contact.update",
-            kind="updated",
-            record_type="parties.contact",
-            public_id=contact.public_id,
-            label=str(contact),
-            owner_id=contact.owner_id,
-            team_id=contact.team_id,
-            changes={"title": ["", "x"]},
-            data={},
-            version=contact.version,
-            occurred_at=now,
-            source="import",
-        )
-    expected_fields = {
-        f.attname: getattr(expected, f.attname) for f in Event._meta.concrete_fields if f.attname != "id"
-    }
-    expected_fields["occurred_at"] = now
-    assert row == expected_fields
-    assert sorted([*EVENT_COLUMNS, *EVENT_CONSTANTS]) == sorted(row)  # what the batch writes per event
+
+    columns = [f.attname for f in Event._meta.concrete_fields if f.attname != "id"]
+    assert {c: getattr(stored, c) for c in columns} == {c: getattr(expected, c) for c in columns}
+    assert stored.occurred_at == contact.created_at
 
 
 def test_addresses_and_custom_fields_are_validated_and_stored(cast, tmp_path):
@@ -196,3 +182,43 @@ def test_imported_values_keep_their_types(cast, tmp_path):
     contact = Contact.objects.get()
     assert contact.children == 3 and contact.birth_date == dt.date(1990, 12, 31)
     assert isinstance(contact.public_id, uuid.UUID)
+
+
+def test_a_row_built_by_code_keeps_its_public_id_creation_time_addresses_and_affiliations(cast):
+    """What the demo loader gives the bulk writer beyond what a file row holds."""
+    first = factories.organization(cast.sales_north, name="First Works")
+    second = factories.organization(cast.sales_north, name="Second Works")
+    public_id = uuid.uuid4()
+    created = dt.datetime(2024, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+    home = {"label": "home", "street": "Fő utca 1", "city": "Budapest", "postal_code": "1011", "region": "",
+            "country": "HU"}  # fmt: skip
+    billing = {**home, "label": "billing", "street": "Váci út 2"}
+    row = ValidatedRow(
+        row=1,
+        values={"first_name": "Ada", "last_name": "Built", "owner": cast.sales_north, "team": cast.north},
+        address=home,
+        more_addresses=(billing,),
+        organization="First Works",
+        organization_role="Buyer",
+        organization_id=first.pk,
+        more_organizations=((second.pk, "Second Works", "Adviser"),),
+        public_id=public_id,
+        created_at=created,
+    )
+
+    result = actions.contacts_import_batch(actor=cast.sales_north, rows=[row], match="create")
+
+    assert (result.created, result.errors) == (1, [])
+    contact = Contact.objects.get(public_id=public_id)
+    assert (contact.created_at, contact.updated_at, contact.version) == (created, created, 1)
+    assert [(a.label, a.street) for a in Address.objects.filter(contact=contact)] == [
+        ("home", "Fő utca 1"),
+        ("billing", "Váci út 2"),
+    ]
+    affiliations = contact.affiliations.order_by("id").values_list("organization__name", "role", "is_primary")
+    assert list(affiliations) == [("First Works", "Buyer", True), ("Second Works", "Adviser", False)]
+    assert "second works" in contact.search_text
+    event = Event.objects.get(record_id=public_id)
+    assert event.occurred_at == created
+    assert event.changes["organizations"] == [[], ["First Works: Buyer", "Second Works: Adviser"]]
+    assert len(event.changes["addresses"][1]) == 2

@@ -7,11 +7,6 @@ from clientela.parties.models import Address, Affiliation, Contact, ContactPoint
 from clientela.testing import factories
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def fields(cast):
     for key, kind in (("shoe", "text"), ("points", "number"), ("vip_since", "date")):

@@ -7,11 +7,6 @@ from clientela.parties.models import Relationship
 from clientela.testing import factories
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_a_relationship_links_two_parties_and_logs_an_event_on_both(cast):
     anna = factories.contact(cast.sales_north, first_name="Anna", last_name="Kovács")
     boss = factories.contact(cast.sales_north, first_name="Béla", last_name="Nagy")

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-import pytest
 from django.urls import reverse
 
 from clientela.core.models import Event
 from clientela.parties import actions, queries
 from clientela.parties.models import Contact, Organization
 from clientela.testing import factories
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # noqa: ANN001, ANN202
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class _FormReader(HTMLParser):
@@ -71,7 +65,7 @@ def form_data(html: str) -> dict[str, list[str]]:
     return reader.data
 
 
-def edit_form(client, record) -> dict[str, list[str]]:  # noqa: ANN001
+def edit_form(client, record) -> dict[str, list[str]]:
     entity = "contact" if isinstance(record, Contact) else "organization"
     response = client.get(reverse(f"parties:{entity}_edit", args=[record.public_id]))
     assert response.status_code == 200

@@ -12,12 +12,7 @@ from clientela.testing import factories
 XSS = "<script>alert(1)</script>"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # noqa: ANN001, ANN202 - the cast's users are made with a cheap hasher
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def _login(client, user):  # noqa: ANN001, ANN202
+def _login(client, user):
     client.force_login(user)
     return client
 

@@ -1,6 +1,5 @@
 """The possible-duplicates page and the merge page."""
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,11 +10,6 @@ from clientela.parties.models import Contact
 from clientela.testing import factories
 
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def duplicates_url(record, entity="contact"):

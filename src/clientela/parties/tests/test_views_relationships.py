@@ -10,11 +10,11 @@ from clientela.parties.models import Relationship
 from clientela.testing import factories
 
 
-def detail(client, record, entity="contact"):  # noqa: ANN001, ANN201
+def detail(client, record, entity="contact"):
     return client.get(reverse(f"parties:{entity}_detail", args=[record.public_id])).content.decode()
 
 
-def add_url(record, entity="contact"):  # noqa: ANN001, ANN201
+def add_url(record, entity="contact"):
     return reverse(f"parties:{entity}_relationship_add", args=[record.public_id])
 
 

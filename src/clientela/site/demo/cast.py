@@ -43,5 +43,7 @@ USERS: tuple[DemoUser, ...] = (
     DemoUser("analyst", "analyst", None, "Piotr", "Zieliński", "en"),
 )
 
-# Roles whose members own the team's records (managers own the largest share).
-OWNER_WEIGHTS: dict[str, int] = {"manager": 2, "sales": 5, "service": 1}
+# Roles whose members own the team's records, with their shares. Each record is created by
+# its owner through the import's bulk writer, so owners are roles that may import (a service
+# agent works the team's records but owns none).
+OWNER_WEIGHTS: dict[str, int] = {"manager": 2, "sales": 5}

@@ -1,9 +1,9 @@
 """Builds the demo's organizations, contacts and relationships in memory.
 
 Everything comes from one seeded `random.Random`, so the same seed gives the same
-customers. The result is unsaved model instances plus their child rows; `load`
-writes them. Denormalised fields (primary e-mail/phone, name key, search text)
-are filled here exactly as `parties.actions` fills them.
+customers. The result is unsaved model instances (holding the values) plus their
+child rows; `load` writes them through the application's write path, which fills
+the derived fields (primary e-mail/phone, name key, search text).
 """
 
 from __future__ import annotations
@@ -51,22 +51,11 @@ class PartyPlan:
     domain: str = ""  # organizations: the .example domain of its web site and e-mails
 
 
-@dataclass(frozen=True)
-class Touch:
-    """A relationship added to one of its parties: the event `relationship_create` logs."""
-
-    relationship: Relationship
-    party: Any  # Organization | Contact
-    version: int  # the party's version after this change
-    actor: User
-
-
 @dataclass
 class DemoWorld:
     organizations: list[PartyPlan]
     contacts: list[PartyPlan]
-    relationships: list[Relationship]
-    touches: list[Touch]
+    relationships: list[Relationship]  # unsaved, in the order they are added
 
 
 class Generator:
@@ -235,10 +224,7 @@ class Generator:
             custom=self.organization_custom(size, industry, stage),
             owner=owner,
             team=team,
-            created_by=owner,
-            updated_by=owner,
             created_at=created,
-            updated_at=created,
         )
         plan = PartyPlan(record=organization, country=code, domain=domain)
         if rng.random() < 0.8:
@@ -367,10 +353,7 @@ class Generator:
             custom=self.contact_custom(),
             owner=owner,
             team=team,
-            created_by=owner,
-            updated_by=owner,
             created_at=created,
-            updated_at=created,
         )
         plan = PartyPlan(record=contact, country=code)
         local = names.latin(f"{first}.{last}").replace(" ", "")
@@ -435,9 +418,15 @@ class Generator:
     def relationships(self, organizations: list[PartyPlan], contacts: list[PartyPlan]) -> list[Relationship]:
         rng = self.rng
         result: list[Relationship] = []
+        linked: set[tuple[int, int, str]] = set()
 
         def link(kind: str, **ends: Any) -> None:
-            result.append(Relationship(public_id=self.public_id(), kind=kind, **ends))
+            first, second = (ends.get("from_organization") or ends.get("from_contact"),
+                             ends.get("to_organization") or ends.get("to_contact"))  # fmt: skip
+            key = (id(first), id(second), kind)
+            if key not in linked:  # the same two parties drawn twice: one link, as the action allows
+                linked.add(key)
+                result.append(Relationship(kind=kind, **ends))
 
         by_team: dict[int, list[PartyPlan]] = {}
         for plan in organizations:
@@ -480,30 +469,8 @@ class Generator:
         weights = [{"1-9": 1, "10-49": 2, "50-249": 4, "250-999": 7, "1000+": 10}[p.record.size] for p in orgs]
         people = [self.contact(orgs, weights) for _ in range(contacts)]
         self.second_affiliations(people)
-        for plan in orgs:
-            denormalise_organization(plan)
-        for plan in people:
-            denormalise_contact(plan)
         relationships = self.relationships(orgs, people)
-        touches = self.add_relationships_over_time(relationships)
-        return DemoWorld(organizations=orgs, contacts=people, relationships=relationships, touches=touches)
-
-    def add_relationships_over_time(self, relationships: list[Relationship]) -> list[Touch]:
-        """Each relationship was added after both its parties existed; as with the action,
-        it bumps both parties' versions."""
-        for relationship in relationships:
-            first, second = ends(relationship)
-            relationship.created_at = self.created_at(after=max(first.created_at, second.created_at))
-        relationships.sort(key=lambda relationship: relationship.created_at)
-        touches: list[Touch] = []
-        for relationship in relationships:
-            first, second = ends(relationship)
-            for party in (first, second):
-                party.version += 1
-                party.updated_at = relationship.created_at
-                party.updated_by = first.owner
-                touches.append(Touch(relationship, party, party.version, first.owner))
-        return touches
+        return DemoWorld(organizations=orgs, contacts=people, relationships=relationships)
 
 
 def ends(relationship: Relationship) -> tuple[Any, Any]:
@@ -511,27 +478,3 @@ def ends(relationship: Relationship) -> tuple[Any, Any]:
         relationship.from_contact or relationship.from_organization,
         relationship.to_contact or relationship.to_organization,
     )
-
-
-def denormalise_organization(plan: PartyPlan) -> None:
-    """As `parties.writes.refresh_denormalised` does for an organization."""
-    record: Organization = plan.record
-    emails = [p.value for p in plan.emails]
-    phones = [p.value for p in plan.phones]
-    record.name_key = normalize.name_key(record.name)
-    record.tax_id_normalized = normalize.tax_id_key(record.tax_id)
-    record.search_text = normalize.search_text(
-        record.name, record.legal_name, record.tax_id, record.website, *emails, *phones
-    )
-
-
-def denormalise_contact(plan: PartyPlan) -> None:
-    """As `parties.writes.refresh_denormalised` does for a contact."""
-    record: Contact = plan.record
-    emails = [p.value for p in sorted(plan.emails, key=lambda p: not p.is_primary)]
-    phones = [p.value for p in sorted(plan.phones, key=lambda p: not p.is_primary)]
-    organizations = [org.record.name for org, _role, _primary in plan.affiliations]
-    record.primary_email = emails[0] if emails else ""
-    record.primary_phone = phones[0] if phones else ""
-    record.name_key = normalize.name_key(record.full_name)
-    record.search_text = normalize.search_text(record.full_name, *emails, *phones, *organizations)

@@ -1,46 +1,45 @@
-"""Writes the demo data: teams and users, custom fields, then organizations and
-contacts in bulk, with one creation event per record (source "demo").
+"""Writes the demo data through the application's one write path (source "demo"):
 
-Records are built as `parties.actions` builds them (same denormalised fields, same
-event shape as `contact.create` / `organization.create`), but written with bulk
-inserts so ten thousand contacts take seconds, not minutes. Custom field
-definitions go through their action.
+- teams and users through the accounts actions (`team_create`, `user_create`, then
+  `team_update` naming each team's manager), one event each;
+- the custom field definitions through `custom_field_create`;
+- organizations and contacts through the import's bulk writer
+  (`parties.actions.organizations_import_batch` / `contacts_import_batch`) from rows
+  built as `ValidatedRow`s, one creation event per record, so ten thousand contacts take
+  seconds; each owner's records are one batch written by that owner;
+- relationships through `relationship_create`, which logs them on both parties.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Model
 from django.utils import timezone
 
+from clientela.accounts import actions as accounts
 from clientela.accounts.models import Team, User
-from clientela.core.changelog import bulk_append_events, event_for, jsonable
 from clientela.core.context import acting_via
 from clientela.core.models import Event
-from clientela.core.records import field_value
-from clientela.parties import actions, relationships
-from clientela.parties.models import (
-    Address,
-    Affiliation,
-    Contact,
-    ContactPoint,
-    CustomField,
-    Organization,
-    Relationship,
-    Tag,
-)
-from clientela.parties.rules import CONTACT_FIELDS, ORGANIZATION_FIELDS
+from clientela.parties import actions
+from clientela.parties.entities import CONTACT, ORGANIZATION
+from clientela.parties.importing.rows import MATCH_CREATE, BatchResult, Point, ValidatedRow
+from clientela.parties.models import Address, Contact, ContactPoint, CustomField, Organization
 from clientela.site.demo import business, cast
 from clientela.site.demo.generate import DemoWorld, Generator, PartyPlan, ends
 
 Progress = Callable[[str, int, int], None]
 BATCH = 2000
+ADDRESS_COLUMNS = ("label", "street", "city", "postal_code", "region", "country")
+
+
+class DemoLoadError(RuntimeError):
+    """The write path refused generated demo data: a bug in the generator."""
 
 
 @dataclass
@@ -64,56 +63,37 @@ def database_is_empty() -> bool:
     )
 
 
-@contextlib.contextmanager
-def keep_timestamps(*models: type[Model]) -> Iterator[None]:
-    """Let bulk inserts keep the creation times the generator chose (in the past)."""
-    fields = [
-        model._meta.get_field(name)
-        for model in models
-        for name in ("created_at", "updated_at")
-        if any(f.name == name for f in model._meta.fields)
-    ]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+# --- people --------------------------------------------------------------------------------
 
 
 def ensure_people() -> tuple[dict[str, Team], dict[str, User]]:
-    """The demo's teams and users; existing ones (same name) are kept as they are."""
-    teams = {name: Team.objects.get_or_create(name=name)[0] for name in cast.TEAMS}
+    """The demo's teams and users (through the accounts actions); existing ones (same name) are kept."""
+    existing_teams = {team.name: team for team in Team.objects.filter(name__in=cast.TEAMS)}
+    teams = {
+        name: existing_teams.get(name) or accounts.team_create(actor=None, values={"name": name}) for name in cast.TEAMS
+    }
     existing = {u.username: u for u in User.objects.filter(username__in=[d.username for d in cast.USERS])}
     hashed = ""
     users: dict[str, User] = {}
     for demo in cast.USERS:
         user = existing.get(demo.username)
         if user is None:
-            user = User(
-                username=demo.username,
-                role=demo.role,
-                team=teams[demo.team] if demo.team else None,
-                first_name=demo.first_name,
-                last_name=demo.last_name,
-                email=f"{demo.username}@clientela.example",
-                language=demo.language,
-                is_staff=demo.role == "admin",
-                is_superuser=demo.role == "admin",
-            )
-            if not hashed:  # hashing is slow on purpose: do it once for everyone
-                user.set_password(cast.DEMO_PASSWORD)
-                hashed = user.password
-            user.password = hashed
-            user.save()
+            hashed = hashed or make_password(cast.DEMO_PASSWORD)  # slow on purpose: once for everyone
+            values = {
+                "username": demo.username,
+                "role": demo.role,
+                "team": teams[demo.team] if demo.team else None,
+                "first_name": demo.first_name,
+                "last_name": demo.last_name,
+                "email": f"{demo.username}@clientela.example",
+                "language": demo.language,
+            }
+            user = accounts.user_create(actor=None, values=values, password_hash=hashed)
         users[demo.username] = user
     for demo in cast.USERS:
         team = teams.get(demo.team or "")
         if demo.role == "manager" and team is not None and team.manager_id is None:
-            team.manager = users[demo.username]
-            team.save(update_fields=["manager"])
+            teams[team.name] = accounts.team_update(actor=None, team=team, values={"manager": users[demo.username]})
     return teams, users
 
 
@@ -150,92 +130,97 @@ def ensure_custom_fields(admin: User) -> set[str]:
     return usable
 
 
-def creation_changes(plan: PartyPlan, fields: frozenset[str]) -> dict[str, list[Any]]:
-    """The `changes` of the creation event, shaped as `records.create_record` shapes them."""
+# --- organizations and contacts, through the import's bulk writer ---------------------------
+
+
+def _points(points: list[ContactPoint]) -> list[Point]:
+    return [(point.value, point.normalized, point.label) for point in points]
+
+
+def _address(address: Address) -> dict[str, Any]:
+    return {name: getattr(address, name) for name in ADDRESS_COLUMNS}
+
+
+def party_row(number: int, plan: PartyPlan) -> ValidatedRow:
+    """The plan as the import's bulk writer takes a row: values cleaned already, references
+    (owner, team, parent, organizations) resolved, with its public id and creation time."""
     record = plan.record
-    changes: dict[str, list[Any]] = {}
-    for name in sorted(fields | {"custom"}):
-        value = jsonable(field_value(record, name))
-        if value not in (None, "", {}, []):
-            changes[name] = [None, value]
-    if plan.emails:
-        changes["emails"] = [[], [p.value for p in plan.emails]]
-    if plan.phones:
-        changes["phones"] = [[], [p.value for p in plan.phones]]
-    if plan.addresses:
-        changes["addresses"] = [[], [str(a) for a in plan.addresses]]
-    if plan.tags:
-        changes["tags"] = [[], sorted(plan.tags)]
+    contact = isinstance(record, Contact)
+    entity = CONTACT if contact else ORGANIZATION
+    values: dict[str, Any] = {name: getattr(record, name) for name in entity.value_fields}
+    values |= {"owner": record.owner, "team": record.team}
+    if not contact and record.parent is not None:
+        values["parent"] = record.parent  # written before (its pk is set)
+    row = ValidatedRow(
+        row=number,
+        values=values,
+        emails=_points(plan.emails),
+        phones=_points(plan.phones),
+        tags=list(plan.tags),
+        custom=dict(record.custom),
+        address=_address(plan.addresses[0]) if plan.addresses else None,
+        more_addresses=tuple(_address(address) for address in plan.addresses[1:]),
+        public_id=record.public_id,
+        created_at=record.created_at,
+    )
     if plan.affiliations:
-        changes["organizations"] = [
-            [],
-            [f"{org.record.name}: {role}".rstrip(": ") for org, role, _p in plan.affiliations],
-        ]
-    return changes
+        (organization, role, _primary), *others = plan.affiliations
+        row.organization_id = organization.record.pk  # written before: contacts come after organizations
+        row.organization, row.organization_role = organization.record.name, role
+        row.more_organizations = tuple((o.record.pk, o.record.name, r) for o, r, _p in others)
+    return row
 
 
-def _children(plans: list[PartyPlan], owner_field: str, tag_ids: dict[str, int]) -> None:
-    points: list[ContactPoint] = []
-    addresses: list[Address] = []
-    affiliations: list[Affiliation] = []
-    through = type(plans[0].record).tags.through if plans else None
-    links: list[Any] = []
+def write_parties(plans: list[PartyPlan], stage: str, report: Progress) -> None:
+    """Create the plans' records, each owner's in batches the owner writes, oldest first; then
+    give each plan's record the primary key it was stored under."""
+    entity = CONTACT if plans and isinstance(plans[0].record, Contact) else ORGANIZATION
+    write = actions.contacts_import_batch if entity is CONTACT else actions.organizations_import_batch
+    by_owner: dict[int, list[PartyPlan]] = defaultdict(list)
     for plan in plans:
-        record = plan.record
-        for point in (*plan.emails, *plan.phones):
-            setattr(point, owner_field, record)
-            points.append(point)
-        for address in plan.addresses:
-            setattr(address, owner_field, record)
-            addresses.append(address)
-        for organization, role, primary in plan.affiliations:
-            affiliations.append(
-                Affiliation(contact=record, organization=organization.record, role=role, is_primary=primary)
-            )
-        assert through is not None  # there are plans
-        for tag in plan.tags:
-            links.append(through(**{f"{owner_field}_id": record.pk, "tag_id": tag_ids[tag]}))
-    ContactPoint.objects.bulk_create(points, batch_size=BATCH)
-    Address.objects.bulk_create(addresses, batch_size=BATCH)
-    Affiliation.objects.bulk_create(affiliations, batch_size=BATCH)
-    if through is not None:
-        through.objects.bulk_create(links, batch_size=BATCH)
+        by_owner[plan.record.owner.pk].append(plan)
+    done = 0
+    for owned in by_owner.values():
+        owned.sort(key=lambda plan: plan.record.created_at)
+        owner = owned[0].record.owner
+        for start in range(0, len(owned), BATCH):
+            chunk = owned[start : start + BATCH]
+            rows = [party_row(number, plan) for number, plan in enumerate(chunk, start=1)]
+            _check(write(actor=owner, rows=rows, match=MATCH_CREATE), len(rows), entity.name)
+            written = entity.model.all_objects.filter(public_id__in=[p.record.public_id for p in chunk])
+            pks = dict(written.values_list("public_id", "pk"))
+            for plan in chunk:
+                plan.record.pk = pks[plan.record.public_id]
+            done += len(chunk)
+            report(stage, done, len(plans))
 
 
-def _events(plans: list[PartyPlan], entity: str, fields: frozenset[str]) -> list[Event]:
-    events = []
-    for plan in plans:
-        event = event_for(
-            actor=plan.record.owner,
-            action=f"{entity}.create",
-            kind=Event.Kind.CREATED,
-            record=plan.record,
-            changes=creation_changes(plan, fields),
-        )
-        event.occurred_at = plan.record.created_at
-        event.version = 1  # relationships added later raise the record's version
-        events.append(event)
-    return events
+def _check(result: BatchResult, expected: int, entity: str) -> None:
+    if result.errors or result.created != expected:
+        shown = "; ".join(f"row {e.row} {e.column}: {e.message}" for e in result.errors[:5])
+        raise DemoLoadError(f"the bulk writer created {result.created} of {expected} {entity} rows: {shown}")
 
 
-def _relationship_events(world: DemoWorld) -> list[Event]:
-    """The events `relationship_create` appends to both parties, one per touch."""
-    events = []
-    for touch in world.touches:
-        relationship = touch.relationship
+def write_relationships(world: DemoWorld, report: Progress) -> int:
+    """Each relationship through `relationship_create`, by the owner of its "from" party."""
+    contacts = Contact.objects.in_bulk(
+        {party.pk for r in world.relationships for party in ends(r) if isinstance(party, Contact)}
+    )
+    organizations = Organization.objects.in_bulk(
+        {party.pk for r in world.relationships for party in ends(r) if isinstance(party, Organization)}
+    )
+
+    def stored(party: Any) -> Any:
+        return contacts[party.pk] if isinstance(party, Contact) else organizations[party.pk]
+
+    for done, relationship in enumerate(world.relationships, start=1):
         first, second = ends(relationship)
-        event = event_for(
-            actor=touch.actor,
-            action=f"{relationships.entity_of(touch.party)}.relationship_add",
-            kind=Event.Kind.UPDATED,
-            record=touch.party,
-            changes={"relationships": [None, relationships.describe(first, second, relationship.kind)]},
+        actions.relationship_create(
+            actor=first.owner, from_party=stored(first), to_party=stored(second), kind=relationship.kind
         )
-        event.data = {"relationship": relationships._as_data(relationship, first, second)}  # same shape as the action
-        event.version = touch.version
-        event.occurred_at = relationship.created_at
-        events.append(event)
-    return events
+        if done % BATCH == 0 or done == len(world.relationships):
+            report("relationships", done, len(world.relationships))
+    return len(world.relationships)
 
 
 def _drop_unusable_custom(world: DemoWorld, usable: set[str]) -> None:
@@ -256,7 +241,8 @@ def load(
     now = now or timezone.now()
     n_organizations = max(1, round(2000 * scale))
     n_contacts = max(1, round(10000 * scale))
-    with transaction.atomic(), acting_via("demo"), keep_timestamps(Organization, Contact, Relationship):
+    with transaction.atomic(), acting_via("demo"):
+        events_before = Event.objects.count()
         teams, users = ensure_people()
         report("teams and users", len(users), len(users))
         usable = ensure_custom_fields(users["admin"])
@@ -265,47 +251,20 @@ def load(
         generator = Generator(seed=seed, teams=teams, owners=owners_by_team(users), now=now, seeded_ids=seeded_ids)
         world = generator.world(organizations=n_organizations, contacts=n_contacts)
         _drop_unusable_custom(world, usable)
-        tag_names = sorted({t for plan in (*world.organizations, *world.contacts) for t in plan.tags})
-        Tag.objects.bulk_create([Tag(name=name) for name in tag_names], ignore_conflicts=True)
-        tag_ids = dict(Tag.objects.filter(name__in=tag_names).values_list("name", "pk"))
-
-        events: list[Event] = []
-        parents = {id(plan): plan.record.parent for plan in world.organizations}
-        for plan in world.organizations:
-            plan.record.parent = None
-        for start in range(0, len(world.organizations), BATCH):
-            chunk = world.organizations[start : start + BATCH]
-            Organization.objects.bulk_create([plan.record for plan in chunk])
-            _children(chunk, "organization", tag_ids)
-            report("organizations", start + len(chunk), len(world.organizations))
-        with_parent = []
-        for plan in world.organizations:
-            if parents[id(plan)] is not None:
-                plan.record.parent = parents[id(plan)]
-                with_parent.append(plan.record)
-        Organization.objects.bulk_update(with_parent, ["parent"], batch_size=BATCH)
-        events += _events(world.organizations, "organization", ORGANIZATION_FIELDS)
-
-        for start in range(0, len(world.contacts), BATCH):
-            chunk = world.contacts[start : start + BATCH]
-            Contact.objects.bulk_create([plan.record for plan in chunk])
-            _children(chunk, "contact", tag_ids)
-            report("contacts", start + len(chunk), len(world.contacts))
-        events += _events(world.contacts, "contact", CONTACT_FIELDS)
-
-        Relationship.objects.bulk_create(world.relationships, batch_size=BATCH)
-        events += _relationship_events(world)
-        report("relationships", len(world.relationships), len(world.relationships))
-
-        # The change log in the order things happened, so its cursor follows time.
-        events.sort(key=lambda event: event.occurred_at)
-        bulk_append_events(events, batch_size=BATCH)
-        report("change log", len(events), len(events))
+        # Parents first: a subsidiary's row names its parent's record.
+        parents = [plan for plan in world.organizations if plan.record.parent is None]
+        subsidiaries = [plan for plan in world.organizations if plan.record.parent is not None]
+        write_parties(parents, "organizations", report)
+        write_parties(subsidiaries, "subsidiaries", report)
+        write_parties(world.contacts, "contacts", report)
+        relationships = write_relationships(world, report)
+        events = Event.objects.count() - events_before
+        report("change log", events, events)
     return Loaded(
         teams=len(teams),
         users=len(users),
         organizations=len(world.organizations),
         contacts=len(world.contacts),
-        relationships=len(world.relationships),
-        events=len(events),
+        relationships=relationships,
+        events=events,
     )

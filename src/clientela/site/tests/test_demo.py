@@ -16,6 +16,9 @@ from clientela.parties.customfields import clean_custom
 from clientela.parties.models import Affiliation, Contact, CustomField, Organization, Relationship, Tag
 from clientela.site.demo import cast
 
+# The demo loads into the empty database of a fresh install, without the tests' stored cast.
+pytestmark = pytest.mark.usefixtures("empty_database")
+
 SMALL = 0.02  # 40 organizations, 200 contacts
 
 
@@ -43,7 +46,13 @@ def snapshot() -> dict[str, Any]:
         "affiliations": sorted(
             Affiliation.objects.values_list("contact__public_id", "organization__public_id", "role")
         ),
-        "relationships": sorted(Relationship.objects.values_list("public_id", "kind")),
+        "relationships": sorted(
+            Relationship.objects.values_list(
+                "from_contact__public_id", "from_organization__public_id", "to_contact__public_id",
+                "to_organization__public_id", "kind",
+            ),
+            key=str,
+        ),
     }  # fmt: skip
 
 
@@ -123,9 +132,27 @@ def test_demo_logs_one_creation_event_per_record_from_the_demo_source() -> None:
         event = events.get(record_id=record.public_id)
         assert event.actor_id == record.owner_id
         assert event.occurred_at == record.created_at
-        assert event.changes["owner"] == [None, record.owner_id]
+        assert event.changes["owner"] == [None, str(record.owner.public_id)]  # by public id, as the actions log it
     assert CustomField.objects.count() == 5
     assert Event.objects.filter(action="custom_field.create", source="demo").count() == 5
+
+
+@pytest.mark.django_db
+def test_every_demo_user_team_organization_and_contact_has_a_creation_event() -> None:
+    load_demo()
+
+    for model, action in (
+        (User, "user.create"),
+        (Team, "team.create"),
+        (Organization, "organization.create"),
+        (Contact, "contact.create"),
+    ):
+        public_ids = set(model.objects.values_list("public_id", flat=True))
+        logged = Event.objects.filter(action=action, kind=Event.Kind.CREATED, source="demo")
+        assert public_ids and set(logged.values_list("record_id", flat=True)) == public_ids, action
+        assert logged.count() == len(public_ids), action
+    managers = Event.objects.filter(action="team.update", source="demo").values_list("changes", flat=True)
+    assert all(changes.keys() == {"manager"} for changes in managers) and len(managers) == Team.objects.count()
 
 
 @pytest.mark.django_db
