@@ -110,3 +110,82 @@ def test_serve_answers_pages_and_static_files(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=30)
+
+
+def _shell(env: dict[str, str], code: str) -> str:
+    done = subprocess.run(  # noqa: S603
+        [str(CLIENTELA), "shell", "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_serve_with_worker_runs_queued_jobs_and_stops_both_together(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CLIENTELA_SQLITE_PATH": str(tmp_path / "serve.sqlite3"),
+        "CLIENTELA_DATA_DIR": str(tmp_path),
+        "PORT": str(port),
+    }
+    env.pop("DATABASE_URL", None)
+    migrate = subprocess.run(  # noqa: S603
+        [str(CLIENTELA), "migrate", "--no-input", "-v", "0"], env=env, capture_output=True, timeout=300, check=False
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    # A job queued before the server starts (an import of a job that does not exist: it fails at once).
+    task_id = _shell(
+        env,
+        "from clientela.parties.tasks import run_import_job; "
+        "print(run_import_job.enqueue('00000000-0000-7000-8000-000000000000').id)",
+    )
+    status_of = (
+        f"from django_tasks_db.models import DBTaskResult; print(DBTaskResult.objects.get(id='{task_id}').status)"
+    )
+    assert _shell(env, status_of) == "READY"
+    server = subprocess.Popen(  # noqa: S603
+        [str(CLIENTELA), "serve", "--with-worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    assert server.stdout is not None
+    try:
+        for _ in range(120):
+            try:
+                status, _body = _get(f"http://127.0.0.1:{port}/accounts/login/")
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if server.poll() is not None:
+                    pytest.fail(server.stdout.read().decode())
+                time.sleep(0.5)
+        assert status == 200
+        children = _children(server.pid)
+        assert len(children) == 2  # granian and the job worker
+        for _ in range(120):
+            if _shell(env, status_of) != "READY":
+                break
+            time.sleep(0.5)
+        assert _shell(env, status_of) == "FAILED"  # the worker ran it (and it failed: no such job)
+        server.send_signal(signal.SIGTERM)  # to this process alone: it stops both
+        assert server.wait(timeout=60) == 0
+        for child in children:
+            with pytest.raises(ProcessLookupError):
+                os.kill(child, 0)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)

@@ -1,7 +1,10 @@
-"""`clientela serve [--host 127.0.0.1] [--port ${PORT:-8000}] [--workers N]`: the web server.
+"""`clientela serve [--host 127.0.0.1] [--port ${PORT:-8000}] [--workers N] [--with-worker]`: the web server.
 
 Runs granian (WSGI) in place of this process, so signals (Ctrl+C, a service
-manager's stop) reach the server directly. Static files are served by WhiteNoise
+manager's stop) reach the server directly. With `--with-worker` (what `./scripts/demo`
+uses) it also runs the background job worker (`clientela worker`), so whatever a page
+starts — an import — runs; this process then watches both and stops both together: on
+Ctrl+C or SIGTERM, or when either of them exits. Static files are served by WhiteNoise
 inside the application: collected files in production, the apps' and build/static
 folders straight from disk in development.
 """
@@ -9,7 +12,10 @@ folders straight from disk in development.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
 from typing import Any
 
 from django.conf import settings
@@ -50,6 +56,11 @@ class Command(BaseCommand):
             help="request threads per worker (default 8; also the most requests a worker takes at once)",
         )
         parser.add_argument("--access-log", action="store_true", help="log every request")
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="also run the background job worker, stopped with the server (a one-machine install, the demo)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="print the server command and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -88,8 +99,53 @@ class Command(BaseCommand):
             self.stdout.write(" ".join(command))
             return
         shown = f"[{host}]" if ":" in host else host
-        self.stdout.write(f"Clientela on http://{shown}:{port}/ ({workers} worker(s); Ctrl+C stops)")
+        jobs = " and the job worker" if options["with_worker"] else ""
+        self.stdout.write(f"Clientela on http://{shown}:{port}/ ({workers} worker(s){jobs}; Ctrl+C stops)")
         sys.stdout.flush()
         sys.stderr.flush()
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientela.settings")
+        if options["with_worker"]:
+            raise SystemExit(run_together(command, JOB_WORKER))
         os.execv(sys.executable, command)  # noqa: S606 - our own interpreter and arguments
+
+
+# The background job worker of django-tasks' database backend (`clientela worker`).
+JOB_WORKER = [sys.executable, "-m", "django", "db_worker"]
+STOP_GRACE_SECONDS = 20
+
+
+def run_together(*commands: list[str]) -> int:
+    """Run the commands side by side until one exits or this process is told to stop; then stop
+    the others (SIGTERM, then SIGKILL after a grace period). The exit code: 0 when stopped by a
+    signal, else that of the command that exited first."""
+    processes = [subprocess.Popen(command) for command in commands]  # noqa: S603 - our own commands
+    stopping = False
+
+    def stop(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        first_exit: int | None = None
+        while not stopping and first_exit is None:
+            for process in processes:
+                code = process.poll()
+                if code is not None:
+                    first_exit = code
+                    break
+            time.sleep(0.2)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if stopping or first_exit is None else first_exit
