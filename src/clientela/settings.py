@@ -15,7 +15,10 @@ REPO_DIR = PACKAGE_DIR.parent.parent
 DATA_DIR = Path(env_str("CLIENTELA_DATA_DIR", str(REPO_DIR / "var")))
 
 PRODUCTION = env_bool("CLIENTELA_PRODUCTION", False)
-DEBUG = env_bool("CLIENTELA_DEBUG", not PRODUCTION)
+# Django's debug pages (tracebacks, the URL map) only when asked for, never by default.
+DEBUG = env_bool("CLIENTELA_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperSetting("CLIENTELA_DEBUG must not be true when CLIENTELA_PRODUCTION=true")
 
 
 def _secret_key() -> str:
@@ -160,6 +163,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("CLIENTELA_STATIC_ROOT", str(DATA_DIR / "static")))
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # collected files are optional here (finders serve them)
 # Front-end packages pinned in package.json, copied here by scripts/setup (git-ignored).
 VENDOR_STATIC_DIR = REPO_DIR / "build" / "static"
 # The project package's own static folder (not an app, so no finder sees it otherwise).
@@ -175,7 +180,9 @@ STORAGES = {
     },
 }
 # Development: WhiteNoise serves the apps' static folders and build/static straight from disk.
-WHITENOISE_USE_FINDERS = DEBUG
+# Outside production, static files are served from the apps and build/static as they are
+# (no collectstatic needed); in production only the collected, fingerprinted files.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 # Uploaded import files are deleted this many days after their import finished (`clientela purge_imports`).

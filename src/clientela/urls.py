@@ -1,6 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from clientela.api import api
+from clientela.core.apikit.errors import unknown_path
 
 urlpatterns = [
     path("", include("clientela.site.urls")),
@@ -10,5 +11,6 @@ urlpatterns = [
     path("import/", include("clientela.parties.urls_import")),
     path("merge/", include("clientela.parties.urls_merge")),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", unknown_path),  # JSON, not a page, for every address under /api/
     path("i18n/", include("django.conf.urls.i18n")),
 ]

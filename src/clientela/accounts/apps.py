@@ -7,10 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from clientela.accounts import queries
         from clientela.accounts.roles import check_role_overrides
         from clientela.core.recordtypes import register
 
         check_role_overrides()
-        register("accounts.user", admin_only=True)
-        register("accounts.team", admin_only=True)
+        register("accounts.user", admin_only=True, names=queries.user_names)
+        register("accounts.team", admin_only=True, names=queries.team_names)
         register("accounts.apitoken", admin_only=True)

@@ -143,3 +143,15 @@ def active_user(pk: Any) -> User | None:
 def team_by_name(name: str) -> Team | None:
     """A team by name, ignoring case (for the command line)."""
     return Team.objects.filter(name__iexact=name.strip()).first()
+
+
+def user_names(public_ids: set[str]) -> dict[str, str]:
+    """Public id -> display name, for pages that show a logged user by name."""
+    users = User.objects.filter(public_id__in=public_ids).only("public_id", "username", "first_name", "last_name")
+    return {str(user.public_id): user.display_name for user in users}
+
+
+def team_names(public_ids: set[str]) -> dict[str, str]:
+    return {
+        str(pid): name for pid, name in Team.objects.filter(public_id__in=public_ids).values_list("public_id", "name")
+    }

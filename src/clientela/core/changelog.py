@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Model
 from django.utils import timezone
 
-from clientela.core.context import current_source
+from clientela.core.context import current_source, is_overwrite
 from clientela.core.models import Event
 
 if TYPE_CHECKING:
@@ -80,10 +80,15 @@ def event_fields(
         "owner_id_at_event": owner_id,
         "team_id_at_event": team_id,
         "changes": changes if changes is not None else {},
-        "data": data if data is not None else {},
+        "data": _with_overwrite(data if data is not None else {}),
         "version": version,
         "source": source if source is not None else current_source(),
     }
+
+
+def _with_overwrite(data: dict[str, Any]) -> dict[str, Any]:
+    """An explicit overwrite (`If-Match: *`) is recorded as such in the event."""
+    return {**data, "overwrite": True} if is_overwrite() else data
 
 
 def event_for(

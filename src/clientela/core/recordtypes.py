@@ -7,7 +7,9 @@ events API) lists and scopes events of every app without importing any of them:
   raising `NotFound` when the user may not see the record now; the events API uses it to
   show a record's whole history to whoever may see the record today;
 - `public`: definitions everyone may read (custom fields), so their events are everyone's;
-- `admin_only`: account records (users, teams), whose events only administrators see.
+- `admin_only`: account records (users, teams), whose events only administrators see;
+- `names`: public ids -> the records' names, for pages that show a logged reference (an
+  owner, a team, a parent) by name rather than by id.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ScopedGet = Callable[..., Any]
+Names = Callable[[set[str]], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -25,16 +28,22 @@ class RecordType:
     scoped_get: ScopedGet | None = None
     public: bool = False
     admin_only: bool = False
+    names: Names | None = None
 
 
 _REGISTRY: dict[str, RecordType] = {}
 
 
 def register(
-    name: str, *, scoped_get: ScopedGet | None = None, public: bool = False, admin_only: bool = False
+    name: str,
+    *,
+    scoped_get: ScopedGet | None = None,
+    public: bool = False,
+    admin_only: bool = False,
+    names: Names | None = None,
 ) -> RecordType:
     """Declare a record type (idempotent for the same declaration)."""
-    record_type = RecordType(name=name, scoped_get=scoped_get, public=public, admin_only=admin_only)
+    record_type = RecordType(name=name, scoped_get=scoped_get, public=public, admin_only=admin_only, names=names)
     existing = _REGISTRY.get(name)
     if existing is not None and existing != record_type:
         raise ValueError(f"record type {name!r} is registered twice, differently")
@@ -57,3 +66,16 @@ def public_types() -> list[str]:
 
 def admin_only_types() -> list[str]:
     return [t.name for t in _REGISTRY.values() if t.admin_only]
+
+
+def names_of(ids: set[str]) -> dict[str, str]:
+    """Names of the records with these public ids, asking each record type that can name them
+    (one query per type asked, and only while some ids are still unnamed)."""
+    found: dict[str, str] = {}
+    for record_type in _REGISTRY.values():
+        missing = ids - set(found)
+        if not missing:
+            break
+        if record_type.names is not None:
+            found.update(record_type.names(missing))
+    return found

@@ -20,10 +20,11 @@ def audit(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     filters = auditlog.parse_filters(request.GET)
     events, cursor = auditlog.audit_events(request.user, filters)
+    names = auditlog.record_names(events)
     params = filters.params()
     context = {
         "filters": filters,
-        "events": [(event, auditlog.change_rows(event)) for event in events],
+        "events": [(event, auditlog.change_rows(event, names)) for event in events],
         "record_types": recordtypes.known(),
         "next_query": urlencode({**params, "before": cursor}) if cursor else "",
         "first_query": urlencode(params),

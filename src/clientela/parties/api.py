@@ -24,7 +24,7 @@ from clientela.core.apikit.etag import (
 )
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
 from clientela.core.apikit.pagination import paginate, parse_sort
-from clientela.core.context import acting_via
+from clientela.core.context import acting_via, overwriting
 from clientela.parties import actions, queries
 from clientela.parties.api_support import (
     action_input,
@@ -142,14 +142,15 @@ def contact_patch(
     """Send only the fields to change, with `If-Match` set to the ETag you read."""
     user = caller(request)
     contact = queries.contact_get(user, contact_id)
+    expected = expected_version(if_match, contact.version)
     values, collections = action_input(payload.model_dump(exclude_unset=True))
-    with acting_via("api"):
+    with acting_via("api"), overwriting(expected is None):
         updated = actions.contact_update(
             actor=user,
             contact=contact,
             values=values,
             collections=collections,
-            expected_version=expected_version(if_match),
+            expected_version=expected,
             merge=False,
         )
     response["ETag"] = etag_for(updated)
@@ -162,8 +163,9 @@ def contact_delete(
 ) -> dict[str, Any]:
     user = caller(request)
     contact = queries.contact_get(user, contact_id)
-    with acting_via("api"):
-        trashed = actions.contact_trash(actor=user, contact=contact, expected_version=expected_version(if_match))
+    expected = expected_version(if_match, contact.version)
+    with acting_via("api"), overwriting(expected is None):
+        trashed = actions.contact_trash(actor=user, contact=contact, expected_version=expected)
     response["ETag"] = etag_for(trashed)
     return record_detail(user, reload(user, trashed))
 
@@ -243,14 +245,15 @@ def organization_patch(
     """Send only the fields to change, with `If-Match` set to the ETag you read."""
     user = caller(request)
     organization = queries.organization_get(user, organization_id)
+    expected = expected_version(if_match, organization.version)
     values, collections = action_input(payload.model_dump(exclude_unset=True))
-    with acting_via("api"):
+    with acting_via("api"), overwriting(expected is None):
         updated = actions.organization_update(
             actor=user,
             organization=organization,
             values=resolve_references(user, ORGANIZATION, values),
             collections=collections,
-            expected_version=expected_version(if_match),
+            expected_version=expected,
             merge=False,
         )
     response["ETag"] = etag_for(updated)
@@ -265,10 +268,9 @@ def organization_delete(
 ) -> dict[str, Any]:
     user = caller(request)
     organization = queries.organization_get(user, organization_id)
-    with acting_via("api"):
-        trashed = actions.organization_trash(
-            actor=user, organization=organization, expected_version=expected_version(if_match)
-        )
+    expected = expected_version(if_match, organization.version)
+    with acting_via("api"), overwriting(expected is None):
+        trashed = actions.organization_trash(actor=user, organization=organization, expected_version=expected)
     response["ETag"] = etag_for(trashed)
     return record_detail(user, reload(user, trashed))
 

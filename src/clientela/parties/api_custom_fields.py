@@ -18,7 +18,7 @@ from clientela.core.apikit.etag import (
     expected_version,
 )
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
-from clientela.core.context import acting_via
+from clientela.core.context import acting_via, overwriting
 from clientela.core.errors import Conflict, ConflictDetail, NotFound
 from clientela.core.visibility import require_admin
 from clientela.parties import actions, queries
@@ -61,9 +61,10 @@ def _headers(body: dict[str, Any]) -> dict[str, str]:
     return {"ETag": etag_for_version(int(body["version"])), "Location": f"{API_PREFIX}/custom-fields/{body['id']}"}
 
 
-def _check_version(definition: CustomField, if_match: str) -> int:
-    expected = expected_version(if_match)
-    if definition.version != expected:
+def _check_version(definition: CustomField, if_match: str | None) -> int | None:
+    """The version the write goes ahead on (None: `If-Match: *`); 412 when it is not current."""
+    expected = expected_version(if_match, definition.version)
+    if expected is not None and definition.version != expected:
         raise Conflict(ConflictDetail(expected, definition.version), definition)
     return expected
 
@@ -119,12 +120,13 @@ def custom_field_patch(
     user = caller(request)
     require_admin(user)
     definition = _get(field_id)
-    with acting_via("api"):
+    expected = expected_version(if_match, definition.version)
+    with acting_via("api"), overwriting(expected is None):
         updated = actions.custom_field_update(
             actor=user,
             definition=definition,
             values=payload.model_dump(exclude_unset=True),
-            expected_version=expected_version(if_match),
+            expected_version=expected,
         )
     response["ETag"] = etag_for(updated)
     return _out(updated)
@@ -136,7 +138,7 @@ def custom_field_delete(request: HttpRequest, field_id: uuid.UUID, if_match: IfM
     user = caller(request)
     require_admin(user)
     definition = _get(field_id)
-    _check_version(definition, if_match)
-    with acting_via("api"):
+    expected = _check_version(definition, if_match)
+    with acting_via("api"), overwriting(expected is None):
         actions.custom_field_delete(actor=user, definition=definition)
     return Status(204, None)

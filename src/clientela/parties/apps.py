@@ -10,6 +10,6 @@ class PartiesConfig(AppConfig):
         from clientela.core.recordtypes import register
         from clientela.parties import queries
 
-        register("parties.contact", scoped_get=queries.contact_get)
-        register("parties.organization", scoped_get=queries.organization_get)
+        register("parties.contact", scoped_get=queries.contact_get, names=queries.contact_names)
+        register("parties.organization", scoped_get=queries.organization_get, names=queries.organization_names)
         register("parties.customfield", public=True)

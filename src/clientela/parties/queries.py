@@ -169,3 +169,16 @@ def custom_field_for_admin(actor: User, public_id: Any) -> CustomField:
     if definition is None:
         raise NotFound(_("no such custom field"))
     return definition
+
+
+# --- names of records logged by id (the audit page; administrators see every record) -------
+
+
+def contact_names(public_ids: set[str]) -> dict[str, str]:
+    contacts = Contact.all_objects.filter(public_id__in=public_ids).only("public_id", "first_name", "last_name")
+    return {str(c.public_id): c.full_name for c in contacts}
+
+
+def organization_names(public_ids: set[str]) -> dict[str, str]:
+    rows = Organization.all_objects.filter(public_id__in=public_ids).values_list("public_id", "name")
+    return {str(pid): name for pid, name in rows}

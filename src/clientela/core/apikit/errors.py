@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -143,10 +143,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Conflict)
     def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
         detail = exc.detail
-        message = _(
-            "the record changed since version %(expected)s (now version %(current)s); "
-            "read it again and reapply your change"
-        ) % {"expected": detail.expected_version, "current": detail.current_version}
+        if detail.expected_version == 0:  # If-Match named no version of this record
+            message = _("If-Match names no version of this record (now version %(current)s); read it again") % {
+                "current": detail.current_version
+            }
+        else:
+            message = _(
+                "the record changed since version %(expected)s (now version %(current)s); "
+                "read it again and reapply your change"
+            ) % {"expected": detail.expected_version, "current": detail.current_version}
         response = respond(
             request,
             412,
@@ -197,3 +202,9 @@ def install(api: NinjaAPI) -> None:
         if exc.status_code == 403:
             return respond(request, 403, [FieldError("", "csrf_failed", _("CSRF check failed"))])
         return respond(request, exc.status_code, [FieldError("", "error", str(exc))])
+
+
+def unknown_path(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any address under /api/ that no endpoint answers: a 404 in the API's error shape (never a page)."""
+    message = _("no such API address: %(path)s") % {"path": request.path}
+    return JsonResponse(body([FieldError("", "not_found", message)]), status=404)

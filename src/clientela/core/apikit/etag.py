@@ -21,17 +21,20 @@ from ninja import Header
 
 from clientela.core.errors import ApiError
 
-ETAG_PATTERN = r'^(W/)?"[0-9]{1,10}(\.[0-9a-f]{16})?"$'
-_ETAG = re.compile(ETAG_PATTERN)
+# The entity-tags this server mints: a version, or a version and a digest of a read.
+_OURS = re.compile(r'^"([0-9]{1,10})(?:\.[0-9a-f]{16})?"$')
 
-# The header parameter every PATCH/DELETE of a versioned record declares; missing -> 428.
+# The header parameter every PATCH/DELETE of a versioned record declares. It is judged in
+# the endpoint, after the record was found visible (a record you may not see is 404 whatever
+# you send): missing -> 428, not `*` or entity-tags -> 400, no tag of the current version -> 412.
 IfMatch = Annotated[
-    str,
+    str | None,
     Header(
+        None,
         alias="If-Match",
-        pattern=ETAG_PATTERN,
-        max_length=40,
-        description='The ETag from your last read of the record, e.g. "3". Missing: 428; stale: 412.',
+        description='The ETag from your last read of the record, e.g. "3" (or several, comma-separated), '
+        "or `*` to overwrite whatever version is current (recorded as an overwrite in the change log). "
+        "Missing: 428; not an ETag: 400; not the current version: 412.",
     ),
 ]
 
@@ -122,9 +125,22 @@ def representation_etag(version: int, body: Any) -> str:
     return f'"{version}.{hashlib.sha256(serialized).hexdigest()[:16]}"'
 
 
-def expected_version(if_match: str) -> int:
-    """The version an `If-Match` header names (weak or strong form)."""
-    value = if_match.strip()
-    if not _ETAG.match(value):
-        raise ApiError.single(400, "If-Match", "invalid", _('If-Match must be an ETag such as "3"'))
-    return int(value.removeprefix("W/").strip('"').split(".", 1)[0])
+def expected_version(if_match: str | None, current: int) -> int | None:
+    """The version a write may go ahead on (RFC 9110 §13.1.1), judged against the record's
+    `current` version: None for `*` (whatever is current: an explicit overwrite); `current`
+    when the header names it; otherwise a version that is not current, so the write is refused
+    with 412 (0 when no tag names any version: no record ever has version 0)."""
+    if if_match is None:
+        raise ApiError.single(428, "If-Match", "precondition_required", _("send If-Match with the ETag you last read"))
+    value = if_match.strip(" \t")
+    if value == "*":
+        return None
+    tags = _entity_tags(value)
+    if not tags:
+        raise ApiError.single(
+            400, "If-Match", "invalid", _('If-Match must be * or ETags such as "3" or W/"3", separated by commas')
+        )
+    versions = [int(match.group(1)) for tag in tags if (match := _OURS.match(_opaque(tag)))]
+    if current in versions:
+        return current
+    return versions[0] if versions else 0

@@ -108,11 +108,49 @@ def test_stale_if_match_is_412_with_what_the_other_person_changed(cast, north_co
     assert Contact.objects.get(pk=north_contact.pk).title == "CEO"
 
 
-def test_malformed_if_match_is_refused(cast, north_contact):
+def test_a_syntactically_broken_if_match_is_400_with_the_expected_form(cast, north_contact):
     api = ApiClient(cast.sales_north)
-    response = api.patch(f"/contacts/{north_contact.public_id}", {"title": "X"}, headers={"If-Match": "1"})
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "If-Match"
+    for broken in ("1", '"1', "W/1", '"1" "2"'):
+        response = api.patch(f"/contacts/{north_contact.public_id}", {"title": "X"}, headers={"If-Match": broken})
+        assert response.status_code == 400, broken
+        error = response.json()["errors"][0]
+        assert error["field"] == "If-Match" and '"3"' in error["message"]
+    assert Contact.objects.get(pk=north_contact.pk).version == 1
+
+
+def test_a_well_formed_etag_that_is_not_current_is_412(cast, north_contact):
+    api = ApiClient(cast.sales_north)
+    path = f"/contacts/{north_contact.public_id}"
+    for foreign in ('"stale-version"', 'W/"1.abc"', '"2"', '"0"'):
+        response = api.patch(path, {"title": "X"}, headers={"If-Match": foreign})
+        assert response.status_code == 412, foreign
+        assert response.json()["conflict"]["current_version"] == 1
+    assert Contact.objects.get(pk=north_contact.pk).version == 1
+
+
+def test_if_match_lists_any_current_tag(cast, north_contact):
+    api = ApiClient(cast.sales_north)
+    response = api.patch(f"/contacts/{north_contact.public_id}", {"title": "X"}, headers={"If-Match": '"7", "1"'})
+    assert response.status_code == 200
+
+
+def test_if_match_star_overwrites_whatever_is_current_and_the_log_says_so(cast, north_contact):
+    api = ApiClient(cast.sales_north)
+    path = f"/contacts/{north_contact.public_id}"
+    assert api.patch(path, {"title": "CEO"}, headers={"If-Match": '"1"'}).status_code == 200
+    response = api.patch(path, {"title": "CTO"}, headers={"If-Match": "*"})
+    assert response.status_code == 200
+    assert response["ETag"] == '"3"'
+    events = Event.objects.filter(record_id=north_contact.public_id, kind=Event.Kind.UPDATED).order_by("id")
+    assert [e.data.get("overwrite", False) for e in events] == [False, True]
+
+
+def test_a_record_you_may_not_see_is_404_before_if_match_is_judged(cast, north_contact):
+    api = ApiClient(cast.sales_south)
+    path = f"/contacts/{north_contact.public_id}"
+    for header in ({}, {"If-Match": "broken"}, {"If-Match": '"9"'}, {"If-Match": "*"}):
+        assert api.patch(path, {"title": "X"}, headers=header).status_code == 404, header
+        assert api.delete(path, headers=header).status_code == 404, header
 
 
 def test_delete_moves_to_trash_and_restore_brings_it_back(cast, north_contact):

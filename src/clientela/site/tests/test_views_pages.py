@@ -150,3 +150,17 @@ def test_the_import_link_shows_only_to_roles_that_may_import(client, cast):
     assert b'href="/import/"' in client.get("/").content
     client.force_login(cast.readonly_north)
     assert b'href="/import/"' not in client.get("/").content
+
+
+def test_audit_page_shows_people_and_records_by_name_not_id(client, cast):
+    parent = factories.organization(cast.sales_north, name="Holding Named")
+    child = factories.organization(cast.sales_north, name="Daughter")
+    actions.organization_update(
+        actor=cast.sales_north, organization=child, values={"parent": parent, "owner": cast.sales_north_2}
+    )
+    client.force_login(cast.admin)
+    body = client.get(reverse("core:audit")).content.decode()
+    cells = [part.split("</td>", 1)[0] for part in body.split('<td class="c-changes">')[1:]]
+    changes = "".join(cells)
+    assert "Holding Named" in changes and cast.sales_north_2.display_name in changes
+    assert str(parent.public_id) not in changes and str(cast.sales_north_2.public_id) not in changes

@@ -78,7 +78,7 @@ class Command(BaseCommand):
         pending = _unapplied_migrations()
         if pending:
             self.stderr.write(f"warning: {pending} database migration(s) not applied; run `clientela migrate`")
-        if not settings.DEBUG and not any(settings.STATIC_ROOT.glob("*")):
+        if settings.PRODUCTION and not any(settings.STATIC_ROOT.glob("*")):
             self.stderr.write("warning: no collected static files; run `clientela collectstatic`")
 
         command = [
