@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import NotFound
@@ -52,6 +52,16 @@ def search_filter(text: str) -> Q:
             word_q |= Q(search_text__contains=digits)
         condition &= word_q
     return condition
+
+
+def name_matches_first(queryset: QuerySet[Any], text: str, *then: str) -> QuerySet[Any]:
+    """A search's results with records whose name has every word typed first (a person called
+    Nagy before someone whose e-mail domain contains "nagy"), then by `then`."""
+    name = Q()
+    for word in normalize.fold(text).split()[:8]:
+        name &= Q(name_key__contains=word)
+    ranked = queryset.annotate(name_rank=Case(When(name, then=Value(0)), default=Value(1), output_field=IntegerField()))
+    return ranked.order_by("name_rank", *then)
 
 
 def contact_detail_queryset(user: User, *, include_trash: bool = False) -> QuerySet[Contact]:

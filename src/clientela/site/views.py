@@ -48,12 +48,10 @@ def search(request: HttpRequest) -> HttpResponse:
     organizations: list = []
     if len(text) >= MIN_SEARCH:
         condition = queries.search_filter(text)
-        contacts = list(
-            queries.contacts_visible(request.user).filter(condition).order_by("last_name", "id")[: size + 1]
-        )
-        organizations = list(
-            queries.organizations_visible(request.user).filter(condition).order_by("name", "id")[: size + 1]
-        )
+        found_contacts = queries.contacts_visible(request.user).filter(condition)
+        contacts = list(queries.name_matches_first(found_contacts, text, "last_name", "first_name", "id")[: size + 1])
+        found_organizations = queries.organizations_visible(request.user).filter(condition)
+        organizations = list(queries.name_matches_first(found_organizations, text, "name", "id")[: size + 1])
     context = {
         "q": text,
         "query": urlencode({"q": text}),

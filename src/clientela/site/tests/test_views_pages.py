@@ -164,3 +164,15 @@ def test_audit_page_shows_people_and_records_by_name_not_id(client, cast):
     changes = "".join(cells)
     assert "Holding Named" in changes and cast.sales_north_2.display_name in changes
     assert str(parent.public_id) not in changes and str(cast.sales_north_2.public_id) not in changes
+
+
+def test_search_lists_people_called_so_before_people_whose_email_only_contains_it(client, cast):
+    factories.contact(cast.sales_north, last_name="Aaron", emails=["a@nagykft.example"])
+    factories.contact(cast.sales_north, first_name="Éva", last_name="Nagy", emails=["eva@example.test"])
+    factories.organization(cast.sales_north, name="Alpha", emails=["office@nagy.example"])
+    factories.organization(cast.sales_north, name="Nagy és Társa")
+    client.force_login(cast.sales_north)
+    for query in ("Nagy", "nagy"):
+        body = client.get(reverse("site:search"), {"q": query}).content.decode()
+        assert body.index("Éva Nagy") < body.index("Aaron"), query
+        assert body.index("Nagy és Társa") < body.index("Alpha"), query
