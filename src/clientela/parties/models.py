@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db import models
@@ -348,6 +349,10 @@ class SavedView(models.Model):
         return self.name
 
 
+# A queued import no worker picked up within this long: the job page says no worker seems to run.
+WORKER_PICKUP_LIMIT = dt.timedelta(minutes=1)
+
+
 class ImportJob(models.Model):
     """One import of a CSV/XLSX file, run in the background; its progress and error report."""
 
@@ -389,6 +394,7 @@ class ImportJob(models.Model):
     written = models.BooleanField(default=False)
     message = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)  # when it was handed to the job worker
     created_by = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="import_jobs")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -399,6 +405,14 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def waiting_for_worker(self, now: dt.datetime) -> bool:
+        """Queued for longer than a worker takes to pick a job up: no job worker seems to run."""
+        return (
+            self.status == self.Status.QUEUED
+            and self.queued_at is not None
+            and now - self.queued_at > WORKER_PICKUP_LIMIT
+        )
 
     @property
     def percent(self) -> int:

@@ -168,7 +168,9 @@ def job_status(request: HttpRequest, public_id: Any) -> HttpResponse:
     job = _job_for(request, public_id)
     errors = job.errors[:SHOWN_ERRORS]
     template = "parties/import/job.html#progress" if request.htmx else "parties/import/job.html"
-    return render(request, template, {"job": job, "errors": errors, "now": timezone.now()})
+    now = timezone.now()
+    context = {"job": job, "errors": errors, "now": now, "waiting_for_worker": job.waiting_for_worker(now)}
+    return render(request, template, context)
 
 
 class _Echo:

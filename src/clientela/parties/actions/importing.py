@@ -167,7 +167,10 @@ def import_job_queue(*, actor: User, job: ImportJob) -> bool:
     require_import(actor)
     if job.created_by_id != actor.pk and not actor.policy.can_administer:
         raise PermissionDenied(_("an import belongs to the user who uploaded it"))
-    return _import_job_step(job, ImportJob.Status.DRAFT, {"status": ImportJob.Status.QUEUED})
+    from django.utils import timezone
+
+    queued = {"status": ImportJob.Status.QUEUED, "queued_at": timezone.now()}
+    return _import_job_step(job, ImportJob.Status.DRAFT, queued)
 
 
 def import_job_record_task(*, job: ImportJob, task_id: str) -> None:

@@ -185,3 +185,25 @@ def test_job_pages_run_a_fixed_number_of_queries(client, cast, django_assert_max
         assert client.get(reverse("imports:job", args=[job.public_id])).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("imports:index")).status_code == 200
+
+
+def test_a_job_no_worker_picked_up_for_a_minute_says_so_plainly(client, cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from clientela.parties import actions
+
+    job = ImportJob.objects.create(entity="contact", original_name="x.csv", created_by=cast.sales_north)
+    assert actions.import_job_queue(actor=cast.sales_north, job=job)
+    job.refresh_from_db()
+    assert job.queued_at is not None
+    client.force_login(cast.sales_north)
+    page = client.get(reverse("imports:job", args=[job.public_id])).content.decode()
+    assert 'data-testid="no-worker"' not in page  # just queued: a worker has a minute to take it
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(minutes=2))
+    fragment = client.get(reverse("imports:job", args=[job.public_id]), HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="no-worker"' in fragment and "clientela worker" in fragment
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    page = client.get(reverse("imports:job", args=[job.public_id])).content.decode()
+    assert 'data-testid="no-worker"' not in page  # a worker took it
