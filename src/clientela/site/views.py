@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from clientela.parties import profile, queries
@@ -64,3 +65,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if dropdown:
         return render(request, "site/search.html#dropdown", context)
     return render(request, "site/search.html", context)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever a page links to: the app's icon, wherever static files are."""
+    return HttpResponsePermanentRedirect(static("clientela/favicon.svg"))

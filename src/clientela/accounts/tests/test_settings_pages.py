@@ -209,7 +209,7 @@ def test_custom_field_errors_are_shown_and_nothing_is_written(admin_client, cast
     )
     assert bad_key.status_code == 400
     key_errors = bad_key.content.decode().split('id="id_key_error"')[1].split("</ul>")[0]
-    assert "slug" in key_errors or "lower-case letters" in key_errors
+    assert "lower-case letters" in key_errors and "slug" not in key_errors  # the rule in plain words
     upper = admin_client.post(
         reverse("parties:settings_custom_field_create"),
         {"entity": "contact", "key": "Shoe", "label": "X", "type": "text"},

@@ -29,6 +29,8 @@ def custom_field_create(*, actor: User, values: dict[str, Any]) -> CustomField:
     from clientela.core.visibility import require_admin
 
     require_admin(actor)
+    if isinstance(values.get("key"), str):  # the key rule speaks first, in its own words (not "a valid slug")
+        _check_custom_field({"key": values["key"]})
     cleaned = clean_values(
         CustomField, values, allowed={"entity", "key", "label", "type", "choices", "required", "position"}
     )

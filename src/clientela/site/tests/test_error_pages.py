@@ -63,3 +63,17 @@ def test_debug_pages_are_off_unless_asked_for(tmp_path):
         check=True,
     )  # fmt: skip
     assert asked.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_every_page_has_a_favicon_and_the_browsers_default_address_finds_it(client, cast):
+    client.force_login(cast.sales_north)
+    assert 'rel="icon"' in client.get(reverse("site:home")).content.decode()
+    redirect = client.get("/favicon.ico")
+    assert redirect.status_code == 301 and redirect["Location"].endswith("clientela/favicon.svg")
+
+
+def test_the_profile_page_links_to_the_api_documentation(client, cast):
+    client.force_login(cast.sales_north)
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert 'href="/api/v1/docs"' in page and 'href="/api/v1/openapi.json"' in page
+    assert client.get("/api/v1/docs").status_code == 200
