@@ -77,3 +77,17 @@ def test_the_profile_page_links_to_the_api_documentation(client, cast):
     page = client.get(reverse("accounts:profile")).content.decode()
     assert 'href="/api/v1/docs"' in page and 'href="/api/v1/openapi.json"' in page
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_a_contacts_language_is_shown_by_name_in_the_readers_language(client, cast):
+    from clientela.testing import factories
+
+    contact = factories.contact(cast.sales_north, last_name="Lingua", language="hu")
+    odd = factories.contact(cast.sales_north, last_name="Oddity", language="xx")
+    client.force_login(cast.sales_north)
+    page = client.get(reverse("parties:contact_detail", args=[contact.public_id])).content.decode()
+    assert "<dd>Hungarian</dd>" in page
+    page = client.get(reverse("parties:contact_detail", args=[contact.public_id]), HTTP_ACCEPT_LANGUAGE="hu")
+    hungarian = page.content.decode()
+    assert "<dd>Magyar</dd>" in hungarian
+    assert "<dd>xx</dd>" in client.get(reverse("parties:contact_detail", args=[odd.public_id])).content.decode()
