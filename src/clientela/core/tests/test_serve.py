@@ -70,46 +70,63 @@ def _get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def test_serve_answers_pages_and_static_files(tmp_path):
-    port = _free_port()
+def _migrated_site(tmp_path: Path) -> dict[str, str]:
+    """The environment of a fresh, migrated SQLite site on a free port."""
     env = {
         **os.environ,
         "CLIENTELA_SQLITE_PATH": str(tmp_path / "serve.sqlite3"),
         "CLIENTELA_DATA_DIR": str(tmp_path),
-        "PORT": str(port),
+        "PORT": str(_free_port()),
     }
     env.pop("DATABASE_URL", None)
     migrate = subprocess.run(  # noqa: S603
         [str(CLIENTELA), "migrate", "--no-input", "-v", "0"], env=env, capture_output=True, timeout=300, check=False
     )
     assert migrate.returncode == 0, migrate.stderr
+    return env
+
+
+def _serve(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    """`clientela serve ARGS`, once it answers the login page."""
     server = subprocess.Popen(  # noqa: S603
-        [str(CLIENTELA), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-    )
+        [str(CLIENTELA), "serve", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
     assert server.stdout is not None
+    for _ in range(120):
+        try:
+            status, body = _get(f"http://127.0.0.1:{env['PORT']}/accounts/login/")
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if server.poll() is not None:
+                pytest.fail(server.stdout.read().decode())
+            time.sleep(0.5)
+            continue
+        assert status == 200 and b'name="username"' in body
+        return server
+    _stop(server)
+    pytest.fail("the server did not answer within a minute")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
     try:
-        base = f"http://127.0.0.1:{port}"
-        status = None
-        for _ in range(120):
-            try:
-                status, body = _get(f"{base}/accounts/login/")
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if server.poll() is not None:
-                    pytest.fail(server.stdout.read().decode())
-                time.sleep(0.5)
-        assert status == 200
-        assert b'name="username"' in body
-        static_status, css = _get(f"{base}/static/clientela/app.css")
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
+
+
+def test_serve_answers_pages_and_static_files(tmp_path):
+    env = _migrated_site(tmp_path)
+    server = _serve(env)
+    try:
+        static_status, css = _get(f"http://127.0.0.1:{env['PORT']}/static/clientela/app.css")
         assert static_status == 200
         assert b"body" in css
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
+        _stop(server)
 
 
 def _shell(env: dict[str, str], code: str) -> str:
@@ -133,18 +150,7 @@ def _children(pid: int) -> list[int]:
 
 
 def test_serve_with_worker_runs_queued_jobs_and_stops_both_together(tmp_path):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CLIENTELA_SQLITE_PATH": str(tmp_path / "serve.sqlite3"),
-        "CLIENTELA_DATA_DIR": str(tmp_path),
-        "PORT": str(port),
-    }
-    env.pop("DATABASE_URL", None)
-    migrate = subprocess.run(  # noqa: S603
-        [str(CLIENTELA), "migrate", "--no-input", "-v", "0"], env=env, capture_output=True, timeout=300, check=False
-    )
-    assert migrate.returncode == 0, migrate.stderr
+    env = _migrated_site(tmp_path)
     # A job queued before the server starts (an import of a job that does not exist: it fails at once).
     task_id = _shell(
         env,
@@ -155,24 +161,8 @@ def test_serve_with_worker_runs_queued_jobs_and_stops_both_together(tmp_path):
         f"from django_tasks_db.models import DBTaskResult; print(DBTaskResult.objects.get(id='{task_id}').status)"
     )
     assert _shell(env, status_of) == "READY"
-    server = subprocess.Popen(  # noqa: S603
-        [str(CLIENTELA), "serve", "--with-worker"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    assert server.stdout is not None
+    server = _serve(env, "--with-worker")
     try:
-        for _ in range(120):
-            try:
-                status, _body = _get(f"http://127.0.0.1:{port}/accounts/login/")
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if server.poll() is not None:
-                    pytest.fail(server.stdout.read().decode())
-                time.sleep(0.5)
-        assert status == 200
         children = _children(server.pid)
         assert len(children) == 2  # granian and the job worker
         for _ in range(120):
@@ -186,6 +176,4 @@ def test_serve_with_worker_runs_queued_jobs_and_stops_both_together(tmp_path):
             with pytest.raises(ProcessLookupError):
                 os.kill(child, 0)
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
+        _stop(server)
