@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -75,12 +75,9 @@ def _require_writer(request: HttpRequest) -> None:
 
 
 def _export_url(entity: str, query: str) -> str:
-    try:
-        url = reverse("imports:export")
-    except NoReverseMatch:
-        return ""
+    """The export of what the list shows (its filters); the page adds `&format=csv|xlsx`."""
     joiner = "&" if query else ""
-    return f"{url}?entity={entity}{joiner}{query}"
+    return f"{reverse('imports:export')}?entity={entity}{joiner}{query}"
 
 
 # --- lists ------------------------------------------------------------------------------

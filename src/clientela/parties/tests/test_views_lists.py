@@ -229,3 +229,20 @@ def test_read_only_user_sees_no_bulk_actions_and_gets_403_on_post(client, cast):
     assert "Watched" in page and "Apply to selected" not in page and "New contact" not in page
     response = client.post(reverse("parties:contact_bulk"), {"operation": "trash", "ids": [str(contact.public_id)]})
     assert response.status_code == 403
+
+
+def test_the_list_offers_its_filtered_rows_as_csv_and_xlsx(client, cast):
+    factories.contact(cast.sales_north, last_name="Exported", lifecycle_stage="customer")
+    factories.contact(cast.sales_north, last_name="Left", lifecycle_stage="target")
+    client.force_login(cast.sales_north)
+    page = client.get(reverse("parties:contact_list"), {"stage": "customer"}).content.decode()
+    links = [
+        part.split('"', 1)[0].replace("&amp;", "&")
+        for part in page.split('data-testid="export"')[1].split('href="')[1:3]
+    ]
+    assert [link.rsplit("format=", 1)[1] for link in links] == ["csv", "xlsx"]
+    csv_body = b"".join(client.get(links[0]).streaming_content).decode("utf-8-sig")
+    assert "Exported" in csv_body and "Left" not in csv_body
+    workbook = client.get(links[1])
+    assert workbook.status_code == 200
+    assert workbook["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
