@@ -540,7 +540,9 @@ def _trash(request: HttpRequest, entity: str, public_id: str) -> HttpResponse:
             actions.organization_trash(actor=user, organization=record)
     except PermissionDenied as denied:
         raise DjangoPermissionDenied(str(denied)) from None
-    messages.success(request, _("“%(name)s” moved to the trash.") % {"name": record})
+    # The message carries an Undo button: a POST to the restore page (the same action as the trash page's).
+    restore = ENTITIES[entity].url("restore", record.public_id)
+    messages.success(request, _("“%(name)s” moved to the trash.") % {"name": record}, extra_tags=f"undo:{restore}")
     return redirect(ENTITIES[entity].url("list"))
 
 

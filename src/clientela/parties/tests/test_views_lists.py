@@ -246,3 +246,15 @@ def test_the_list_offers_its_filtered_rows_as_csv_and_xlsx(client, cast):
     workbook = client.get(links[1])
     assert workbook.status_code == 200
     assert workbook["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_moving_a_record_to_the_trash_can_be_undone_from_the_message(client, cast):
+    contact = factories.contact(cast.sales_north, last_name="Regretted")
+    client.force_login(cast.sales_north)
+    listing = client.post(reverse("parties:contact_trash", args=[contact.public_id]), follow=True).content.decode()
+    assert "moved to the trash" in listing and 'data-testid="undo"' in listing
+    undo = listing.split('data-testid="undo"')[0].rsplit('action="', 1)[1].split('"', 1)[0]
+    assert undo == reverse("parties:contact_restore", args=[contact.public_id])
+    assert client.post(undo).status_code == 302
+    contact.refresh_from_db()
+    assert contact.deleted_at is None
