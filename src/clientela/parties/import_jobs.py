@@ -31,7 +31,7 @@ from clientela.core.context import acting_via
 from clientela.parties import actions, rules
 from clientela.parties.importing import bulkwrite, matching
 from clientela.parties.importing.mapping import CONTACT, ENTITIES, Target, resolve, targets
-from clientela.parties.importing.reading import open_table
+from clientela.parties.importing.reading import ImportFileError, open_table
 from clientela.parties.importing.rows import (
     ALL_OR_NOTHING,
     CREATE,
@@ -50,6 +50,7 @@ from clientela.parties.importing.validating import RowValidator
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
+    from clientela.parties.models import ImportJob
 
 BATCH_SIZE = 5000
 MAX_KEPT_ERRORS = 100_000
@@ -488,3 +489,22 @@ def _count(
 
 
 OUTCOMES = (CREATE, UPDATE, UNCHANGED, SKIP, ERROR)
+
+
+def original_rows(job: ImportJob, numbers: set[int]) -> tuple[list[str], dict[int, list[str]]]:
+    """The uploaded file's headers and the rows numbered `numbers` (file rows, as the errors
+    name them), for an error report that shows each bad row as it was; nothing once the file
+    was purged or cannot be read any more."""
+    if not job.file or not numbers:
+        return [], {}
+    try:
+        with open_table(job.file.path) as table:
+            found: dict[int, list[str]] = {}
+            for number, cells in table.rows():
+                if number in numbers:
+                    found[number] = cells
+                    if len(found) == len(numbers):
+                        break
+            return list(table.headers), found
+    except (OSError, ImportFileError):
+        return [], {}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clientela.core.errors import PermissionDenied
-from clientela.parties import actions, exporting, listing
+from clientela.parties import actions, exporting, import_jobs, listing
 from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.mapping import MappingError, resolve, targets
 from clientela.parties.importing.reading import ImportFileError, open_table
@@ -181,14 +181,18 @@ class _Echo:
 @login_required
 @require_GET
 def job_errors(request: HttpRequest, public_id: Any) -> StreamingHttpResponse:
-    """The job's error report as CSV: row, column, message (formula-neutralised like every export)."""
+    """The job's error report as CSV: row, column, message, then the row as it was in the file
+    (under the file's own headers, while the file is kept), so it can be corrected and
+    imported again; every cell formula-neutralised like every export."""
     job = _job_for(request, public_id)
+    headers, originals = import_jobs.original_rows(job, {int(row) for row, _column, _message in job.errors})
 
     def lines() -> Any:
         writer = csv.writer(_Echo())
-        yield "\ufeff" + writer.writerow([_("Row"), _("Column"), _("Message")])
+        yield "\ufeff" + writer.writerow([_("Row"), _("Column"), _("Message"), *headers])
         for row, column, message in job.errors:
-            yield writer.writerow([row, exporting.neutralise(str(column)), exporting.neutralise(str(message))])
+            cells = [exporting.neutralise(str(cell)) for cell in originals.get(int(row), [])]
+            yield writer.writerow([row, exporting.neutralise(str(column)), exporting.neutralise(str(message)), *cells])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stem = Path(job.original_name).stem[:80] or "import"

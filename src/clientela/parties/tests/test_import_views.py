@@ -207,3 +207,26 @@ def test_a_job_no_worker_picked_up_for_a_minute_says_so_plainly(client, cast):
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
     page = client.get(reverse("imports:job", args=[job.public_id])).content.decode()
     assert 'data-testid="no-worker"' not in page  # a worker took it
+
+
+def test_the_error_report_carries_each_bad_row_as_it_was_in_the_file(client, cast):
+    from clientela.parties.import_jobs import ImportOptions, run_import
+
+    client.force_login(cast.sales_north)
+    rows = [good_row(n) for n in range(4)]
+    rows[1][2] = "not-an-email"
+    rows[3][2] = "=HYPERLINK(1)"
+    _upload(client, rows)
+    job = ImportJob.objects.get()
+    report = run_import(job.file.path, actor=cast.sales_north, options=ImportOptions(entity="contact"))
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="succeeded", errors=[[e.row, e.column, e.message] for e in report.errors], error_count=2
+    )
+    body = b"".join(client.get(reverse("imports:errors", args=[job.public_id])).streaming_content).decode()
+    lines = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert lines[0] == ["Row", "Column", "Message", *CONTACT_HEADER]
+    assert [line[0] for line in lines[1:]] == ["3", "5"]
+    from clientela.parties.exporting import neutralise
+
+    assert lines[1][3:] == [neutralise(cell) for cell in rows[1]]  # the original row, beside its error
+    assert lines[2][3 + 2] == "'=HYPERLINK(1)"  # neutralised like every export
