@@ -116,7 +116,13 @@ def _list_context(request: HttpRequest, entity: str) -> dict[str, Any]:
 def _list(request: HttpRequest, entity: str) -> HttpResponse:
     context = _list_context(request, entity)
     if request.htmx and not request.htmx.boosted:
-        return render(request, "parties/list.html#results", context)
+        response = render(request, "parties/list.html#results", context)
+        # One clean address per state (the filters in use, once each), whatever the request
+        # repeated: the address bar and the back button follow the list, not the form's history.
+        page = context["page"].number
+        query = context["filters"].query_string(page=page if page > 1 else None)
+        response["HX-Push-Url"] = request.path + (f"?{query}" if query else "")
+        return response
     return render(request, "parties/list.html", context)
 
 

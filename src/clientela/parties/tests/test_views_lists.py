@@ -258,3 +258,19 @@ def test_moving_a_record_to_the_trash_can_be_undone_from_the_message(client, cas
     assert client.post(undo).status_code == 302
     contact.refresh_from_db()
     assert contact.deleted_at is None
+
+
+def test_a_filtered_list_keeps_one_clean_address_per_state(client, cast):
+    client.force_login(cast.sales_north)
+    path = reverse("parties:contact_list")
+    # What a filter form sent after several changes: repeated and empty parameters.
+    messy = "q=ann&stage=&q=anna&stage=customer&owner=&owner=me&tag=&stage=customer&page=1"
+    response = client.get(f"{path}?{messy}", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    pushed = response["HX-Push-Url"]
+    assert pushed.startswith(path + "?") and len(pushed) < len(path) + 40
+    params = pushed.split("?", 1)[1].split("&")
+    assert len(params) == len({p.split("=")[0] for p in params})  # each parameter once
+    assert "stage=customer" in params and "owner=me" in params and not any(p.endswith("=") for p in params)
+    page = client.get(path).content.decode()
+    assert f'hx-get="{path}"' in page  # the form starts from the list's address, not the current query
