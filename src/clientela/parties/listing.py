@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from clientela.accounts.models import Team, User
 
 PAGE_SIZE = 50
+PAGE_SIZES = (25, 50, 100, 200)  # the rows-per-page a list offers
 MAX_PAGE = 10_000
 ENTITIES = ("contact", "organization")
 
@@ -70,6 +71,7 @@ class ListFilters:
     sort: str = "name"
     custom: dict[str, str] = field(default_factory=dict)
     page: int = 1
+    size: int = PAGE_SIZE
 
     @property
     def sort_key(self) -> str:
@@ -85,6 +87,8 @@ class ListFilters:
         if result.get("sort") == "name":
             result.pop("sort")
         result.update({f"cf_{key}": value for key, value in self.custom.items() if value})
+        if self.size != PAGE_SIZE:
+            result["size"] = str(self.size)
         if with_page and self.page > 1:
             result["page"] = str(self.page)
         return result
@@ -131,6 +135,8 @@ def parse_filters(entity: str, data: QueryDict, definitions: list[CustomField]) 
             filters.custom[definition.key] = value
     page = text("page")
     filters.page = min(int(page), MAX_PAGE) if _small_id(page) and int(page) > 0 else 1
+    size = text("size")
+    filters.size = int(size) if _small_id(size) and int(size) in PAGE_SIZES else PAGE_SIZE
     return filters
 
 
@@ -199,8 +205,10 @@ class Page:
         return min(self.total, self.number * self.size)
 
 
-def page_of(user: User, filters: ListFilters, *, size: int = PAGE_SIZE) -> Page:
-    """One page of the list: a count, the rows, and their tags and organizations."""
+def page_of(user: User, filters: ListFilters, *, size: int | None = None) -> Page:
+    """One page of the list (`size` rows, else the filters' page size): a count, the rows,
+    and their tags and organizations."""
+    size = size or filters.size
     queryset = filtered(user, filters)
     total = queryset.count()
     number = min(filters.page, max(1, -(-total // size)))

@@ -108,6 +108,7 @@ def _list_context(request: HttpRequest, entity: str) -> dict[str, Any]:
         "teams": listing.selectable_teams(user),
         "saved_views": savedviews.saved_views(user, entity),
         "export_url": _export_url(entity, filters.query_string()) if user.policy.can_export else "",
+        "page_sizes": listing.PAGE_SIZES,
         "can_write": user.policy.can_write,
         "can_delete": user.policy.can_delete,
     }

@@ -274,3 +274,18 @@ def test_a_filtered_list_keeps_one_clean_address_per_state(client, cast):
     assert "stage=customer" in params and "owner=me" in params and not any(p.endswith("=") for p in params)
     page = client.get(path).content.decode()
     assert f'hx-get="{path}"' in page  # the form starts from the list's address, not the current query
+
+
+def test_the_reader_chooses_how_many_rows_a_page_shows(client, cast):
+    for n in range(30):
+        factories.contact(cast.sales_north, last_name=f"Row{n:02d}")
+    client.force_login(cast.sales_north)
+    path = reverse("parties:contact_list")
+    first = client.get(path).content.decode()
+    assert 'data-testid="page-sizes"' in first and "Row29" in first  # 50 a page by default
+    small = client.get(path, {"size": "25"}).content.decode()
+    assert "Row24" in small and "Row25" not in small and 'rel="next"' in small
+    assert "size=25" in small.split('rel="next" href="')[1].split('"', 1)[0]  # paging keeps the choice
+    assert "Row29" in client.get(path, {"size": "999"}).content.decode()  # not offered: the default
+    pushed = client.get(path, {"size": "100", "page": "1"}, HTTP_HX_REQUEST="true")["HX-Push-Url"]
+    assert pushed.endswith("?size=100")
