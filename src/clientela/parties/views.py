@@ -36,7 +36,7 @@ from clientela.parties.forms import (
 )
 from clientela.parties.models import Address, Contact, LifecycleStage, Organization
 
-BULK_LIMIT = 200
+BULK_LIMIT = 200  # rows one bulk action changes at most (ticked, or "all matching")
 COLUMNS = {
     "contact": ("name", "organization", "email", "stage", "owner", "tags", "updated"),
     "organization": ("name", "industry", "stage", "owner", "tags", "updated"),
@@ -143,10 +143,13 @@ def _bulk(request: HttpRequest, entity: str) -> HttpResponse:
     """Apply one action to the selected rows, reporting every row it could not change."""
     _require_writer(request)
     user = request.user
-    selected = request.POST.getlist("ids")[:BULK_LIMIT]
     operation = request.POST.get("operation", "")
-    records = listing.records_by_ids(user, entity, selected)
-    missing = len(set(selected)) - len(records)
+    if request.POST.get("all_matching") == "1":
+        records, missing = _all_matching(request, entity), 0
+    else:
+        selected = request.POST.getlist("ids")[:BULK_LIMIT]
+        records = listing.records_by_ids(user, entity, selected)
+        missing = len(set(selected)) - len(records)
     done: list[str] = []
     refused: list[str] = []
     owner = None
@@ -197,6 +200,31 @@ def _bulk(request: HttpRequest, entity: str) -> HttpResponse:
         context["bulk_done"] = True
         return render(request, "parties/list.html#results", context)
     return HttpResponseRedirect(ENTITIES[entity].url("list") + (f"?{back}" if back else ""))
+
+
+def _all_matching(request: HttpRequest, entity: str) -> list[Any]:
+    """Every row the list's filters select, when the reader confirmed how many that is: a list
+    that has changed since (another count) is refused, and so is more than BULK_LIMIT at once."""
+    filters = listing.parse_filters(
+        entity, _query_dict(request.POST.get("next_query", "")), listing.filterable_fields(entity)
+    )
+    matching = listing.filtered(request.user, filters)
+    count = matching.count()
+    confirmed = request.POST.get("confirmed_count", "")
+    if not confirmed.isdigit() or int(confirmed) != count:
+        messages.error(
+            request,
+            _("The list has changed: %(count)d rows match now. Check them and apply again.") % {"count": count},
+        )
+        return []
+    if count > BULK_LIMIT:
+        messages.error(
+            request,
+            _("%(count)d rows match; one action changes at most %(limit)d. Narrow the filters.")
+            % {"count": count, "limit": BULK_LIMIT},
+        )
+        return []
+    return list(matching)
 
 
 def _query_dict(query: str) -> Any:

@@ -289,3 +289,21 @@ def test_the_reader_chooses_how_many_rows_a_page_shows(client, cast):
     assert "Row29" in client.get(path, {"size": "999"}).content.decode()  # not offered: the default
     pushed = client.get(path, {"size": "100", "page": "1"}, HTTP_HX_REQUEST="true")["HX-Push-Url"]
     assert pushed.endswith("?size=100")
+
+
+def test_a_bulk_action_can_take_all_matching_rows_once_their_count_is_confirmed(client, cast):
+    for n in range(30):
+        factories.contact(cast.sales_north, last_name=f"Bulk{n:02d}", lifecycle_stage="customer")
+    factories.contact(cast.sales_north, last_name="Outsider", lifecycle_stage="target")
+    factories.contact(cast.sales_south, last_name="Southern", lifecycle_stage="customer")  # not visible
+    client.force_login(cast.sales_north)
+    page = client.get(reverse("parties:contact_list"), {"stage": "customer", "size": "25"}).content.decode()
+    assert 'data-testid="all-matching"' in page and "all 30 matching rows" in page
+    bulk = reverse("parties:contact_bulk")
+    form = {"operation": "tag", "tag": "campaign", "all_matching": "1", "next_query": "stage=customer&size=25"}
+    stale = client.post(bulk, {**form, "confirmed_count": "29"}, follow=True).content.decode()
+    assert "30 rows match now" in stale
+    assert not Contact.objects.filter(tags__name="campaign").exists()
+    client.post(bulk, {**form, "confirmed_count": "30"})
+    tagged = set(Contact.objects.filter(tags__name="campaign").values_list("last_name", flat=True))
+    assert tagged == {f"Bulk{n:02d}" for n in range(30)}
