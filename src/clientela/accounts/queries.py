@@ -145,13 +145,14 @@ def team_by_name(name: str) -> Team | None:
     return Team.objects.filter(name__iexact=name.strip()).first()
 
 
-def user_names(public_ids: set[str]) -> dict[str, str]:
-    """Public id -> display name, for pages that show a logged user by name."""
+def user_names(reader: Any, public_ids: set[str]) -> dict[str, str]:
+    """Public id -> display name, for pages that show a logged user by name (every signed-in
+    user sees who owns a record, so every user's name)."""
     users = User.objects.filter(public_id__in=public_ids).only("public_id", "username", "first_name", "last_name")
     return {str(user.public_id): user.display_name for user in users}
 
 
-def team_names(public_ids: set[str]) -> dict[str, str]:
+def team_names(reader: Any, public_ids: set[str]) -> dict[str, str]:
     return {
         str(pid): name for pid, name in Team.objects.filter(public_id__in=public_ids).values_list("public_id", "name")
     }

@@ -135,13 +135,13 @@ def _ids_in(value: Any, found: set[str]) -> None:
             _ids_in(item, found)
 
 
-def record_names(events: list[Event]) -> dict[str, str]:
-    """Public id -> the record's name, for every record the events' changes refer to by id,
-    from the record types that can name them (users, teams, organizations...)."""
+def record_names(reader: User, events: list[Event]) -> dict[str, str]:
+    """Public id -> the record's name, for every record the events' changes refer to by id and
+    `reader` may see, from the record types that can name them (users, teams, organizations...)."""
     ids: set[str] = set()
     for event in events:
         for pair in event.changes.values():
             _ids_in(pair, ids)
     if not ids:
         return {}
-    return recordtypes.names_of(ids)
+    return recordtypes.names_of(reader, ids)

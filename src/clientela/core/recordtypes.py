@@ -8,8 +8,8 @@ events API) lists and scopes events of every app without importing any of them:
   show a record's whole history to whoever may see the record today;
 - `public`: definitions everyone may read (custom fields), so their events are everyone's;
 - `admin_only`: account records (users, teams), whose events only administrators see;
-- `names`: public ids -> the records' names, for pages that show a logged reference (an
-  owner, a team, a parent) by name rather than by id.
+- `names`: (reader, public ids) -> the names of those records the reader may see, for pages
+  that show a logged reference (an owner, a team, a parent) by name rather than by id.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ScopedGet = Callable[..., Any]
-Names = Callable[[set[str]], dict[str, str]]
+Names = Callable[[Any, set[str]], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,15 @@ def admin_only_types() -> list[str]:
     return [t.name for t in _REGISTRY.values() if t.admin_only]
 
 
-def names_of(ids: set[str]) -> dict[str, str]:
-    """Names of the records with these public ids, asking each record type that can name them
-    (one query per type asked, and only while some ids are still unnamed)."""
+def names_of(reader: Any, ids: set[str]) -> dict[str, str]:
+    """Names of the records with these public ids that `reader` may see, asking each record type
+    that can name them (one query per type asked, and only while some ids are still unnamed);
+    the others keep their id."""
     found: dict[str, str] = {}
     for record_type in _REGISTRY.values():
         missing = ids - set(found)
         if not missing:
             break
         if record_type.names is not None:
-            found.update(record_type.names(missing))
+            found.update(record_type.names(reader, missing))
     return found

@@ -20,7 +20,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     filters = auditlog.parse_filters(request.GET)
     events, cursor = auditlog.audit_events(request.user, filters)
-    names = auditlog.record_names(events)
+    names = auditlog.record_names(request.user, events)
     params = filters.params()
     context = {
         "filters": filters,

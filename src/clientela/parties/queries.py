@@ -181,14 +181,14 @@ def custom_field_for_admin(actor: User, public_id: Any) -> CustomField:
     return definition
 
 
-# --- names of records logged by id (the audit page; administrators see every record) -------
+# --- names of records logged by id (the audit page), among those the reader may see ----------
 
 
-def contact_names(public_ids: set[str]) -> dict[str, str]:
-    contacts = Contact.all_objects.filter(public_id__in=public_ids).only("public_id", "first_name", "last_name")
-    return {str(c.public_id): c.full_name for c in contacts}
+def contact_names(reader: User, public_ids: set[str]) -> dict[str, str]:
+    contacts = visible(Contact.all_objects.filter(public_id__in=public_ids), reader)
+    return {str(c.public_id): c.full_name for c in contacts.only("public_id", "first_name", "last_name")}
 
 
-def organization_names(public_ids: set[str]) -> dict[str, str]:
-    rows = Organization.all_objects.filter(public_id__in=public_ids).values_list("public_id", "name")
+def organization_names(reader: User, public_ids: set[str]) -> dict[str, str]:
+    rows = visible(Organization.all_objects.filter(public_id__in=public_ids), reader).values_list("public_id", "name")
     return {str(pid): name for pid, name in rows}

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clientela.core.changelog import jsonable
-from clientela.core.errors import ValidationFailed
+from clientela.core.changelog import append_event, jsonable
+from clientela.core.errors import Conflict, ConflictDetail, ValidationFailed
+from clientela.core.models import Event
 from clientela.core.validation import clean_values
+from clientela.core.visibility import require_admin
 from clientela.parties.models import (
     CustomField,
 )
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
 
 
 def custom_field_create(*, actor: User, values: dict[str, Any]) -> CustomField:
-    from clientela.core.visibility import require_admin
 
     require_admin(actor)
     if isinstance(values.get("key"), str):  # the key rule speaks first, in its own words (not "a valid slug")
@@ -39,8 +40,6 @@ def custom_field_create(*, actor: User, values: dict[str, Any]) -> CustomField:
         raise ValidationFailed.single("key", "duplicate", _("a custom field with this key exists for this entity"))
     with transaction.atomic():
         definition = CustomField.objects.create(**cleaned)
-        from clientela.core.changelog import append_event
-        from clientela.core.models import Event
 
         append_event(
             actor=actor,
@@ -55,8 +54,6 @@ def custom_field_create(*, actor: User, values: dict[str, Any]) -> CustomField:
 def custom_field_update(
     *, actor: User, definition: CustomField, values: dict[str, Any], expected_version: int | None = None
 ) -> CustomField:
-    from clientela.core.errors import Conflict, ConflictDetail
-    from clientela.core.visibility import require_admin
 
     require_admin(actor)
     cleaned = clean_values(CustomField, values, allowed={"label", "choices", "required", "position"})
@@ -75,8 +72,6 @@ def custom_field_update(
             setattr(current, k, v)
         current.version += 1
         current.save()
-        from clientela.core.changelog import append_event
-        from clientela.core.models import Event
 
         append_event(
             actor=actor, action="custom_field.update", kind=Event.Kind.UPDATED, record=current, changes=changes
@@ -86,13 +81,9 @@ def custom_field_update(
 
 def custom_field_delete(*, actor: User, definition: CustomField) -> None:
     """Removes the definition; values stay in records' JSON (and in history) but are no longer shown."""
-    from clientela.core.visibility import require_admin
 
     require_admin(actor)
     with transaction.atomic():
-        from clientela.core.changelog import append_event
-        from clientela.core.models import Event
-
         append_event(
             actor=actor,
             action="custom_field.delete",

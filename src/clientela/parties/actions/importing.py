@@ -1,17 +1,22 @@
 """Imports: draft jobs and their state, batches written by the bulk writer, purging files.
 
-Each action checks permission, validates, writes and logs, in one transaction.
+The batches write customer records, one change-log event per record written (each naming
+its job). An import job itself is bookkeeping, not a customer record: its state changes
+have no event, but each is a conditional update (see below).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clientela.core.errors import FieldError, ValidationFailed
+from clientela.core.errors import FieldError, PermissionDenied, ValidationFailed
+from clientela.parties.importing import bulkwrite
 from clientela.parties.models import (
     ImportJob,
 )
@@ -23,9 +28,15 @@ if TYPE_CHECKING:
     from clientela.accounts.models import User
 
 
+def _require_own_job(actor: User, job: ImportJob) -> None:
+    """The actor may import, and the job is theirs (or they administer the site)."""
+    require_import(actor)
+    if job.created_by_id != actor.pk and not actor.policy.can_administer:
+        raise PermissionDenied(_("an import belongs to the user who uploaded it"))
+
+
 def import_job_create(*, actor: User, entity: str, upload: Any) -> ImportJob:
     """A draft import of an uploaded file (kept under MEDIA_ROOT/imports/), waiting for its mapping."""
-    from pathlib import Path
 
     require_import(actor)
     job = ImportJob(
@@ -44,11 +55,8 @@ def import_job_configure(
     *, actor: User, job: ImportJob, mapping: dict[str, str], mode: str, match: str, dry_run: bool
 ) -> ImportJob:
     """Set a draft job's column mapping and options (before it is queued)."""
-    from clientela.core.errors import PermissionDenied
 
-    require_import(actor)
-    if job.created_by_id != actor.pk and not actor.policy.can_administer:
-        raise PermissionDenied(_("an import belongs to the user who uploaded it"))
+    _require_own_job(actor, job)
     if job.status != ImportJob.Status.DRAFT:
         raise ValidationFailed([FieldError("status", "invalid", _("the import has already started"))])
     job.mapping, job.mode, job.match, job.dry_run = mapping, mode, match, dry_run
@@ -69,7 +77,6 @@ def import_files_purge(*, older_than: dt.timedelta, now: dt.datetime | None = No
     its counts and error report stay. A draft nobody started within `older_than` of its
     upload is deleted with its file. Queued and running jobs are never touched.
     """
-    from django.utils import timezone
 
     cutoff = (now or timezone.now()) - older_than
     result = ImportFilesPurged()
@@ -96,7 +103,6 @@ def contacts_import_batch(*, actor: User, rows: list[ValidatedRow], match: str, 
     Rows are matched against existing contacts by e-mail, then phone; a match the
     actor cannot change is reported as an error for that row and left untouched.
     """
-    from clientela.parties.importing import bulkwrite
 
     require_import(actor)
     return bulkwrite.import_batch(actor=actor, entity="contact", rows=rows, match=match, job=job)
@@ -106,7 +112,6 @@ def organizations_import_batch(
     *, actor: User, rows: list[ValidatedRow], match: str, job: str | None = None
 ) -> BatchResult:
     """As `contacts_import_batch`, matching organizations by tax id, then normalised name."""
-    from clientela.parties.importing import bulkwrite
 
     require_import(actor)
     return bulkwrite.import_batch(actor=actor, entity="organization", rows=rows, match=match, job=job)
@@ -118,7 +123,6 @@ def records_import_prepare(
     """The first half of `contacts_import_batch` / `organizations_import_batch`: match the
     rows and build the new records, reading only. A large import on PostgreSQL prepares
     the next batch while `records_import_write` writes this one."""
-    from clientela.parties.importing import bulkwrite
 
     require_import(actor)
     return bulkwrite.prepare(actor=actor, entity=entity, rows=rows, match=match, job=job)
@@ -127,8 +131,6 @@ def records_import_prepare(
 def records_import_write(*, actor: User, prepared: PreparedBatch) -> BatchResult:
     """The second half: write a prepared batch in one transaction (updates are checked
     again under lock: a record the actor cannot change is an error for its row)."""
-    from clientela.core.errors import PermissionDenied
-    from clientela.parties.importing import bulkwrite
 
     require_import(actor)
     if prepared.actor.pk != actor.pk:
@@ -162,12 +164,8 @@ def _import_job_step(job: ImportJob, expected: str, values: dict[str, Any], usin
 
 def import_job_queue(*, actor: User, job: ImportJob) -> bool:
     """Hand a configured draft to the worker (draft -> queued); False when it had left the draft already."""
-    from clientela.core.errors import PermissionDenied
 
-    require_import(actor)
-    if job.created_by_id != actor.pk and not actor.policy.can_administer:
-        raise PermissionDenied(_("an import belongs to the user who uploaded it"))
-    from django.utils import timezone
+    _require_own_job(actor, job)
 
     queued = {"status": ImportJob.Status.QUEUED, "queued_at": timezone.now()}
     return _import_job_step(job, ImportJob.Status.DRAFT, queued)
@@ -182,7 +180,6 @@ def import_job_record_task(*, job: ImportJob, task_id: str) -> None:
 def import_job_start(*, job: ImportJob) -> bool:
     """The worker takes the job (queued -> running); False when it is not queued (another worker
     took it, or it ran already): the caller must not run it."""
-    from django.utils import timezone
 
     return _import_job_step(
         job, ImportJob.Status.QUEUED, {"status": ImportJob.Status.RUNNING, "started_at": timezone.now()}
@@ -225,7 +222,6 @@ def import_job_progress(*, job: ImportJob, report: ImportProgress, using: Any = 
 
 def import_job_finish(*, job: ImportJob, report: ImportProgress) -> bool:
     """A running job finished (running -> succeeded) with its counts and error report."""
-    from django.utils import timezone
 
     values = {
         **_import_counts(report),
@@ -240,7 +236,6 @@ def import_job_finish(*, job: ImportJob, report: ImportProgress) -> bool:
 
 def import_job_fail(*, job: ImportJob, message: str) -> bool:
     """A running job stopped (running -> failed), with the reason to show its user."""
-    from django.utils import timezone
 
     values = {"status": ImportJob.Status.FAILED, "message": message, "finished_at": timezone.now()}
     return _import_job_step(job, ImportJob.Status.RUNNING, values)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from clientela.core import records
 from clientela.core.entities import Entity, entity_of
 from clientela.core.visibility import require_delete, require_write
+from clientela.parties import duplicates
 from clientela.parties.entities import CONTACT, ORGANIZATION
 from clientela.parties.models import (
     Contact,
@@ -170,7 +171,6 @@ def contact_create_checked(
 ) -> Contact:
     """`contact_create`, refused with `DuplicateSuspected` when visible records look the same
     (same e-mail, phone or similar name) unless `allow_duplicates`."""
-    from clientela.parties import duplicates
 
     given = collections or Collections()
     if not allow_duplicates:
@@ -188,7 +188,6 @@ def organization_create_checked(
 ) -> Organization:
     """`organization_create`, refused with `DuplicateSuspected` when visible records look the
     same (same tax id, e-mail, phone or similar name) unless `allow_duplicates`."""
-    from clientela.parties import duplicates
 
     given = collections or Collections()
     if not allow_duplicates:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from clientela.parties import relationships
 from clientela.parties.models import (
     Contact,
     Organization,
@@ -21,13 +22,11 @@ def relationship_create(
     *, actor: User, from_party: Contact | Organization, to_party: Contact | Organization, kind: str, note: str = ""
 ) -> Relationship:
     """Link two parties the actor may change; one event on each."""
-    from clientela.parties import relationships
 
     return relationships.create(actor=actor, from_party=from_party, to_party=to_party, kind=kind, note=note)
 
 
 def relationship_delete(*, actor: User, relationship: Relationship) -> None:
     """Remove a link; both parties must be changeable by the actor; one event on each."""
-    from clientela.parties import relationships
 
     relationships.delete(actor=actor, relationship=relationship)

@@ -1,6 +1,6 @@
-"""A user's saved list views.
-
-Each action checks permission, validates, writes and logs, in one transaction.
+"""A user's saved list views: the user's own preferences, not customer records, so they have
+no version and no change-log entry; they are written here all the same, so every write of
+the app has one place.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import FieldError, ValidationFailed
+from clientela.parties.listing import clean_query_string
 from clientela.parties.models import (
     SavedView,
 )
@@ -29,7 +30,6 @@ MAX_SAVED_VIEWS = 100
 
 def saved_view_save(*, user: User, entity: str, name: str, query_string: str, is_shared: bool) -> SavedView:
     """Create the view, or replace the user's view of the same name."""
-    from clientela.parties.listing import clean_query_string
 
     name = name.replace("\x00", "").strip()
     if not name or len(name) > 80:

@@ -176,3 +176,13 @@ def test_search_lists_people_called_so_before_people_whose_email_only_contains_i
         body = client.get(reverse("site:search"), {"q": query}).content.decode()
         assert body.index("Éva Nagy") < body.index("Aaron"), query
         assert body.index("Nagy és Társa") < body.index("Alpha"), query
+
+
+def test_logged_references_are_named_only_for_readers_who_may_see_the_record(cast):
+    from clientela.core import recordtypes
+
+    south = factories.organization(cast.sales_south, name="Southern Secret")
+    north = factories.organization(cast.sales_north, name="Northern Open")
+    ids = {str(south.public_id), str(north.public_id)}
+    assert recordtypes.names_of(cast.sales_north, ids) == {str(north.public_id): "Northern Open"}
+    assert set(recordtypes.names_of(cast.admin, ids).values()) == {"Southern Secret", "Northern Open"}
