@@ -157,7 +157,13 @@ LANGUAGES = [
     ("ro", "Română"),
 ]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = "clientela.formats"  # one date and one date-time pattern per language
 TIME_ZONE = env_str("CLIENTELA_TIME_ZONE", "UTC")
+# The country of phone numbers written without one, when neither the record's address nor its
+# team names one (ISO 3166 code, e.g. "HU"; empty: such numbers are kept as typed digits).
+PHONE_REGION = env_str("CLIENTELA_PHONE_REGION", "").strip().upper()
+if PHONE_REGION and not (len(PHONE_REGION) == 2 and PHONE_REGION.isascii() and PHONE_REGION.isalpha()):
+    raise ImproperSetting(f"CLIENTELA_PHONE_REGION must be a two-letter country code such as HU, not {PHONE_REGION!r}")
 USE_I18N = True
 USE_TZ = True
 

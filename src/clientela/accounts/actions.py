@@ -31,7 +31,7 @@ from clientela.core.validation import clean_values
 
 USER_FIELDS_FOR_ADMIN = {"username", "email", "first_name", "last_name", "role", "team", "is_active", "language"}
 USER_FIELDS_FOR_SELF = {"email", "first_name", "last_name", "language"}
-TEAM_FIELDS = {"name", "manager", "members"}
+TEAM_FIELDS = {"name", "country", "manager", "members"}
 HIDDEN = "(hidden)"
 
 
@@ -243,6 +243,13 @@ def _clean_team_values(values: dict[str, Any], current: Team | None) -> dict[str
             errors.append(FieldError("name", "required", _("a team needs a name")))
         elif name and Team.objects.filter(name__iexact=name).exclude(pk=getattr(current, "pk", None)).exists():
             errors.append(FieldError("name", "duplicate", _("a team named %(name)s already exists") % {"name": name}))
+    if "country" in values:
+        country = values["country"] if isinstance(values["country"], str) else None
+        country = (country or "").strip().upper() if country is not None else None
+        if country is None or (country and not (len(country) == 2 and country.isascii() and country.isalpha())):
+            errors.append(FieldError("country", "invalid", _("must be a two-letter country code, such as HU")))
+        else:
+            cleaned["country"] = country
     if "manager" in values:
         cleaned["manager"] = resolve_user(values["manager"], errors, field="manager")
     if "members" in values:

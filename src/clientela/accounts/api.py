@@ -16,6 +16,7 @@ router = Router(tags=["users"])
 class TeamOut(BaseModel):
     id: uuid.UUID
     name: str
+    country: str
 
 
 class PermissionsOut(BaseModel):
@@ -52,7 +53,9 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "first_name": user.first_name,
         "last_name": user.last_name,
         "role": user.role,
-        "team": None if user.team is None else {"id": user.team.public_id, "name": user.team.name},
+        "team": None
+        if user.team is None
+        else {"id": user.team.public_id, "name": user.team.name, "country": user.team.country},
         "language": user.language,
         "permissions": {
             "visibility": str(policy.visibility),

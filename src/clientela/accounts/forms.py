@@ -166,6 +166,12 @@ class UserCreateForm(UserEditForm):
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
+    country = forms.CharField(
+        label=_("Country"),
+        max_length=2,
+        required=False,
+        help_text=_("Two-letter code (HU, TR, PL...): the country of phone numbers written without one"),
+    )
     manager = UserChoiceField(
         label=_("Manager"), queryset=queries.active_users(), to_field_name="public_id", required=False
     )

@@ -16,6 +16,12 @@ from clientela.accounts.roles import Role, RolePolicy, policy_for
 class Team(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=100, unique=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        help_text=_("Two-letter code (HU, TR, PL...): the country of phone numbers written without one"),
+    )
     manager = models.ForeignKey(
         "accounts.User",
         null=True,

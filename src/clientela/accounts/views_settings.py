@@ -195,6 +195,7 @@ def teams(request: HttpRequest) -> HttpResponse:
 def _team_values(form: TeamForm) -> dict[str, Any]:
     return {
         "name": form.cleaned_data["name"],
+        "country": form.cleaned_data["country"],
         "manager": form.cleaned_data["manager"],
         "members": list(form.cleaned_data["members"]),
     }
@@ -223,6 +224,7 @@ def team_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     team = queries.team_for_admin(request.user, public_id)
     initial = {
         "name": team.name,
+        "country": team.country,
         "manager": team.manager.public_id if team.manager else None,
         "members": [member.public_id for member in queries.team_members(team)],
     }

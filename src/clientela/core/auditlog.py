@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from clientela.core import recordtypes
 from clientela.core.ids import is_uuid
 from clientela.core.models import Event
+from clientela.core.moments import shown_iso
 from clientela.core.visibility import require_admin
 
 if TYPE_CHECKING:
@@ -108,11 +108,7 @@ def shown_value(value: Any, names: dict[str, str] | None = None) -> str:
         text = "; ".join(f"{key}: {shown_value(item, names)}" for key, item in sorted(value.items()))
     else:
         text = str(value)
-        if len(text) > 18 and text[4:5] == "-" and "T" in text:
-            moment = parse_datetime(text)
-            if moment is not None:
-                moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
-                text = moment.strftime("%Y-%m-%d %H:%M:%S")
+        text = shown_iso(text, seconds=True) or text
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 

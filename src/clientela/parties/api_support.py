@@ -156,7 +156,7 @@ def searching(q: str | None) -> bool:
 
 def filtered(queryset: QuerySet, params: ListParams, *, user: User, entity: str, query: QueryDict) -> QuerySet:
     if params.q and params.q.strip():
-        queryset = queryset.filter(queries.search_filter(params.q))
+        queryset = queryset.filter(queries.search_filter(params.q, user))
     if params.lifecycle_stage:
         queryset = queryset.filter(lifecycle_stage=params.lifecycle_stage)
     if params.owner:
@@ -200,13 +200,14 @@ def team_ref(team: Team | None) -> dict[str, Any] | None:
     return None if team is None else {"id": team.public_id, "name": team.name}
 
 
-def _points(kind: str) -> Reader:
-    def read(_user: User | None, record: Party) -> list[dict[str, Any]]:
-        return [
-            {"value": p.value, "label": p.label, "is_primary": p.is_primary} for p in queries.points_of(record, kind)
-        ]
+def _emails(_user: User | None, record: Party) -> list[dict[str, Any]]:
+    points = queries.points_of(record, ContactPoint.Kind.EMAIL)
+    return [{"value": p.value, "label": p.label, "is_primary": p.is_primary} for p in points]
 
-    return read
+
+def _phones(_user: User | None, record: Party) -> list[dict[str, Any]]:
+    points = queries.points_of(record, ContactPoint.Kind.PHONE)
+    return [{"value": p.value, "e164": p.e164, "label": p.label, "is_primary": p.is_primary} for p in points]
 
 
 def _addresses(_user: User | None, record: Party) -> list[dict[str, Any]]:
@@ -255,8 +256,8 @@ _READERS: dict[str, Reader] = {
     "custom": lambda _user, record: record.custom or {},
     "email": lambda _user, contact: contact.primary_email,
     "phone": lambda _user, contact: contact.primary_phone,
-    EMAILS: _points(ContactPoint.Kind.EMAIL),
-    PHONES: _points(ContactPoint.Kind.PHONE),
+    EMAILS: _emails,
+    PHONES: _phones,
     ADDRESSES: _addresses,
     ORGANIZATIONS: _affiliations,
     "contacts": _members,

@@ -69,9 +69,10 @@ def point_problem(kind: str, value: str) -> str | None:
     return None
 
 
-def point_key(kind: str, value: str) -> str:
-    """The normalised form kept in `ContactPoint.normalized` for duplicate detection."""
-    return normalize.email_key(value) if kind == ContactPoint.Kind.EMAIL else normalize.phone_key(value)
+def point_key(kind: str, value: str, region: str = "") -> str:
+    """The normalised form kept in `ContactPoint.normalized` for search and duplicate detection:
+    an e-mail lower-cased, a phone in E.164 (national forms read as numbers of `region`)."""
+    return normalize.email_key(value) if kind == ContactPoint.Kind.EMAIL else normalize.phone_key(value, region)
 
 
 def too_many_points(kind: str, count: int) -> FieldError | None:
@@ -83,7 +84,9 @@ def too_many_points(kind: str, count: int) -> FieldError | None:
     return FieldError(name, "too_many", _("at most %(count)d entries") % {"count": MAX_POINTS})
 
 
-def clean_points(kind: str, items: list[dict[str, Any] | str], errors: list[FieldError]) -> list[ContactPoint]:
+def clean_points(
+    kind: str, items: list[dict[str, Any] | str], errors: list[FieldError], region: str = ""
+) -> list[ContactPoint]:
     name = "emails" if kind == ContactPoint.Kind.EMAIL else "phones"
     if not isinstance(items, list):
         errors.append(FieldError(name, "invalid", _("must be a list")))
@@ -121,7 +124,7 @@ def clean_points(kind: str, items: list[dict[str, Any] | str], errors: list[Fiel
         if problem is not None:
             errors.append(FieldError(f"{where}.value", "invalid", problem))
             continue
-        normalized = point_key(kind, value)
+        normalized = point_key(kind, value, region)
         points.append(
             ContactPoint(
                 kind=kind, label=label, value=value, normalized=normalized, is_primary=bool(item.get("is_primary"))

@@ -92,6 +92,8 @@ class Probe:
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
     tax_id: str = ""
+    # The country its phones written without one are read in.
+    region: str = ""
     # The record itself, when the probe describes an existing record.
     exclude_pk: int | None = None
 
@@ -107,7 +109,7 @@ class Probe:
         return {normalize.email_key(e) for e in self.emails if e and "@" in e}
 
     def phone_keys(self) -> set[str]:
-        return {normalize.phone_key(p) for p in self.phones if p and normalize.is_plausible_phone(p)}
+        return {normalize.phone_key(p, self.region) for p in self.phones if p and normalize.is_plausible_phone(p)}
 
     def tax_key(self) -> str:
         return normalize.tax_id_key(self.tax_id) if self.entity == ORGANIZATION and self.tax_id else ""
@@ -176,7 +178,12 @@ def _point_values(items: Iterable[Any] | None) -> tuple[str, ...]:
 
 
 def probe_from_values(
-    entity: str, values: dict[str, Any], *, emails: Iterable[Any] | None = None, phones: Iterable[Any] | None = None
+    entity: str,
+    values: dict[str, Any],
+    *,
+    emails: Iterable[Any] | None = None,
+    phones: Iterable[Any] | None = None,
+    region: str = "",
 ) -> Probe:
     """A probe for a record about to be created (form, API or import values).
 
@@ -198,6 +205,7 @@ def probe_from_values(
         emails=_point_values(emails),
         phones=_point_values(phones),
         tax_id=text("tax_id") if entity == ORGANIZATION else "",
+        region=region,
     )
 
 
@@ -206,11 +214,20 @@ def probe_for(record: Contact | Organization) -> Probe:
     points = list(record.points.all())
     emails = tuple(p.value for p in points if p.kind == ContactPoint.Kind.EMAIL)
     phones = tuple(p.value for p in points if p.kind == ContactPoint.Kind.PHONE)
+    region = normalize.phone_region((a.country for a in record.addresses.all()), record.team) if phones else ""
     if isinstance(record, Contact):
-        return Probe(entity=CONTACT, names=(record.full_name,), emails=emails, phones=phones, exclude_pk=record.pk)
+        return Probe(
+            entity=CONTACT, names=(record.full_name,), emails=emails, phones=phones, region=region, exclude_pk=record.pk
+        )
     names = tuple(n for n in (record.name, record.legal_name) if n)
     return Probe(
-        entity=ORGANIZATION, names=names, emails=emails, phones=phones, tax_id=record.tax_id, exclude_pk=record.pk
+        entity=ORGANIZATION,
+        names=names,
+        emails=emails,
+        phones=phones,
+        tax_id=record.tax_id,
+        region=region,
+        exclude_pk=record.pk,
     )
 
 
@@ -384,7 +401,7 @@ def _match_entity(
 
 def _display_phone(probe: Probe, key: str) -> str:
     for phone in probe.phones:
-        if normalize.is_plausible_phone(phone) and normalize.phone_key(phone) == key:
+        if normalize.is_plausible_phone(phone) and normalize.phone_key(phone, probe.region) == key:
             return phone
     return key
 

@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from clientela.accounts import queries as accounts_queries
+from clientela.core import collation
 from clientela.core.visibility import assignment_scope, can_see
 from clientela.parties import queries
 from clientela.parties.models import Affiliation, Contact, CustomField, LifecycleStage, Organization
@@ -153,7 +154,7 @@ def clean_query_string(entity: str, raw: str) -> str:
 def filtered(user: User, filters: ListFilters) -> QuerySet[Any]:
     base: QuerySet[Any] = queries.records_visible(user, filters.entity)
     if filters.q:
-        base = base.filter(queries.search_filter(filters.q))
+        base = base.filter(queries.search_filter(filters.q, user))
     if filters.stage:
         base = base.filter(lifecycle_stage=filters.stage)
     if filters.owner == "me":
@@ -174,7 +175,7 @@ def filtered(user: User, filters: ListFilters) -> QuerySet[Any]:
     order = SORTS[filters.entity][filters.sort_key]
     if filters.descending:
         order = tuple(f"-{name}" for name in order)
-    return base.order_by(*order)
+    return base.order_by(*collation.ordering(base.model, order))
 
 
 @dataclass

@@ -209,6 +209,13 @@ class ContactPoint(models.Model):
     def __str__(self) -> str:
         return self.value
 
+    @property
+    def e164(self) -> str | None:
+        """A phone's number in E.164, when it could be read as one."""
+        if self.kind == self.Kind.PHONE and self.normalized.startswith("+"):
+            return self.normalized
+        return None
+
 
 class Address(models.Model):
     class Label(TextChoices):

@@ -5,6 +5,14 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import Team
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _LEGAL_SUFFIXES = frozenset(
@@ -62,13 +70,61 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
-def phone_key(phone: str) -> str:
-    """Digits only, with a leading + kept as "00" so +36 1 and 0036 1 match."""
+def phone_e164(phone: str, region: str = "") -> str:
+    """The number in E.164 ("+36209607198"), national forms read as numbers of `region`
+    (ISO 3166 code: "06 20 960 7198" with HU); "" when it cannot be read as a possible number."""
+    return _e164(phone.strip(), region.upper())
+
+
+@functools.lru_cache(maxsize=65536)
+def _e164(phone: str, region: str) -> str:
+    found = _parsed_e164(phone, region)
+    if not found and not region and _NON_DIGIT.sub("", phone).startswith("00"):
+        # "0036 1 234 5678" with no country to read it in: 00 is the international prefix
+        # across Europe and Türkiye, so read it as "+36 1 234 5678".
+        found = _parsed_e164("+" + _NON_DIGIT.sub("", phone)[2:], "")
+    return found
+
+
+def _parsed_e164(phone: str, region: str) -> str:
+    try:
+        number = phonenumbers.parse(phone, region or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_key(phone: str, region: str = "") -> str:
+    """What a phone is matched by: its E.164 form, or, for a number that cannot be read as one
+    (no country given or known), its digits with a leading + kept as "00"."""
+    e164 = phone_e164(phone, region)
+    if e164:
+        return e164
     phone = phone.strip()
     digits = _NON_DIGIT.sub("", phone)
     if phone.startswith("+"):
         return "00" + digits
     return digits
+
+
+def phone_region(countries: Iterable[str], team: Team | None) -> str:
+    """The country that phone numbers written without one belong to: the record's first
+    address country (`countries`, in order), else its team's, else the installation's
+    (`CLIENTELA_PHONE_REGION`)."""
+    for country in countries:
+        if country and len(country) == 2 and country.isascii() and country.isalpha():
+            return country.upper()
+    if team is not None and team.country:
+        return team.country
+    return str(settings.PHONE_REGION)
+
+
+def reader_region(user: Any) -> str:
+    """The country a searcher's national phone numbers belong to: their team's, else the installation's."""
+    team = getattr(user, "team", None) if user is not None else None
+    return phone_region((), team)
 
 
 def is_plausible_phone(phone: str) -> bool:
@@ -80,5 +136,6 @@ def tax_id_key(tax_id: str) -> str:
 
 
 def search_text(*parts: str) -> str:
-    """One folded string for substring search over names, e-mails, phones, tax id."""
+    """One folded string for substring search over names, e-mails, phones (as typed and in
+    E.164), tax id."""
     return " ".join(fold(p) for p in parts if p)

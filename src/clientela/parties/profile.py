@@ -7,18 +7,17 @@ many others there are without naming them.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from clientela.core.ids import is_uuid
 from clientela.core.models import Event
+from clientela.core.moments import shown_iso
 from clientela.core.visibility import can_see
 from clientela.parties import queries
 from clientela.parties.forms import COLLECTION_LABELS, canonical_custom
@@ -116,10 +115,10 @@ def _display(value: Any, choices: dict[str, str] | None = None) -> str:
         return "; ".join(f"{k}: {_display(v)}" for k, v in sorted(value.items()))
     if choices and str(value) in choices:
         return str(choices[str(value)])
-    if isinstance(value, str) and len(value) > 18 and value[4:5] == "-" and "T" in value:
-        moment = parse_datetime(value)
-        if isinstance(moment, dt.datetime):
-            return moment.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str):
+        shown = shown_iso(value)
+        if shown is not None:
+            return shown
     return str(value)
 
 

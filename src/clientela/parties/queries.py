@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from clientela.core import collation
 from clientela.core.errors import NotFound
 from clientela.core.models import Event
 from clientela.core.visibility import require_admin, visible
@@ -16,6 +18,8 @@ from clientela.parties.models import Affiliation, Contact, ContactPoint, CustomF
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
+
+_DIGITS = re.compile(r"\D")
 
 
 def _parse_uuid(public_id: Any) -> uuid.UUID:
@@ -42,8 +46,13 @@ def records_visible(user: User, entity: str, *, trash: bool = False) -> QuerySet
     return contacts_visible(user, trash=trash) if entity == "contact" else organizations_visible(user, trash=trash)
 
 
-def search_filter(text: str) -> Q:
-    """Substring match on every word over names, e-mails, phones and tax id."""
+def search_filter(text: str, reader: User | None = None) -> Q:
+    """Substring match on every word over names, e-mails, phones and tax id. A phone number
+    matches however it is written ("+36209607198", "06 20 960 7198", "0036-20-960-7198"):
+    national forms are read in the reader's country (their team's, else the installation's)."""
+    phone = _phone_condition(text.strip(), normalize.reader_region(reader))
+    if phone is not None:
+        return phone
     condition = Q()
     for word in normalize.fold(text).split()[:8]:
         digits = normalize.phone_key(word)
@@ -54,6 +63,18 @@ def search_filter(text: str) -> Q:
     return condition
 
 
+def _phone_condition(text: str, region: str) -> Q | None:
+    """For a search that is a phone number: the number as typed, its digits, or its E.164
+    form (kept in every record's search text beside the phones as typed)."""
+    if not normalize.is_plausible_phone(text):
+        return None
+    condition = Q(search_text__contains=normalize.fold(text)) | Q(search_text__contains=_DIGITS.sub("", text))
+    e164 = normalize.phone_e164(text, region)
+    if e164:
+        condition |= Q(search_text__contains=e164)
+    return condition
+
+
 def name_matches_first(queryset: QuerySet[Any], text: str, *then: str) -> QuerySet[Any]:
     """A search's results with records whose name has every word typed first (a person called
     Nagy before someone whose e-mail domain contains "nagy"), then by `then`."""
@@ -61,7 +82,7 @@ def name_matches_first(queryset: QuerySet[Any], text: str, *then: str) -> QueryS
     for word in normalize.fold(text).split()[:8]:
         name &= Q(name_key__contains=word)
     ranked = queryset.annotate(name_rank=Case(When(name, then=Value(0)), default=Value(1), output_field=IntegerField()))
-    return ranked.order_by("name_rank", *then)
+    return ranked.order_by("name_rank", *collation.ordering(queryset.model, then))
 
 
 def contact_detail_queryset(user: User, *, include_trash: bool = False) -> QuerySet[Contact]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from clientela.core import collation
 from clientela.core.errors import FieldError, NotFound
 from clientela.parties import normalize, queries
 from clientela.parties.models import Contact, Organization, Relationship
@@ -147,7 +148,7 @@ def _resolve(user: User, record: Party, form: RelationshipForm, ref: str) -> Par
     matches = [party for party in found if not same_party(party, record)]
     if not found:
         # No record has exactly that name: take the records whose names contain every word typed.
-        found = _named(user, condition=queries.search_filter(form.other))
+        found = _named(user, condition=queries.search_filter(form.other, user))
         matches = [party for party in found if not same_party(party, record)]
     if len(matches) == 1:
         return matches[0]
@@ -168,8 +169,12 @@ def _named(user: User, condition: Q | None = None, **filters: str) -> list[Party
     """Visible contacts and organizations matching, a few of each."""
     chosen = condition if condition is not None else Q(**filters)
     return [
-        *queries.contacts_visible(user).filter(chosen).order_by("last_name", "id")[: MAX_CANDIDATES + 1],
-        *queries.organizations_visible(user).filter(chosen).order_by("name", "id")[: MAX_CANDIDATES + 1],
+        *queries.contacts_visible(user)
+        .filter(chosen)
+        .order_by(*collation.ordering(Contact, ("last_name", "first_name", "id")))[: MAX_CANDIDATES + 1],
+        *queries.organizations_visible(user)
+        .filter(chosen)
+        .order_by(*collation.ordering(Organization, ("name", "id")))[: MAX_CANDIDATES + 1],
     ]
 
 

@@ -35,10 +35,10 @@ from clientela.parties.cleaning import (
 )
 from clientela.parties.customfields import clean_custom
 from clientela.parties.entities import CONTACT, ORGANIZATION, ORGANIZATIONS
-from clientela.parties.models import ContactPoint, Organization
+from clientela.parties.models import Address, ContactPoint, Organization
 
 if TYPE_CHECKING:
-    from clientela.accounts.models import User
+    from clientela.accounts.models import Team, User
 
 # The fields an action accepts in `values`, from each entity's one declaration (entities.py).
 CONTACT_FIELDS = CONTACT.writable
@@ -71,39 +71,65 @@ def touched_collections(given: Collections) -> list[str]:
 # --- derived columns -----------------------------------------------------------------
 
 
-def contact_derived_fields(full_name: str, emails: list[str], phones: list[str], orgs: list[str]) -> dict[str, str]:
-    """The denormalised columns of a contact (e-mails/phones primary first); pure, shared with the import."""
+def contact_derived_fields(
+    full_name: str, emails: list[str], phones: list[str], orgs: list[str], phone_keys: list[str]
+) -> dict[str, str]:
+    """The denormalised columns of a contact (e-mails/phones primary first; `phone_keys`: the
+    phones' normalised forms, so "+36209607198" finds "06 20 960 7198"); pure, shared with the import."""
     return {
         "primary_email": emails[0] if emails else "",
         "primary_phone": phones[0] if phones else "",
         "name_key": normalize.name_key(full_name),
-        "search_text": normalize.search_text(full_name, *emails, *phones, *orgs),
+        "search_text": normalize.search_text(full_name, *emails, *phones, *_e164_only(phones, phone_keys), *orgs),
     }
 
 
+def _e164_only(phones: list[str], keys: list[str]) -> list[str]:
+    """The E.164 forms that are not already written as typed."""
+    return [key for key in keys if key.startswith("+") and key not in phones]
+
+
 def organization_derived_fields(
-    name: str, legal_name: str, tax_id: str, website: str, emails: list[str], phones: list[str]
+    name: str, legal_name: str, tax_id: str, website: str, emails: list[str], phones: list[str], phone_keys: list[str]
 ) -> dict[str, str]:
     """The denormalised columns of an organization; pure, shared with the import."""
     return {
         "name_key": normalize.name_key(name),
         "tax_id_normalized": normalize.tax_id_key(tax_id),
-        "search_text": normalize.search_text(name, legal_name, tax_id, website, *emails, *phones),
+        "search_text": normalize.search_text(
+            name, legal_name, tax_id, website, *emails, *phones, *_e164_only(phones, phone_keys)
+        ),
     }
 
 
 # --- cleaning --------------------------------------------------------------------------
 
 
-def clean_collections(actor: User, entity: Entity, given: Collections, current: Any | None) -> dict[str, Any]:
+def record_phone_region(actor: User, addresses: list[Address] | None, current: Any | None, team: Team | None) -> str:
+    """The country a record's phones written without one are read in: its addresses' (the
+    given ones, else its current ones), else its team's (`team` given, else its current
+    team, else the actor's), else the installation's."""
+    if addresses is None:
+        addresses = list(current.addresses.all()) if current is not None and current.pk else []
+    if team is None:
+        team = getattr(current, "team", None) or getattr(actor, "team", None)
+    return normalize.phone_region((a.country for a in addresses), team)
+
+
+def clean_collections(
+    actor: User, entity: Entity, given: Collections, current: Any | None, *, team: Team | None = None
+) -> dict[str, Any]:
+    """The record's collections cleaned (`team`: the team the record is given, when it is
+    given one; phones without a country are read as numbers of its region)."""
     errors: list[FieldError] = []
     cleaned: dict[str, Any] = {}
     if given.emails is not None:
         cleaned["emails"] = clean_points(ContactPoint.Kind.EMAIL, given.emails, errors)
-    if given.phones is not None:
-        cleaned["phones"] = clean_points(ContactPoint.Kind.PHONE, given.phones, errors)
     if given.addresses is not None:
         cleaned["addresses"] = clean_addresses(given.addresses, errors)
+    if given.phones is not None:
+        region = record_phone_region(actor, cleaned.get("addresses"), current, team)
+        cleaned["phones"] = clean_points(ContactPoint.Kind.PHONE, given.phones, errors, region)
     if given.tags is not None:
         cleaned["tags"] = clean_tags(given.tags, errors)
     if given.affiliations is not None and ORGANIZATIONS in entity.collections:
@@ -183,7 +209,7 @@ def clean_all(
         if not any(e.field == failed.errors[0].field for e in errors):
             errors.extend(failed.errors)
     try:
-        collections = clean_collections(actor, entity, given, current)
+        collections = clean_collections(actor, entity, given, current, team=cleaned.get("team"))
     except ValidationFailed as failed:
         errors.extend(failed.errors)
     if errors:
@@ -198,12 +224,14 @@ def check_parent(organization: Organization, parent: Organization) -> None:
         raise ValidationFailed.single("parent", "invalid", problem)
 
 
-def check_before_create(actor: User, entity: Entity, values: dict[str, Any], given: Collections) -> None:
+def check_before_create(actor: User, entity: Entity, values: dict[str, Any], given: Collections) -> str:
     """Validate as the create would (raising ValidationFailed), so bad input is reported
-    before a duplicate warning; writes nothing."""
+    before a duplicate warning; writes nothing. Returns the country the record's phones are
+    read in (for the duplicate check)."""
     cleaned = clean_record_values(actor, entity, values, None)
     require_name(entity, cleaned, None)
-    clean_collections(actor, entity, given, None)
+    collections = clean_collections(actor, entity, given, None, team=cleaned.get("team"))
+    return record_phone_region(actor, collections.get("addresses"), None, cleaned.get("team"))
 
 
 def require_import(actor: User) -> None:

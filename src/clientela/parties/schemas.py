@@ -145,6 +145,13 @@ class PointOut(Out):
     is_primary: bool
 
 
+class PhoneOut(PointOut):
+    e164: str | None = Field(
+        description="The number in E.164 (+36209607198); null when it could not be read as one "
+        "(written without a country, and none known for the record)"
+    )
+
+
 class AddressOut(Out):
     label: str
     street: str
@@ -181,7 +188,7 @@ _PEOPLE: dict[str, tuple[Property, Property]] = {
 # The child collections, as a request replaces them and a response shows them.
 _COLLECTIONS: dict[str, tuple[Property, Property]] = {
     EMAILS: ((Emails, []), (list[PointOut], ...)),
-    PHONES: ((Phones, []), (list[PointOut], ...)),
+    PHONES: ((Phones, []), (list[PhoneOut], ...)),
     ADDRESSES: ((Addresses, []), (list[AddressOut], ...)),
     TAGS: ((Tags, []), (list[str], ...)),
     ORGANIZATIONS: ((Affiliations, []), (list[AffiliationOut], ...)),

@@ -7,6 +7,7 @@ merge the user's role may not make is a 403.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clientela.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from clientela.core.moments import shown_moment
 from clientela.core.records import field_value
 from clientela.parties import actions, queries
 from clientela.parties.duplicates import find_duplicates
@@ -111,8 +113,8 @@ def _display(record: Model, name: str) -> str:
         return getattr(related, "display_name", None) or str(related)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if isinstance(value, dt.date):
+        return shown_moment(value)
     return str(value)
 
 

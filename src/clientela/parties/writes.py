@@ -49,15 +49,16 @@ def _set_tags(record: Contact | Organization, names: list[str]) -> list[str]:
 
 
 def refresh_denormalised(record: Contact | Organization) -> None:
-    points = list(record.points.order_by("-is_primary", "id").values_list("kind", "value"))
-    emails = [v for k, v in points if k == ContactPoint.Kind.EMAIL]
-    phones = [v for k, v in points if k == ContactPoint.Kind.PHONE]
+    points = list(record.points.order_by("-is_primary", "id").values_list("kind", "value", "normalized"))
+    emails = [v for k, v, _n in points if k == ContactPoint.Kind.EMAIL]
+    phones = [v for k, v, _n in points if k == ContactPoint.Kind.PHONE]
+    keys = [n for k, _v, n in points if k == ContactPoint.Kind.PHONE]
     if isinstance(record, Contact):
         orgs = list(record.affiliations.values_list("organization__name", flat=True))
-        derived = contact_derived_fields(record.full_name, emails, phones, orgs)
+        derived = contact_derived_fields(record.full_name, emails, phones, orgs, keys)
     else:
         derived = organization_derived_fields(
-            record.name, record.legal_name, record.tax_id, record.website, emails, phones
+            record.name, record.legal_name, record.tax_id, record.website, emails, phones, keys
         )
     for name, value in derived.items():
         setattr(record, name, value)

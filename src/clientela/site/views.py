@@ -48,7 +48,7 @@ def search(request: HttpRequest) -> HttpResponse:
     contacts: list = []
     organizations: list = []
     if len(text) >= MIN_SEARCH:
-        condition = queries.search_filter(text)
+        condition = queries.search_filter(text, request.user)
         found_contacts = queries.contacts_visible(request.user).filter(condition)
         contacts = list(queries.name_matches_first(found_contacts, text, "last_name", "first_name", "id")[: size + 1])
         found_organizations = queries.organizations_visible(request.user).filter(condition)

@@ -16,6 +16,7 @@ def contact(actor: User, **values: Any) -> Contact:
     n = next(_counter)
     emails = values.pop("emails", [f"person{n}@example.test"])
     phones = values.pop("phones", [])
+    addresses = values.pop("addresses", None)
     tags = values.pop("tags", None)
     custom = values.pop("custom", None)
     organizations = values.pop("organizations", None)
@@ -27,6 +28,7 @@ def contact(actor: User, **values: Any) -> Contact:
         collections=actions.Collections(
             emails=[{"value": e} for e in emails],
             phones=[{"value": p} for p in phones],
+            addresses=addresses,
             tags=tags,
             custom=custom,
             affiliations=organizations,

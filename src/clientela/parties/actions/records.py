@@ -175,8 +175,8 @@ def contact_create_checked(
     given = collections or Collections()
     if not allow_duplicates:
         require_write(actor)
-        check_before_create(actor, CONTACT, values, given)
-        probe = duplicates.probe_from_values("contact", values, emails=given.emails, phones=given.phones)
+        region = check_before_create(actor, CONTACT, values, given)
+        probe = duplicates.probe_from_values("contact", values, emails=given.emails, phones=given.phones, region=region)
         found = duplicates.find_duplicates(actor, probe)
         if found:
             raise duplicates.DuplicateSuspected(found)
@@ -192,8 +192,10 @@ def organization_create_checked(
     given = collections or Collections()
     if not allow_duplicates:
         require_write(actor)
-        check_before_create(actor, ORGANIZATION, values, given)
-        probe = duplicates.probe_from_values("organization", values, emails=given.emails, phones=given.phones)
+        region = check_before_create(actor, ORGANIZATION, values, given)
+        probe = duplicates.probe_from_values(
+            "organization", values, emails=given.emails, phones=given.phones, region=region
+        )
         found = duplicates.find_duplicates(actor, probe)
         if found:
             raise duplicates.DuplicateSuspected(found)

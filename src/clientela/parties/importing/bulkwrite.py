@@ -97,13 +97,15 @@ class _Batch:
         self.affiliations: list[dict[str, Any]] = []
         self.tag_links: list[tuple[int, str]] = []
 
-    def derived(self, values: dict[str, Any], emails: list[str], phones: list[str], orgs: list[str]) -> dict[str, str]:
+    def derived(
+        self, values: dict[str, Any], emails: list[str], phones: list[str], orgs: list[str], phone_keys: list[str]
+    ) -> dict[str, str]:
         if self.entity == CONTACT:
             full_name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
-            return rules.contact_derived_fields(full_name, emails, phones, orgs)
+            return rules.contact_derived_fields(full_name, emails, phones, orgs, phone_keys)
         return rules.organization_derived_fields(
             values.get("name", ""), values.get("legal_name", ""), values.get("tax_id", ""),
-            values.get("website", ""), emails, phones,
+            values.get("website", ""), emails, phones, phone_keys,
         )  # fmt: skip
 
     def event(self, action: str, kind: str, public_id: Any, label: str, owner_id: Any, team_id: Any,
@@ -200,16 +202,18 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
         team = given.get("team", actor_team)
         emails = [p[0] for p in row.emails]
         phones = [p[0] for p in row.phones]
+        phone_keys = [p[1] for p in row.phones]
         affiliations = []
         if row.organization_id:
             affiliations.append((row.organization_id, row.organization, row.organization_role))
             affiliations.extend(row.more_organizations)
         if contact:
             label = f"{given.get('first_name', '')} {given.get('last_name', '')}".strip()
-            derived = rules.contact_derived_fields(label, emails, phones, [name for _o, name, _r in affiliations])
+            orgs = [name for _o, name, _r in affiliations]
+            derived = rules.contact_derived_fields(label, emails, phones, orgs, phone_keys)
         else:
             label = given.get("name", "")
-            derived = batch.derived(given, emails, phones, [])
+            derived = batch.derived(given, emails, phones, [], phone_keys)
         if not derived_names:
             derived_names = list(derived)
         owner_id = owner.pk if owner else None
@@ -379,6 +383,7 @@ def _update(
         own_points = points.get(record.pk, [])
         emails = [v for k, v, _n in own_points if k == ContactPoint.Kind.EMAIL]
         phones = [v for k, v, _n in own_points if k == ContactPoint.Kind.PHONE]
+        phone_keys = [n for k, _v, n in own_points if k == ContactPoint.Kind.PHONE]
         known = {n for _k, _v, n in own_points}
         for kind, given, listing, name in (
             (EMAIL, row.emails, emails, "emails"),
@@ -390,6 +395,8 @@ def _update(
                 for index, point in enumerate(added):
                     batch.point(record.pk, kind, point, not old and index == 0)
                 listing.extend(p[0] for p in added)
+                if kind == PHONE:
+                    phone_keys.extend(p[1] for p in added)
                 changes[name] = [old, list(listing)]
         old_tags = sorted(tags.get(record.pk, []))
         new_tags = sorted(set(old_tags) | set(row.tags))
@@ -432,7 +439,7 @@ def _update(
         snapshot = {
             f: getattr(record, f, "") for f in ("first_name", "last_name", "name", "legal_name", "tax_id", "website")
         }
-        for name, value in batch.derived(snapshot, emails, phones, orgs).items():
+        for name, value in batch.derived(snapshot, emails, phones, orgs, phone_keys).items():
             setattr(record, name, value)
             fields.add(name)
         record.version += 1

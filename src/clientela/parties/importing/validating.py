@@ -128,6 +128,7 @@ class RowValidator:
         address_raw: dict[str, str] = {}
         organization = role = parent = ""
         point_headers: list[tuple[str, str]] = []  # (column, kind) of the e-mail and phone cells used
+        phone_cells: list[tuple[str, str, str]] = []  # (phone, label, column), read once the row's country is known
         width = len(cells)
         for index, kind, key, header in self.columns:
             raw = cells[index].strip() if index < width else ""
@@ -165,9 +166,7 @@ class RowValidator:
                     if problem is not None:
                         errors.append(RowError(number, header, problem))
                     else:
-                        normalized = normalize.phone_key(item)
-                        phones.append((item, normalized, label))
-                        point_columns.setdefault("tel:" + normalized, header)
+                        phone_cells.append((item, label, header))
             elif kind == mapping_module.TAGS:
                 found: list[FieldError] = []
                 tags = cleaning.clean_tags([t for t in _LIST_SPLIT.split(raw) if t], found)
@@ -182,6 +181,12 @@ class RowValidator:
                 organization = raw
             else:
                 role = raw
+        if phone_cells:
+            region = normalize.phone_region((address_raw.get("country", ""),), values.get("team", self.actor.team))
+            for item, label, header in phone_cells:
+                normalized = normalize.phone_key(item, region)
+                phones.append((item, normalized, label))
+                point_columns.setdefault("tel:" + normalized, header)
         for kind, points in ((_EMAIL, emails), (_PHONE, phones)):
             too_many = cleaning.too_many_points(kind, len(points))
             if too_many is not None:

@@ -223,7 +223,7 @@ def test_probe_from_form_values_uses_names_emails_and_phones():
     )
     assert probe.name_keys() == {"anna kovacs"}
     assert probe.email_keys() == {"a@x.example"}
-    assert probe.phone_keys() == {"003612345678"}
+    assert probe.phone_keys() == {"+3612345678"}
 
 
 words = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyzáéöőüű", min_size=3, max_size=10), min_size=1, max_size=3)

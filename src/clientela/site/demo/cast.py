@@ -13,6 +13,8 @@ from dataclasses import dataclass
 DEMO_PASSWORD = "clientela-demo"  # noqa: S105
 
 TEAMS: tuple[str, ...] = ("Hungary", "Türkiye", "Poland", "Romania", "International")
+# The country of phone numbers written without one, per team.
+TEAM_COUNTRIES: dict[str, str] = {"Hungary": "HU", "Türkiye": "TR", "Poland": "PL", "Romania": "RO"}
 
 
 @dataclass(frozen=True)

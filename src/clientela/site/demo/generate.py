@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from clientela.parties import normalize
+from clientela.parties import cleaning
 from clientela.parties.models import Address, Contact, ContactPoint, Organization, Relationship
 from clientela.site.demo import business, names, places, taxids
 
@@ -131,7 +131,7 @@ class Generator:
 
     @staticmethod
     def point(kind: str, label: str, value: str, primary: bool) -> ContactPoint:
-        normalized = normalize.email_key(value) if kind == ContactPoint.Kind.EMAIL else normalize.phone_key(value)
+        normalized = cleaning.point_key(kind, value)
         return ContactPoint(kind=kind, label=label, value=value, normalized=normalized, is_primary=primary)
 
     def tags(self, most: int) -> list[str]:

@@ -70,7 +70,9 @@ def ensure_people() -> tuple[dict[str, Team], dict[str, User]]:
     """The demo's teams and users (through the accounts actions); existing ones (same name) are kept."""
     existing_teams = {team.name: team for team in Team.objects.filter(name__in=cast.TEAMS)}
     teams = {
-        name: existing_teams.get(name) or accounts.team_create(actor=None, values={"name": name}) for name in cast.TEAMS
+        name: existing_teams.get(name)
+        or accounts.team_create(actor=None, values={"name": name, "country": cast.TEAM_COUNTRIES.get(name, "")})
+        for name in cast.TEAMS
     }
     existing = {u.username: u for u in User.objects.filter(username__in=[d.username for d in cast.USERS])}
     hashed = ""
