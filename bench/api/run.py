@@ -6,7 +6,9 @@ clients, compared with a trivial endpoint served by the same server in the same 
 
 Starts granian (WSGI) on 127.0.0.1, runs one phase per endpoint (each with all
 clients), prints p50/p95 latency, requests/s and the ratio to /api/v1/health, and
-stops the server. Traffic stays on the loopback interface.
+the server's CPU time per request: the app (granian's processes) and PostgreSQL (its
+backends), read from /proc before and after each phase. Stops the server. Traffic
+stays on the loopback interface.
 """
 
 from __future__ import annotations
@@ -53,6 +55,30 @@ def prepare(url: str) -> dict[str, str]:
         "email_fragment": sample.primary_email.split("@")[0],
         "total": str(total),
     }
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(session: int) -> tuple[float, float]:
+    """CPU time so far of the app (processes of the server's session) and of PostgreSQL's
+    backends (processes named postgres), from /proc."""
+    app = database = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+        if int(fields[3]) == session:  # session id
+            app += used
+        elif name.startswith("postgres"):
+            database += used
+    return app, database
 
 
 def free_port() -> int:
@@ -131,10 +157,14 @@ def main() -> None:
             request = urllib.request.Request(base + path, headers=headers)  # noqa: S310 - loopback
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                 assert response.status == 200, path
-        results = [
-            run_phase(name, base + path, headers, clients=args.clients, seconds=args.seconds)
-            for name, path, headers in phases
-        ]
+        results = []
+        cpu: list[tuple[float, float]] = []
+        for name, path, headers in phases:
+            before = cpu_seconds(server.pid)
+            results.append(run_phase(name, base + path, headers, clients=args.clients, seconds=args.seconds))
+            after = cpu_seconds(server.pid)
+            served = max(1, len(results[-1].latencies))
+            cpu.append(((after[0] - before[0]) / served, (after[1] - before[1]) / served))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -145,12 +175,13 @@ def main() -> None:
     )
     print(
         f"{'endpoint':44} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'req/s vs health':>16} {'p50 vs health':>14}"
-        f"  statuses"
+        f" {'CPU ms/req app':>15} {'db':>6}  statuses"
     )
-    for r in results:
+    for r, (app, database) in zip(results, cpu, strict=True):
         print(
             f"{r.name[:44]:44} {r.rate:8.0f} {r.percentile(50) * 1000:8.1f} {r.percentile(95) * 1000:8.1f} "
-            f"{r.rate / baseline.rate:16.2f} {r.percentile(50) / baseline.percentile(50):14.1f}  {r.statuses}"
+            f"{r.rate / baseline.rate:16.2f} {r.percentile(50) / baseline.percentile(50):14.1f}"
+            f" {app * 1000:15.2f} {database * 1000:6.2f}  {r.statuses}"
         )
 
 

@@ -68,6 +68,7 @@ COLUMNS = (
     "primary_phone",
     "search_text",
     "name_key",
+    "name_sort",
 )
 
 
@@ -107,7 +108,7 @@ def ensure_people() -> tuple[list[tuple[int, int]], int]:
 def rows(count: int, owners: list[tuple[int, int]], admin_id: int, seed: int):
     from django.utils import timezone
 
-    from clientela.parties import normalize
+    from clientela.parties import normalize, rules
 
     rng = random.Random(seed)
     now = timezone.now()
@@ -118,7 +119,7 @@ def rows(count: int, owners: list[tuple[int, int]], admin_id: int, seed: int):
         email = f"{local}{n}@{rng.choice(DOMAINS)}"
         phone = f"+36 {rng.randint(20, 70)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
         created = now - dt.timedelta(seconds=rng.randint(0, 5 * 365 * 86400))
-        full = f"{first} {last}"
+        derived = rules.contact_derived_fields(first, last, [email], [phone], [], [normalize.phone_key(phone)])
         yield (
             uuid.UUID(int=rng.getrandbits(128), version=4),
             created,
@@ -142,10 +143,11 @@ def rows(count: int, owners: list[tuple[int, int]], admin_id: int, seed: int):
             "bench",
             "",
             "{}",
-            email,
-            phone,
-            normalize.search_text(full, email, phone),
-            normalize.name_key(full),
+            derived["primary_email"],
+            derived["primary_phone"],
+            derived["search_text"],
+            derived["name_key"],
+            derived["name_sort"],
         )
 
 
@@ -165,7 +167,10 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM parties_contact")
         have = cursor.fetchone()[0]
-    if have == args.contacts:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM parties_contact WHERE name_sort = ''")
+        unsorted = cursor.fetchone()[0]
+    if have == args.contacts and not unsorted:
         print(f"{have} contacts already there")
         return
     started = time.perf_counter()

@@ -15,6 +15,7 @@ from clientela.core.api import health as health_router
 from clientela.core.apikit import errors
 from clientela.core.apikit.auth import session_auth
 from clientela.core.apikit.parser import StrictJsonParser
+from clientela.core.apikit.renderer import JsonRenderer
 from clientela.parties.api import contacts as contacts_router
 from clientela.parties.api import organizations as organizations_router
 from clientela.parties.api_custom_fields import router as custom_fields_router
@@ -29,6 +30,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=[token_auth, session_auth],
     parser=StrictJsonParser(),
+    renderer=JsonRenderer(),
 )
 errors.install(api)
 

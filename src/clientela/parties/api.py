@@ -7,8 +7,9 @@ exactly as if it did not exist.
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
@@ -23,18 +24,19 @@ from clientela.core.apikit.etag import (
     expected_version,
 )
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
-from clientela.core.apikit.pagination import paginate, parse_sort
+from clientela.core.apikit.pagination import Page, paginate, parse_sort
 from clientela.core.context import acting_via, overwriting
 from clientela.parties import actions, queries
 from clientela.parties.api_support import (
     action_input,
     filtered,
+    list_rows,
     record_detail,
     record_headers,
-    record_summary,
     reload,
     resolve_references,
     searching,
+    summaries,
 )
 from clientela.parties.entities import CONTACT, ORGANIZATION
 from clientela.parties.schemas import (
@@ -52,6 +54,10 @@ from clientela.parties.schemas import (
     OrganizationPage,
     OrganizationPatch,
 )
+from clientela.parties.searching import ranked_page
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
 
 contacts = Router(tags=["contacts"])
 organizations = Router(tags=["organizations"])
@@ -89,6 +95,17 @@ def _create(
     )
 
 
+def _page(user: "User", queryset: QuerySet, params: Any, allowed: tuple[str, ...], default: tuple[str, ...]) -> Page:
+    """A page of `queryset` (filtered but for `q`): a search without a `sort` ranked (names
+    starting with a word typed first, `searching.py`), anything else in the order asked for."""
+    if searching(params.q) and not params.sort:
+        return ranked_page(user, queryset, params.q, cursor=params.cursor, limit=params.limit)
+    keys = parse_sort(params.sort, allowed=allowed, default=default)
+    if params.q and params.q.strip():
+        queryset = queryset.filter(queries.search_filter(params.q, user))
+    return paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit, selective=searching(params.q))
+
+
 # --- contacts ----------------------------------------------------------------------------------
 
 
@@ -97,11 +114,10 @@ def contact_list(request: HttpRequest, params: Query[ContactListParams]) -> dict
     """Filter with the parameters below and `custom.<key>=value` for custom fields; search with `q`;
     page with `cursor` (from `next_cursor`) and `limit`."""
     user = caller(request)
-    queryset = queries.contacts_visible(user, trash=params.trash).prefetch_related("tags")
-    queryset = filtered(queryset, params, user=user, entity=CONTACT.name, query=request.GET)
-    keys = parse_sort(params.sort, allowed=CONTACT_SORTS, default=DEFAULT_SORT[CONTACT.name])
-    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit, selective=searching(params.q))
-    return {"items": [record_summary(c) for c in page.items], "next_cursor": page.next_cursor}
+    queryset = list_rows(queries.contacts_visible(user, trash=params.trash), CONTACT.name)
+    queryset = filtered(queryset, params, user=user, entity=CONTACT.name, query=request.GET, search=False)
+    page = _page(user, queryset, params, CONTACT_SORTS, DEFAULT_SORT[CONTACT.name])
+    return {"items": summaries(page.items), "next_cursor": page.next_cursor}
 
 
 @contacts.post("", response={201: ContactOut, **COMMON, 409: ErrorOut}, summary="Create a contact")
@@ -188,11 +204,10 @@ def organization_list(request: HttpRequest, params: Query[OrganizationListParams
     """Filter with the parameters below and `custom.<key>=value` for custom fields; search with `q`;
     page with `cursor` (from `next_cursor`) and `limit`."""
     user = caller(request)
-    queryset = queries.organizations_visible(user, trash=params.trash).prefetch_related("tags")
-    queryset = filtered(queryset, params, user=user, entity=ORGANIZATION.name, query=request.GET)
-    keys = parse_sort(params.sort, allowed=ORGANIZATION_SORTS, default=DEFAULT_SORT[ORGANIZATION.name])
-    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit, selective=searching(params.q))
-    return {"items": [record_summary(o) for o in page.items], "next_cursor": page.next_cursor}
+    queryset = list_rows(queries.organizations_visible(user, trash=params.trash), ORGANIZATION.name)
+    queryset = filtered(queryset, params, user=user, entity=ORGANIZATION.name, query=request.GET, search=False)
+    page = _page(user, queryset, params, ORGANIZATION_SORTS, DEFAULT_SORT[ORGANIZATION.name])
+    return {"items": summaries(page.items), "next_cursor": page.next_cursor}
 
 
 @organizations.post("", response={201: OrganizationOut, **COMMON, 409: ErrorOut}, summary="Create an organization")

@@ -154,8 +154,11 @@ def searching(q: str | None) -> bool:
     return bool(words) and all(len(word) >= 3 for word in words)
 
 
-def filtered(queryset: QuerySet, params: ListParams, *, user: User, entity: str, query: QueryDict) -> QuerySet:
-    if params.q and params.q.strip():
+def filtered(
+    queryset: QuerySet, params: ListParams, *, user: User, entity: str, query: QueryDict, search: bool = True
+) -> QuerySet:
+    """`queryset` narrowed by the list's parameters (`search`: including `q`)."""
+    if search and params.q and params.q.strip():
         queryset = queryset.filter(queries.search_filter(params.q, user))
     if params.lifecycle_stage:
         queryset = queryset.filter(lifecycle_stage=params.lifecycle_stage)
@@ -252,7 +255,7 @@ _READERS: dict[str, Reader] = {
     "id": lambda _user, record: record.public_id,
     "owner": lambda _user, record: user_ref(record.owner),
     "team": lambda _user, record: team_ref(record.team),
-    "tags": lambda _user, record: sorted(tag.name for tag in record.tags.all()),
+    "tags": lambda _user, record: _tag_names(record),
     "custom": lambda _user, record: record.custom or {},
     "email": lambda _user, contact: contact.primary_email,
     "phone": lambda _user, contact: contact.primary_phone,
@@ -262,6 +265,55 @@ _READERS: dict[str, Reader] = {
     ORGANIZATIONS: _affiliations,
     "contacts": _members,
 }
+
+
+def _tag_names(record: Party) -> list[str]:
+    names = getattr(record, "tag_names", None)  # a list page's rows (`summaries`)
+    return names if names is not None else sorted(tag.name for tag in record.tags.all())
+
+
+# What a list row reads beyond the summary's own fields: the sort keys, and the people's names.
+_LIST_EXTRA = ("id", "name_sort", "primary_email", "primary_phone", "first_name", "last_name", "owner", "team")
+_PEOPLE_COLUMNS = (
+    "owner__public_id",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "team__public_id",
+    "team__name",
+)
+
+
+@functools.cache
+def _list_columns(entity_name: str) -> tuple[str, ...]:
+    """The columns a list page loads: what its summaries and sorts read, no more (not the
+    search text, notes or anything else a wide row carries)."""
+    entity = entities.entity(entity_name)
+    model = entity.model
+    wanted = set(SCHEMAS[entity_name].summary.model_fields) | set(entity.sorts) | set(_LIST_EXTRA)
+    concrete = {field.name for field in model._meta.concrete_fields}
+    return (*sorted(wanted & concrete), "public_id", *_PEOPLE_COLUMNS)
+
+
+def list_rows(queryset: QuerySet[Any], entity_name: str) -> QuerySet[Any]:
+    """`queryset` loading only what a list page shows (tags come with `summaries`)."""
+    return queryset.select_related(None).select_related("owner", "team").only(*_list_columns(entity_name))
+
+
+def summaries(rows: list[Party]) -> list[dict[str, Any]]:
+    """The list bodies of `rows` (records of one entity), their tags read in one query."""
+    if not rows:
+        return []
+    model = type(rows[0])
+    through = model.tags.through
+    side = model._meta.model_name
+    names: dict[int, list[str]] = {row.pk: [] for row in rows}
+    links = through.objects.filter(**{f"{side}_id__in": list(names)}).values_list(f"{side}_id", "tag__name")
+    for pk, name in links:
+        names[pk].append(name)
+    for row in rows:
+        row.tag_names = sorted(names[row.pk])
+    return [record_summary(row) for row in rows]
 
 
 def _attribute(name: str) -> Reader:

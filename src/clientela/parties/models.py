@@ -100,6 +100,9 @@ class Organization(Record):
     # Lower-cased names, e-mails, phones and tax id, kept by the actions for search.
     search_text = models.TextField(blank=True, editable=False)
     name_key = models.CharField(max_length=200, blank=True, editable=False)
+    # The name folded, in reading order: what a search ranks by (byte order on PostgreSQL,
+    # so its index answers "names starting with ..." in order; migration 0012).
+    name_sort = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
@@ -140,6 +143,8 @@ class Contact(Record):
     primary_phone = models.CharField(max_length=40, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
     name_key = models.CharField(max_length=200, blank=True, editable=False)
+    # "kovacs anna": the last name first, folded (see Organization.name_sort).
+    name_sort = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -66,6 +66,11 @@ def name_key(name: str) -> str:
     return " ".join(sorted(words))[:200]
 
 
+def sort_name(*parts: str) -> str:
+    """A name folded in reading order, for ranking searches: ("Kovács", "Anna") -> "kovacs anna"."""
+    return " ".join(fold(part).strip() for part in parts if part and part.strip())[:200]
+
+
 def email_key(email: str) -> str:
     return email.strip().lower()
 

@@ -72,14 +72,16 @@ def touched_collections(given: Collections) -> list[str]:
 
 
 def contact_derived_fields(
-    full_name: str, emails: list[str], phones: list[str], orgs: list[str], phone_keys: list[str]
+    first_name: str, last_name: str, emails: list[str], phones: list[str], orgs: list[str], phone_keys: list[str]
 ) -> dict[str, str]:
     """The denormalised columns of a contact (e-mails/phones primary first; `phone_keys`: the
     phones' normalised forms, so "+36209607198" finds "06 20 960 7198"); pure, shared with the import."""
+    full_name = f"{first_name} {last_name}".strip()
     return {
         "primary_email": emails[0] if emails else "",
         "primary_phone": phones[0] if phones else "",
         "name_key": normalize.name_key(full_name),
+        "name_sort": normalize.sort_name(last_name, first_name),
         "search_text": normalize.search_text(full_name, *emails, *phones, *_e164_only(phones, phone_keys), *orgs),
     }
 
@@ -95,6 +97,7 @@ def organization_derived_fields(
     """The denormalised columns of an organization; pure, shared with the import."""
     return {
         "name_key": normalize.name_key(name),
+        "name_sort": normalize.sort_name(name),
         "tax_id_normalized": normalize.tax_id_key(tax_id),
         "search_text": normalize.search_text(
             name, legal_name, tax_id, website, *emails, *phones, *_e164_only(phones, phone_keys)

@@ -55,7 +55,7 @@ def refresh_denormalised(record: Contact | Organization) -> None:
     keys = [n for k, _v, n in points if k == ContactPoint.Kind.PHONE]
     if isinstance(record, Contact):
         orgs = list(record.affiliations.values_list("organization__name", flat=True))
-        derived = contact_derived_fields(record.full_name, emails, phones, orgs, keys)
+        derived = contact_derived_fields(record.first_name, record.last_name, emails, phones, orgs, keys)
     else:
         derived = organization_derived_fields(
             record.name, record.legal_name, record.tax_id, record.website, emails, phones, keys

@@ -87,18 +87,20 @@ def _decode_value(value: Any) -> Any:
     raise ValueError("unexpected cursor value")
 
 
-def encode_cursor(keys: list[SortKey], row: Model) -> str:
+def encode_cursor(keys: list[SortKey], row: Model, *, tag: str = "") -> str:
+    """A cursor after `row` in the order of `keys` (`tag`: which of several orders of one
+    list it belongs to, checked again by `decode_cursor`)."""
     values = [_encode_value(getattr(row, k.field)) for k in keys]
-    raw = json.dumps({"s": _spec(keys), "v": values}, separators=(",", ":"))
+    raw = json.dumps({"s": tag + _spec(keys), "v": values}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, keys: list[SortKey]) -> list[Any]:
+def decode_cursor(cursor: str, keys: list[SortKey], *, tag: str = "") -> list[Any]:
     invalid = ApiError.single(422, "cursor", "invalid_cursor", _("the cursor is not one this list gave out"))
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(data, dict) or data.get("s") != _spec(keys):
+        if not isinstance(data, dict) or data.get("s") != tag + _spec(keys):
             raise invalid
         values = data.get("v")
         if not isinstance(values, list) or len(values) != len(keys):
@@ -150,7 +152,7 @@ _PYTHON_TYPES: dict[str, type] = {
 }
 
 
-def _check_types(model: type[Model], keys: list[SortKey], values: list[Any]) -> None:
+def check_cursor_types(model: type[Model], keys: list[SortKey], values: list[Any]) -> None:
     """A cursor's values must have the sort fields' types (a forged cursor is refused, not run)."""
     for key, value in zip(keys, values, strict=True):
         expected = _PYTHON_TYPES.get(model._meta.get_field(key.field).get_internal_type())
@@ -181,7 +183,7 @@ def paginate(
     """
     if cursor:
         values = decode_cursor(cursor, keys)
-        _check_types(queryset.model, keys, values)
+        check_cursor_types(queryset.model, keys, values)
         queryset = queryset.filter(after(keys, values))
     order: list[Any] = [k.order_by for k in keys]
     if selective and connection.vendor == "postgresql":

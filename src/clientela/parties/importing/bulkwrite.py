@@ -101,8 +101,8 @@ class _Batch:
         self, values: dict[str, Any], emails: list[str], phones: list[str], orgs: list[str], phone_keys: list[str]
     ) -> dict[str, str]:
         if self.entity == CONTACT:
-            full_name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
-            return rules.contact_derived_fields(full_name, emails, phones, orgs, phone_keys)
+            first, last = values.get("first_name", ""), values.get("last_name", "")
+            return rules.contact_derived_fields(first, last, emails, phones, orgs, phone_keys)
         return rules.organization_derived_fields(
             values.get("name", ""), values.get("legal_name", ""), values.get("tax_id", ""),
             values.get("website", ""), emails, phones, phone_keys,
@@ -210,7 +210,9 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
         if contact:
             label = f"{given.get('first_name', '')} {given.get('last_name', '')}".strip()
             orgs = [name for _o, name, _r in affiliations]
-            derived = rules.contact_derived_fields(label, emails, phones, orgs, phone_keys)
+            derived = rules.contact_derived_fields(
+                given.get("first_name", ""), given.get("last_name", ""), emails, phones, orgs, phone_keys
+            )
         else:
             label = given.get("name", "")
             derived = batch.derived(given, emails, phones, [], phone_keys)
