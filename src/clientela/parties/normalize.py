@@ -83,12 +83,52 @@ def phone_e164(phone: str, region: str = "") -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _e164(phone: str, region: str) -> str:
+    quick = _international_e164(phone)
+    if quick is not None:
+        return quick
     found = _parsed_e164(phone, region)
     if not found and not region and _NON_DIGIT.sub("", phone).startswith("00"):
         # "0036 1 234 5678" with no country to read it in: 00 is the international prefix
         # across Europe and Türkiye, so read it as "+36 1 234 5678".
         found = _parsed_e164("+" + _NON_DIGIT.sub("", phone)[2:], "")
     return found
+
+
+# "+36 20 960 7198", "+48-22-123-45-67": a country code and digits, spaces or dashes only.
+_PLAIN_INTERNATIONAL = re.compile(r"^\+[1-9][0-9 -]{3,24}$")
+
+
+def _international_e164(phone: str) -> str | None:
+    """The E.164 form of a plainly written international number, ten times faster than a full
+    parse (an import reads a million); None where only the full parse can tell. It is the
+    parse's answer whenever the country cannot strip a national prefix from what follows the
+    code (`_fixed_prefix_country`), tested against every example number of every region."""
+    if not _PLAIN_INTERNATIONAL.match(phone):
+        return None
+    digits = _NON_DIGIT.sub("", phone)
+    for length in (1, 2, 3):
+        code = int(digits[:length])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[length:]
+            if not national or national[0] == "0" or not _fixed_prefix_country(code):
+                return None
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+            return "+" + digits if phonenumbers.is_possible_number(number) else ""
+    return None
+
+
+@functools.cache
+def _fixed_prefix_country(code: int) -> bool:
+    """Every region of the calling code has no national prefix or one of 0-led digits ("0", "06"),
+    and no rewriting rule: a national number not starting with 0 is never stripped."""
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+        if metadata is None or metadata.national_prefix_transform_rule is not None:
+            return False
+        prefix = metadata.national_prefix_for_parsing
+        if prefix is not None and not (prefix.isdigit() and prefix.startswith("0")):
+            return False
+    return True
 
 
 def _parsed_e164(phone: str, region: str) -> str:

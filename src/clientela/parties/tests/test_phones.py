@@ -3,7 +3,9 @@ record, in the header search, the lists, the API, duplicate detection and the im
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from django.test import override_settings
 from django.urls import reverse
 
@@ -144,3 +146,25 @@ def test_the_api_shows_each_phone_as_typed_and_in_e164(cast):
     anna = factories.contact(cast.sales_north, phones=["06 20 960 7198", "12345"])
     phones = ApiClient(cast.sales_north).get(f"/contacts/{anna.public_id}").json()["phones"]
     assert [(p["value"], p["e164"]) for p in phones] == [("06 20 960 7198", "+36209607198"), ("12345", None)]
+
+
+def _example_numbers() -> list[str]:
+    written: list[str] = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            text = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
+            written += [text, text.replace(" ", "-"), text + "1", text[:-1], text.replace(" ", "")]
+    return written
+
+
+def test_the_quick_reading_of_international_numbers_agrees_with_the_full_parse():
+    checked = 0
+    for text in _example_numbers():
+        quick = normalize._international_e164(text)
+        if quick is not None:
+            checked += 1
+            assert quick == normalize._parsed_e164(text, ""), text
+    assert checked > 2000  # most countries take the quick way
