@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import phonenumbers
 import pytest
-from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from django.test import override_settings
 from django.urls import reverse
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from clientela.accounts import actions as accounts_actions
 from clientela.accounts.models import Team
