@@ -102,7 +102,7 @@ def _international_e164(phone: str) -> str | None:
     """The E.164 form of a plainly written international number, ten times faster than a full
     parse (an import reads a million); None where only the full parse can tell. It is the
     parse's answer whenever the country cannot strip a national prefix from what follows the
-    code (`_fixed_prefix_country`), tested against every example number of every region."""
+    code (`_prefix_digits`), tested against every example number of every region."""
     if not _PLAIN_INTERNATIONAL.match(phone):
         return None
     digits = _NON_DIGIT.sub("", phone)
@@ -110,7 +110,7 @@ def _international_e164(phone: str) -> str | None:
         code = int(digits[:length])
         if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
             national = digits[length:]
-            if not national or national[0] == "0" or not _fixed_prefix_country(code):
+            if not national or national[0] in _prefix_digits(code):
                 return None
             number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
             return "+" + digits if phonenumbers.is_possible_number(number) else ""
@@ -118,17 +118,21 @@ def _international_e164(phone: str) -> str | None:
 
 
 @functools.cache
-def _fixed_prefix_country(code: int) -> bool:
-    """Every region of the calling code has no national prefix or one of 0-led digits ("0", "06"),
-    and no rewriting rule: a national number not starting with 0 is never stripped."""
+def _prefix_digits(code: int) -> frozenset[str]:
+    """The first digits after the calling code that a national prefix could be stripped from
+    ("0" always; "8" for +7's "8"); every digit when a region of the code has a prefix
+    pattern or a rewriting rule, which only the full parse applies."""
+    risky = {"0"}
     for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]:
         metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+        prefix = None if metadata is None else metadata.national_prefix_for_parsing
         if metadata is None or metadata.national_prefix_transform_rule is not None:
-            return False
-        prefix = metadata.national_prefix_for_parsing
-        if prefix is not None and not (prefix.isdigit() and prefix.startswith("0")):
-            return False
-    return True
+            return frozenset("0123456789")
+        if prefix is not None:
+            if not prefix.isdigit():
+                return frozenset("0123456789")
+            risky.add(prefix[0])
+    return frozenset(risky)
 
 
 def _parsed_e164(phone: str, region: str) -> str:

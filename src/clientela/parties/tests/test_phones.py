@@ -157,6 +157,8 @@ def _example_numbers() -> list[str]:
                 continue
             text = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
             written += [text, text.replace(" ", "-"), text + "1", text[:-1], text.replace(" ", "")]
+            # a national prefix typed after the country code ("+7 8 ...", "+36 06 ...")
+            written += [text[:3] + "8" + text[3:], text[:3] + "0" + text[3:], text[:4] + "6" + text[4:]]
     return written
 
 
