@@ -28,7 +28,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
-from scipy.integrate import IntegrationWarning, quad
 from scipy.special import betaln, expit, gammaln, hyp2f1, psi
 
 from clientela.analytics.mle import FitResult, distinct, dot, fit_positive, warm_start_sample
@@ -285,6 +284,9 @@ def _growth_by_quadrature(r: float, alpha: float, a: float, b: float, t: float, 
     or near 0, where the Beta weight is a spike or nearly all its mass sits
     at an end), ``_growth_logit`` evaluates the same expectation another way.
     """
+    # A fallback for extreme parameters: scipy.integrate is imported only when it runs.
+    from scipy.integrate import IntegrationWarning, quad
+
     kappa = t / (alpha + T)
     low, high = _growth_bracket(r, alpha, np.float64(t), np.float64(x), np.float64(T))
 
@@ -313,6 +315,8 @@ def _growth_logit(r: float, a: float, B: float, kappa: float, x: float) -> float
     exponentially either side of the mode whatever a and B are (no spike at
     an end of [0, 1], no underflowing normaliser).
     """
+    from scipy.integrate import IntegrationWarning, quad
+
     rx = r + x
     g0 = rx * kappa
     g1 = float(-np.expm1(-rx * np.log1p(kappa)))

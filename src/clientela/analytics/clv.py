@@ -65,18 +65,19 @@ def discounted_purchases(
     horizon: float,
     discount_rate: float,
     step: float = 1.0,
+    alive: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Discounted and undiscounted expected purchases over the horizon.
 
     Returns (sum_k increment_k / (1+d)^k, E[Y(horizon)]) per customer.
     Expected purchases are P(alive) times the if-alive expectation, which
     depends on (x, T) only, so the model is evaluated once per distinct
-    (x, T) and step.
+    (x, T) and step. `alive` is P(alive) when the caller has it already.
     """
     if discount_rate <= -1:
         raise ValueError("discount rate must be > -1")
     x, t_x, T = (np.asarray(v, dtype=np.float64) for v in (x, t_x, T))
-    alive = model.p_alive(params, x, t_x, T)
+    alive = model.p_alive(params, x, t_x, T) if alive is None else np.asarray(alive, dtype=np.float64)
     # The if-alive expectation depends on (x, T) only: evaluate it per distinct pair.
     (gx, gT), _, inverse = group_rows(x, T)
     times = step_times(horizon, step)

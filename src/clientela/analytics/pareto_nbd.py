@@ -32,7 +32,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
-from scipy.integrate import quad
 from scipy.special import expit, gammaln, hyp2f1
 
 from clientela.analytics.mle import FitResult, dot, fit_positive, group_rows, warm_start_sample
@@ -159,6 +158,9 @@ def _log_a0_by_quadrature(r: float, alpha: float, s: float, beta: float, x: floa
     The integrand is scaled by its value at t_x (its maximum) so nothing
     underflows; its decay length at t_x is given to the adaptive rule.
     """
+    # A fallback for the few customers the series cannot serve: scipy.integrate is imported only then.
+    from scipy.integrate import quad
+
     p, q = r + x, s + 1.0
 
     def log_g(u: float) -> float:

@@ -1,12 +1,18 @@
-"""Reading tabular input files and parsing their columns, vectorised.
+"""Reading tabular input files and checking their columns in one lazy polars pass.
 
 Shared by the transaction file and the smaller per-customer files (costs,
 predictions, survey answers, signals). A file is CSV (UTF-8, with or without
 byte order mark, delimiter detected among `,` `;` tab `|`) or Parquet (by the
 extension `.parquet` / `.pq`). Headers are matched case-insensitively after
-trimming spaces; unknown columns are ignored; a line with no value at all is
-not a record. Every bad value becomes a `RowError`; row numbers count the
-header as row 1.
+trimming spaces; unknown columns are ignored (and not read); a line with no
+value at all is not a record. Every bad value becomes a `RowError`; row
+numbers count the header as row 1.
+
+How it runs: `open_file` looks at the header only. `check` turns the known
+columns into one query that computes, record by record, each parsed value
+and a reason code (0 = good, else an index into `REASONS`), and the query
+runs once (`Source.collect`). Only when some record is bad are the bad cells'
+texts read back, in a second pass, to write the messages (`row_errors`).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -25,10 +31,31 @@ TRUE_WORDS: tuple[str, ...] = ("true", "1", "yes")
 FALSE_WORDS: tuple[str, ...] = ("false", "0", "no")
 ERRORS_SHOWN = 20
 
+Kind = Literal["label", "number", "date", "boolean"]
+
+# Why a value is bad: the reason codes of the checked columns index this tuple.
+REASONS: tuple[str, ...] = (
+    "",
+    "empty",
+    "not a number",
+    "not a finite number",
+    "not a date",
+    "not a boolean",
+    "appears more than once",
+)
+EMPTY, NOT_A_NUMBER, NOT_FINITE, NOT_A_DATE, NOT_A_BOOLEAN, REPEATED = range(1, len(REASONS))
+
+# Columns the query adds beside the known ones (the double underscore keeps
+# them apart from any header name, which is always one of the known names).
+ROW = "__row"  # the record's row number: header = row 1
+BAD = "__bad"  # true when any value of the record is bad
+
 # An ISO date, optionally followed by a time of day and a timezone offset.
 # The date is taken as written (local date), so the time part is only checked.
-_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}"
-_TIME_PATTERN = r"^([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?( ?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d))?)?$"
+_DATE_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?( ?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d))?)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -56,72 +83,97 @@ class DataFileError(ValueError):
         super().__init__("\n".join(lines))
 
 
-@dataclass
-class ParsedColumn:
-    """A parsed column: values (numpy, or polars for labels kept unboxed), bad rows and why."""
+@dataclass(frozen=True)
+class Field:
+    """A column to check: its name, the kind of value it holds, whether a value is required."""
 
-    values: np.ndarray | pl.Series
-    bad: np.ndarray
-    message: np.ndarray | None = None
+    name: str
+    kind: Kind
+    required: bool = False
 
 
-def read_frame(
-    path: Path,
-    known_columns: Iterable[str],
-    error: type[DataFileError] = DataFileError,
-) -> tuple[pl.DataFrame, np.ndarray]:
-    """The known columns of a CSV or Parquet file, and each record's row number.
+@dataclass(frozen=True)
+class Source:
+    """The known columns of an input, as a query not run yet.
 
-    CSV columns are text; Parquet columns keep their types. Blank lines are
-    dropped here (their row numbers are skipped, so later rows keep theirs).
+    `frame` has the known columns present under their normalised names, as
+    stored (CSV: text), and ROW; records without any value are left out.
+    `schema` maps those columns to their types. `reader` names the format in
+    read errors ("CSV", "Parquet"; empty for columns already in memory).
     """
-    known = tuple(known_columns)
-    reader = _read_parquet if path.suffix.lower() in PARQUET_SUFFIXES else _read_csv
-    frame = reader(path, error)
-    frame = _normalise_header(frame, path, known, error)
-    rows = np.arange(2, frame.height + 2, dtype=np.int64)
-    if frame.width and frame.height:
-        blank = frame.select(pl.all_horizontal(pl.all().is_null())).to_series().to_numpy()
-        if blank.any():
-            frame = frame.filter(~pl.Series(blank))
-            rows = rows[~blank]
-    return frame, rows
+
+    frame: pl.LazyFrame
+    schema: dict[str, pl.DataType]
+    name: str
+    reader: str
+    error: type[DataFileError]
+
+    def collect(self, query: pl.LazyFrame) -> pl.DataFrame:
+        """Run a query over this source; a file that cannot be read is an `error` naming it.
+
+        The streaming engine works through the file in chunks, in order: it
+        touches half the memory of the in-memory engine, and on a fresh process
+        the page faults of that memory cost more than the parsing.
+        """
+        if not self.reader:
+            return query.collect(engine="streaming")
+        try:
+            return query.collect(engine="streaming")
+        except (pl.exceptions.PolarsError, OSError) as failure:
+            raise self.error(f"{self.name}: cannot read as {self.reader}: {_first_line(failure)}") from failure
+
+
+def why(name: str) -> str:
+    """The name of the reason-code column of checked column `name`."""
+    return f"__why_{name}"
+
+
+# --- opening inputs ---------------------------------------------------------------
+
+
+def open_file(path: Path, known_columns: Iterable[str], error: type[DataFileError] = DataFileError) -> Source:
+    """The known columns of a CSV or Parquet file; only the header (or Parquet schema) is read here."""
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        scan, reader = pl.scan_parquet(path), "Parquet"
+    else:
+        scan = pl.scan_csv(
+            path, separator=_detect_delimiter(path), infer_schema=False, encoding="utf8", raise_if_empty=False
+        )
+        reader = "CSV"
+    try:
+        schema = scan.collect_schema()
+    except (pl.exceptions.PolarsError, OSError) as failure:
+        raise error(f"{path}: cannot read as {reader}: {_first_line(failure)}") from failure
+    renamed = _known_names(schema.names(), tuple(known_columns), path, error)
+    frame = scan.select(pl.col(original).alias(name) for original, name in renamed).with_row_index(ROW, offset=2)
+    if renamed:
+        frame = frame.filter(pl.any_horizontal(pl.col(name).is_not_null() for _, name in renamed))
+    types = {name: schema[original] for original, name in renamed}
+    return Source(frame=frame, schema=types, name=str(path), reader=reader, error=error)
+
+
+def in_memory(frame: pl.DataFrame, name: str, error: type[DataFileError] = DataFileError) -> Source:
+    """Columns already in memory, numbered like a file's records (first = row 2)."""
+    return Source(
+        frame=frame.lazy().with_row_index(ROW, offset=2),
+        schema=dict(frame.schema),
+        name=name,
+        reader="",
+        error=error,
+    )
 
 
 def require_columns(
-    frame: pl.DataFrame, required: Iterable[str], source: str, error: type[DataFileError] = DataFileError
+    columns: Iterable[str], required: Iterable[str], source: str, error: type[DataFileError] = DataFileError
 ) -> None:
-    """Raise `error` naming every required column the frame lacks."""
-    missing = [name for name in required if name not in frame.columns]
+    """Raise `error` naming every required column missing from `columns`."""
+    present = set(columns)
+    missing = [name for name in required if name not in present]
     if missing:
         raise error(
             f"{source}: missing required column{'s' if len(missing) > 1 else ''}: " + ", ".join(missing),
             [RowError(1, name, "missing required column") for name in missing],
         )
-
-
-def collect_errors(parsed: dict[str, ParsedColumn], rows: np.ndarray, frame: pl.DataFrame) -> list[RowError]:
-    """One RowError per bad value, ordered by row and then by column."""
-    found: list[tuple[int, int, RowError]] = []
-    for order, (name, column) in enumerate(parsed.items()):
-        positions = np.flatnonzero(column.bad)
-        if positions.size == 0:
-            continue
-        raw = frame[name].gather(positions).cast(pl.String, strict=False).to_list()
-        for position, text in zip(positions.tolist(), raw, strict=True):
-            reason = str(column.message[position]) if column.message is not None else "bad value"
-            message = reason if text is None or reason == "empty" else f"{reason}: {text!r}"
-            found.append((int(rows[position]), order, RowError(int(rows[position]), name, message)))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [row_error for _, _, row_error in found]
-
-
-def bad_rows(parsed: dict[str, ParsedColumn], height: int) -> np.ndarray:
-    """True for each record with at least one bad value."""
-    bad = np.zeros(height, dtype=bool)
-    for column in parsed.values():
-        bad |= column.bad
-    return bad
 
 
 def to_series(name: str, values: Any) -> pl.Series:
@@ -141,101 +193,180 @@ def to_series(name: str, values: Any) -> pl.Series:
     return pl.Series(name, array)
 
 
-def parse_label(series: pl.Series, *, required: bool, keep_polars: bool = False) -> ParsedColumn:
+# --- checking ----------------------------------------------------------------------
+
+
+def check(source: Source, fields: Sequence[Field]) -> pl.LazyFrame:
+    """The query of every field's parsed value (same name), reason code (`why`), ROW and BAD.
+
+    Values: labels are trimmed text (None when empty), numbers float64 (NaN
+    when empty), dates `Date` (null when empty), booleans (False when empty).
+    The expressions run in stages (trimmed text, empty text as null, parsed
+    value, final value and reason) so that none is computed twice.
+    """
+    steps = [_CHECKS[field.kind](field, source.schema[field.name]) for field in fields]
+    textual = [field.name for field, step in zip(fields, steps, strict=True) if step.textual]
+    query = source.frame
+    if textual:
+        query = query.with_columns(_trimmed(name, source.schema[name]) for name in textual)
+        query = query.with_columns(pl.when(pl.col(name).str.len_bytes() > 0).then(pl.col(name)) for name in textual)
+    for stage in ("parsed", "final"):
+        exprs = [expr for step in steps for expr in getattr(step, stage)]
+        if exprs:
+            query = query.with_columns(exprs)
+    codes = [pl.col(why(field.name)) > 0 for field, step in zip(fields, steps, strict=True) if step.coded]
+    bad = pl.any_horizontal(codes) if codes else pl.lit(False)
+    temporary = [_parsed(field.name) for field, step in zip(fields, steps, strict=True) if step.parsed]
+    return query.select(pl.all().exclude(temporary), bad.alias(BAD))
+
+
+def row_errors(source: Source, checked: pl.DataFrame, fields: Sequence[Field]) -> list[RowError]:
+    """One RowError per bad value of the bad records of `checked`, by row and then by field.
+
+    Reads the bad cells' text back from the source (a second pass, only for
+    the bad records) for messages such as ``not a number: 'abc'``.
+    """
+    coded = [field for field in fields if why(field.name) in checked.columns]
+    bad = checked.filter(pl.col(BAD)).select(ROW, *(why(field.name) for field in coded))
+    text = source.collect(
+        source.frame.filter(pl.col(ROW).is_in(bad[ROW].implode())).select(
+            ROW, *(pl.col(field.name).cast(pl.String, strict=False) for field in coded)
+        )
+    )
+    records = bad.join(text, on=ROW, how="left", maintain_order="left")
+    found: list[RowError] = []
+    for record in records.iter_rows(named=True):
+        for field in coded:
+            code = record[why(field.name)]
+            if code:
+                found.append(RowError(int(record[ROW]), field.name, _message(code, record[field.name])))
+    return found
+
+
+def values(frame: pl.DataFrame, field: Field) -> np.ndarray:
+    """A checked column as numpy: labels object, numbers float64, dates datetime64[D], booleans bool."""
+    array = frame[field.name].to_numpy()
+    if field.kind == "label":
+        return array if array.dtype.kind == "O" else array.astype(object)
+    if field.kind == "number":
+        return array.astype(np.float64, copy=False)
+    if field.kind == "date":
+        return array if array.dtype == np.dtype("datetime64[D]") else array.astype("datetime64[D]")
+    return array.astype(bool, copy=False)
+
+
+def _message(code: int, text: str | None) -> str:
+    reason = REASONS[code]
+    return reason if text is None or code == EMPTY else f"{reason}: {text!r}"
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """One field's expressions by stage: parsed value, then final value and reason code.
+
+    With `textual`, the column is first replaced by its trimmed text (empty as null).
+    """
+
+    textual: bool = False
+    parsed: tuple[pl.Expr, ...] = ()
+    final: tuple[pl.Expr, ...] = ()
+    coded: bool = False  # whether `final` has the reason code column
+
+
+Condition = tuple[pl.Expr, int]  # when the expression is true, the value is bad for this reason
+
+
+def _check_label(field: Field, dtype: pl.DataType) -> _Steps:
     """Trimmed text; empty is an error when required, else None."""
-    text = _text(series)
-    missing = text.is_null().to_numpy()
-    bad_kinds = [(missing, "empty")] if required else []
-    column = _with_messages(bad_kinds, len(text))
-    if keep_polars:
-        column.values = text
-        return column
-    values = text.to_numpy()
-    column.values = values if values.dtype.kind == "O" else values.astype(object)
-    return column
+    if not field.required:
+        return _Steps(textual=True)
+    return _Steps(textual=True, final=(_reason(field.name, [(pl.col(field.name).is_null(), EMPTY)]),), coded=True)
 
 
-def parse_number(series: pl.Series, *, required: bool) -> ParsedColumn:
+def _check_number(field: Field, dtype: pl.DataType) -> _Steps:
     """Finite decimal numbers as float64; empty is an error when required, else NaN."""
-    height = len(series)
-    if series.dtype.is_numeric():
-        numbers = series.cast(pl.Float64)
-        missing = numbers.is_null().to_numpy()
-        unparsed = np.zeros(height, dtype=bool)
+    column, value = pl.col(field.name), pl.col(_parsed(field.name))
+    conditions: list[Condition] = []
+    textual = not dtype.is_numeric()
+    if not textual:
+        parsed = column.cast(pl.Float64)
+        if field.required:
+            conditions.append((value.is_null(), EMPTY))
     else:
-        text = _text(series)
-        numbers = text.cast(pl.Float64, strict=False)
-        missing = text.is_null().to_numpy()
-        unparsed = numbers.is_null().to_numpy() & ~missing
-    values = numbers.fill_null(np.nan).to_numpy().astype(np.float64, copy=False)
-    not_finite = ~np.isfinite(values) & ~missing & ~unparsed
-    kinds = [(unparsed, "not a number"), (not_finite, "not a finite number")]
-    if required:
-        kinds.insert(0, (missing, "empty"))
-    column = _with_messages(kinds, height)
-    column.values = values
-    return column
+        parsed = column.cast(pl.Float64, strict=False)
+        if field.required:
+            conditions.append((column.is_null(), EMPTY))
+        conditions.append((column.is_not_null() & value.is_null(), NOT_A_NUMBER))
+    conditions.append((value.is_finite().not_(), NOT_FINITE))
+    return _Steps(
+        textual=textual,
+        parsed=(parsed.alias(_parsed(field.name)),),
+        final=(value.fill_null(np.nan).alias(field.name), _reason(field.name, conditions)),
+        coded=True,
+    )
 
 
-def parse_date(series: pl.Series, *, required: bool = True) -> ParsedColumn:
-    """ISO dates or datetimes as datetime64[D], the date as written; NaT when empty and optional."""
-    height = len(series)
-    if series.dtype == pl.Date:
-        dates = series
-        missing = dates.is_null().to_numpy()
-        unparsed = np.zeros(height, dtype=bool)
-    elif isinstance(series.dtype, pl.Datetime):
+def _check_date(field: Field, dtype: pl.DataType) -> _Steps:
+    """ISO dates or datetimes, the date as written; empty is an error when required, else null."""
+    column, value = pl.col(field.name), pl.col(_parsed(field.name))
+    native = dtype == pl.Date or isinstance(dtype, pl.Datetime)
+    conditions: list[Condition] = [((value if native else column).is_null(), EMPTY)] if field.required else []
+    if dtype == pl.Date:
+        parsed = column
+    elif isinstance(dtype, pl.Datetime):
         # The local date as stored (in the column's own timezone when it has one).
-        dates = series.dt.date()
-        missing = dates.is_null().to_numpy()
-        unparsed = np.zeros(height, dtype=bool)
+        parsed = column.dt.date()
     else:
-        text = _text(series)
-        missing = text.is_null().to_numpy()
-        head = text.str.slice(0, 10)
-        shape_ok = text.str.contains(_DATE_PATTERN) & text.str.slice(10).str.contains(_TIME_PATTERN)
-        dates = pl.select(pl.when(shape_ok).then(head.str.to_date("%Y-%m-%d", strict=False))).to_series()
-        unparsed = dates.is_null().to_numpy() & ~missing
-    values = dates.to_numpy()
-    if values.dtype != np.dtype("datetime64[D]"):
-        values = values.astype("datetime64[D]")
-    kinds = [(unparsed, "not a date")]
-    if required:
-        kinds.insert(0, (missing, "empty"))
-    column = _with_messages(kinds, height)
-    column.values = values
-    return column
+        parsed = pl.when(column.str.contains(_DATE_PATTERN)).then(
+            column.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        )
+        conditions.append((column.is_not_null() & value.is_null(), NOT_A_DATE))
+    final = (value.alias(field.name),) + ((_reason(field.name, conditions),) if conditions else ())
+    parsed_date = (parsed.alias(_parsed(field.name)),)
+    return _Steps(textual=not native, parsed=parsed_date, final=final, coded=bool(conditions))
 
 
-def parse_boolean(series: pl.Series) -> ParsedColumn:
+def _check_boolean(field: Field, dtype: pl.DataType) -> _Steps:
     """true/false/1/0/yes/no in any case; an empty cell means False."""
-    height = len(series)
-    if series.dtype == pl.Boolean:
-        return ParsedColumn(values=series.fill_null(False).to_numpy().astype(bool), bad=np.zeros(height, dtype=bool))
-    text = _text(series).str.to_lowercase()
-    if series.dtype.is_numeric():
-        text = text.str.replace(r"\.0+$", "")
-    is_true = text.is_in(list(TRUE_WORDS)).fill_null(False).to_numpy()
-    is_false = text.is_in(list(FALSE_WORDS)).fill_null(False).to_numpy()
-    missing = text.is_null().to_numpy()
-    column = _with_messages([(~(is_true | is_false | missing), "not a boolean")], height)
-    column.values = is_true
-    return column
+    column, value = pl.col(field.name), pl.col(_parsed(field.name))
+    if dtype == pl.Boolean:
+        return _Steps(final=(column.fill_null(False),))
+    word = column.str.to_lowercase()
+    if dtype.is_numeric():
+        word = word.str.replace(r"\.0+$", "")
+    is_true = value.is_in(list(TRUE_WORDS)).fill_null(False)
+    is_false = value.is_in(list(FALSE_WORDS)).fill_null(False)
+    unknown = (value.is_not_null() & ~is_true & ~is_false, NOT_A_BOOLEAN)
+    return _Steps(
+        textual=True,
+        parsed=(word.alias(_parsed(field.name)),),
+        final=(is_true.alias(field.name), _reason(field.name, [unknown])),
+        coded=True,
+    )
 
 
-def _read_csv(path: Path, error: type[DataFileError]) -> pl.DataFrame:
-    separator = _detect_delimiter(path)
-    try:
-        return pl.read_csv(path, separator=separator, infer_schema=False, encoding="utf8", raise_if_empty=False)
-    except pl.exceptions.PolarsError as failure:
-        raise error(f"{path}: cannot read as CSV: {_first_line(failure)}") from failure
+_CHECKS = {"label": _check_label, "number": _check_number, "date": _check_date, "boolean": _check_boolean}
 
 
-def _read_parquet(path: Path, error: type[DataFileError]) -> pl.DataFrame:
-    try:
-        return pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError) as failure:
-        raise error(f"{path}: cannot read as Parquet: {_first_line(failure)}") from failure
+def _parsed(name: str) -> str:
+    return f"__value_{name}"
+
+
+def _reason(name: str, conditions: list[Condition]) -> pl.Expr:
+    """The code of the first condition that holds (a null one does not), else 0."""
+    reason = pl.lit(0, dtype=pl.UInt8)
+    for condition, code in reversed(conditions):
+        reason = pl.when(condition).then(pl.lit(code, dtype=pl.UInt8)).otherwise(reason)
+    return reason.alias(why(name))
+
+
+def _trimmed(name: str, dtype: pl.DataType) -> pl.Expr:
+    """The column as text without surrounding whitespace."""
+    column = pl.col(name)
+    return (column if dtype == pl.String else column.cast(pl.String, strict=False)).str.strip_chars()
+
+
+# --- files -------------------------------------------------------------------------
 
 
 def _detect_delimiter(path: Path) -> str:
@@ -258,35 +389,19 @@ def _count_unquoted(line: str, character: str) -> int:
     return count
 
 
-def _normalise_header(
-    frame: pl.DataFrame, path: Path | str, known: tuple[str, ...], error: type[DataFileError]
-) -> pl.DataFrame:
-    names = [name.replace("\ufeff", "").strip().lower() for name in frame.columns]
+def _known_names(
+    names: Sequence[str], known: tuple[str, ...], path: Path | str, error: type[DataFileError]
+) -> list[tuple[str, str]]:
+    """(header name, normalised name) of the known columns; a known name twice is an error."""
+    normalised = [name.replace("\ufeff", "").strip().lower() for name in names]
     seen: set[str] = set()
-    for name in names:
+    for name in normalised:
         if name in known and name in seen:
             raise error(f"{path}: column {name!r} appears more than once")
         seen.add(name)
-    keep = [(original, name) for original, name in zip(frame.columns, names, strict=True) if name in known]
-    return frame.select(pl.col(original).alias(name) for original, name in keep)
+    return [(original, name) for original, name in zip(names, normalised, strict=True) if name in known]
 
 
 def _first_line(failure: BaseException) -> str:
     text = str(failure).strip()
     return text.splitlines()[0] if text else type(failure).__name__
-
-
-def _text(series: pl.Series) -> pl.Series:
-    """The column as trimmed text, empty strings as null."""
-    text = series if series.dtype == pl.String else series.cast(pl.String, strict=False)
-    text = text.str.strip_chars()
-    return pl.select(pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)).to_series()
-
-
-def _with_messages(bad_kinds: list[tuple[np.ndarray, str]], height: int) -> ParsedColumn:
-    bad = np.zeros(height, dtype=bool)
-    message = np.full(height, "", dtype=object)
-    for mask, text in bad_kinds:
-        message[mask & ~bad] = text
-        bad |= mask
-    return ParsedColumn(values=np.empty(0), bad=bad, message=message)

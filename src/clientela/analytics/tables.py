@@ -7,26 +7,27 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import polars as pl
 
 from clientela.analytics.parsing import (
+    BAD,
+    REPEATED,
+    ROW,
     DataFileError,
-    ParsedColumn,
+    Field,
+    Kind,
     RowError,
-    bad_rows,
-    collect_errors,
-    parse_boolean,
-    parse_date,
-    parse_label,
-    parse_number,
-    read_frame,
+    check,
+    open_file,
     require_columns,
+    row_errors,
+    values,
+    why,
 )
 
-Kind = Literal["label", "number", "date", "boolean"]
+__all__ = ["Kind", "Table", "align", "read_table"]
 
 
 @dataclass(frozen=True)
@@ -66,21 +67,22 @@ def read_table(
         raise FileNotFoundError(f"no such file: {path}")
     optional = dict(optional or {})
     kinds = {**dict(required), **optional}
-    frame, rows = read_frame(path, kinds, DataFileError)
-    require_columns(frame, required, str(path))
-    parsed: dict[str, ParsedColumn] = {}
-    for name, kind in kinds.items():
-        if name in frame.columns:
-            parsed[name] = _parse(frame[name], kind, required=name in required)
+    source = open_file(path, kinds, DataFileError)
+    require_columns(source.schema, required, str(path))
+    fields = [Field(name, kind, required=name in required) for name, kind in kinds.items() if name in source.schema]
+    frame = source.collect(check(source, fields))
     if unique is not None:
-        _mark_duplicates(parsed[unique])
-    bad = bad_rows(parsed, frame.height)
-    errors = collect_errors(parsed, rows, frame) if bad.any() else []
-    if errors and not skip_bad_rows:
-        count = int(bad.sum())
-        raise DataFileError(f"{path}: {count} bad row{'s' if count != 1 else ''}", errors)
-    columns = {name: np.asarray(column.values)[~bad] for name, column in parsed.items()}
-    return Table(columns=columns, rows=rows[~bad]), errors
+        frame = _mark_repeated(frame, next(field for field in fields if field.name == unique))
+    errors: list[RowError] = []
+    bad = frame[BAD]
+    if bad.any():
+        errors = row_errors(source, frame, fields)
+        if not skip_bad_rows:
+            count = int(bad.sum())
+            raise DataFileError(f"{path}: {count} bad row{'s' if count != 1 else ''}", errors)
+        frame = frame.filter(~bad)
+    columns = {field.name: values(frame, field) for field in fields}
+    return Table(columns=columns, rows=frame[ROW].cast(pl.Int64).to_numpy()), errors
 
 
 def align(labels: np.ndarray, customer_ids: np.ndarray) -> np.ndarray:
@@ -97,23 +99,19 @@ def align(labels: np.ndarray, customer_ids: np.ndarray) -> np.ndarray:
     return index
 
 
-def _parse(series: pl.Series, kind: Kind, *, required: bool) -> ParsedColumn:
-    if kind == "label":
-        return parse_label(series, required=required)
-    if kind == "number":
-        return parse_number(series, required=required)
-    if kind == "date":
-        return parse_date(series, required=required)
-    return parse_boolean(series)
-
-
-def _mark_duplicates(column: ParsedColumn) -> None:
-    values = np.asarray(column.values).astype(str)
-    _, first = np.unique(values, return_index=True)
-    repeated = np.ones(values.shape[0], dtype=bool)
+def _mark_repeated(frame: pl.DataFrame, field: Field) -> pl.DataFrame:
+    """A value of `field` seen on an earlier record (as text) is bad on the later records."""
+    text = values(frame, field).astype(str)
+    _, first = np.unique(text, return_index=True)
+    repeated = np.ones(text.shape[0], dtype=bool)
     repeated[first] = False
-    repeated &= ~column.bad
-    if column.message is None:
-        column.message = np.full(values.shape[0], "", dtype=object)
-    column.message[repeated] = "appears more than once"
-    column.bad = column.bad | repeated
+    code = why(field.name)
+    if code in frame.columns:
+        repeated &= (frame[code] == 0).to_numpy()
+    else:
+        frame = frame.with_columns(pl.lit(0, dtype=pl.UInt8).alias(code))
+    mark = pl.Series(repeated)
+    return frame.with_columns(
+        pl.when(mark).then(pl.lit(REPEATED, dtype=pl.UInt8)).otherwise(pl.col(code)).alias(code),
+        (pl.col(BAD) | mark).alias(BAD),
+    )

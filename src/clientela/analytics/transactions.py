@@ -2,9 +2,11 @@
 
 Every analytic in this package starts from a `Transactions`: one row per
 transaction line, customers coded as integers into a sorted label array, dates
-as `datetime64[D]`. Reading is vectorised (polars reads every column as text,
-then each column is parsed in one pass), and nothing is dropped silently: each
-bad value becomes a `RowError` naming the row, the column and the reason.
+as `datetime64[D]`. Reading is one lazy polars query (see
+`clientela.analytics.parsing`): the file is scanned once, every column parsed
+and checked, and the customers coded against their sorted labels, in a single
+pass. Nothing is dropped silently: each bad value becomes a `RowError` naming
+the row, the column and the reason.
 
 Row numbers follow the file: the header is row 1, so the first data row is
 row 2. Parquet files and in-memory columns use the same convention (record
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +25,19 @@ import numpy as np
 import polars as pl
 
 from clientela.analytics.parsing import (
+    BAD,
+    ROW,
     DataFileError,
-    ParsedColumn,
+    Field,
     RowError,
-    bad_rows,
-    collect_errors,
-    parse_boolean,
-    parse_date,
-    parse_label,
-    parse_number,
-    read_frame,
+    Source,
+    check,
+    in_memory,
+    open_file,
     require_columns,
+    row_errors,
     to_series,
+    values,
 )
 
 __all__ = [
@@ -47,6 +51,18 @@ __all__ = [
 REQUIRED_COLUMNS: tuple[str, ...] = ("customer_id", "date", "amount")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("quantity", "product_id", "cost", "channel", "promotion")
 KNOWN_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# In the order their errors are listed within a row.
+FIELDS: tuple[Field, ...] = (
+    Field("customer_id", "label", required=True),
+    Field("date", "date", required=True),
+    Field("amount", "number", required=True),
+    Field("quantity", "number"),
+    Field("cost", "number"),
+    Field("product_id", "label"),
+    Field("channel", "label"),
+    Field("promotion", "boolean"),
+)
+CODE = "__customer"  # while coding the customers: each record's index into the sorted labels
 
 
 class TransactionFileError(DataFileError):
@@ -57,13 +73,14 @@ class TransactionFileError(DataFileError):
 class Transactions:
     """Validated transaction lines, column by column.
 
-    `customer_ids` holds each customer label once, sorted as strings; `customer`
-    is each row's index into it. Optional columns are None when the input did
-    not have them. Missing optional numbers are NaN, missing optional labels
-    None.
+    `labels` holds each customer label once, sorted as strings (a polars
+    column, written out as it is); `customer_ids` is the same as an object
+    array; `customer` is each row's index into them. Optional columns are None
+    when the input did not have them. Missing optional numbers are NaN,
+    missing optional labels None.
     """
 
-    customer_ids: np.ndarray
+    labels: pl.Series
     customer: np.ndarray
     date: np.ndarray
     amount: np.ndarray
@@ -79,7 +96,13 @@ class Transactions:
 
     @property
     def n_customers(self) -> int:
-        return int(self.customer_ids.shape[0])
+        return len(self.labels)
+
+    @cached_property
+    def customer_ids(self) -> np.ndarray:
+        """The customer labels as an object array of str (made on first use)."""
+        ids = self.labels.to_numpy()
+        return ids if ids.dtype.kind == "O" else ids.astype(object)
 
     def filter(self, mask: np.ndarray) -> Transactions:
         """The rows selected by a boolean mask (or index array); customers are kept."""
@@ -88,7 +111,7 @@ class Transactions:
             return None if values is None else values[mask]
 
         return Transactions(
-            customer_ids=self.customer_ids,
+            labels=self.labels,
             customer=self.customer[mask],
             date=self.date[mask],
             amount=self.amount[mask],
@@ -113,8 +136,7 @@ def read_transactions(
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
-    frame, rows = read_frame(path, KNOWN_COLUMNS, TransactionFileError)
-    return _validate(frame, rows, source=str(path), skip_bad_rows=skip_bad_rows)
+    return _validate(open_file(path, KNOWN_COLUMNS, TransactionFileError), skip_bad_rows=skip_bad_rows)
 
 
 def transactions_from_columns(
@@ -145,75 +167,57 @@ def transactions_from_columns(
         "channel": channel,
         "promotion": promotion,
     }
-    series = [to_series(name, values) for name, values in given.items() if values is not None]
+    series = [to_series(name, column) for name, column in given.items() if column is not None]
     # In memory, NaN in an optional number means "not known", like an empty cell in a file.
     series = [s.fill_nan(None) if s.name in ("quantity", "cost") and s.dtype.is_float() else s for s in series]
     lengths = {len(s) for s in series}
     if len(lengths) > 1:
         raise TransactionFileError("columns have different lengths: " + ", ".join(f"{s.name}={len(s)}" for s in series))
-    frame = pl.DataFrame(series)
-    rows = np.arange(2, frame.height + 2, dtype=np.int64)
-    transactions, _ = _validate(frame, rows, source="transactions", skip_bad_rows=False)
+    source = in_memory(pl.DataFrame(series), "transactions", TransactionFileError)
+    transactions, _ = _validate(source, skip_bad_rows=False)
     return transactions
 
 
 # --- validation ----------------------------------------------------------------
 
 
-def _validate(
-    frame: pl.DataFrame, rows: np.ndarray, *, source: str, skip_bad_rows: bool
-) -> tuple[Transactions, list[RowError]]:
-    require_columns(frame, REQUIRED_COLUMNS, source, TransactionFileError)
-    # Customer ids stay a polars column: they are factorised, never boxed per row.
-    parsed: dict[str, ParsedColumn] = {
-        "customer_id": parse_label(frame["customer_id"], required=True, keep_polars=True),
-        "date": parse_date(frame["date"]),
-        "amount": parse_number(frame["amount"], required=True),
-    }
-    for name in ("quantity", "cost"):
-        if name in frame.columns:
-            parsed[name] = parse_number(frame[name], required=False)
-    for name in ("product_id", "channel"):
-        if name in frame.columns:
-            parsed[name] = parse_label(frame[name], required=False)
-    if "promotion" in frame.columns:
-        parsed["promotion"] = parse_boolean(frame["promotion"])
-
-    bad = bad_rows(parsed, frame.height)
-    errors = collect_errors(parsed, rows, frame) if bad.any() else []
-    if errors and not skip_bad_rows:
-        count = int(bad.sum())
-        raise TransactionFileError(f"{source}: {count} bad row{'s' if count != 1 else ''}", errors)
-    everything_good = not bad.any()
-    values: dict[str, Any] = {}
-    for name, column in parsed.items():
-        if everything_good:
-            values[name] = column.values
-        elif isinstance(column.values, pl.Series):
-            values[name] = column.values.filter(pl.Series(~bad))
-        else:
-            values[name] = column.values[~bad]
-    customer_ids, customer = _factorise(values["customer_id"])
+def _validate(source: Source, *, skip_bad_rows: bool) -> tuple[Transactions, list[RowError]]:
+    """Check every column in one query; report or drop the bad records; code the customers."""
+    require_columns(source.schema, REQUIRED_COLUMNS, source.name, TransactionFileError)
+    fields = [field for field in FIELDS if field.name in source.schema]
+    frame = source.collect(check(source, fields))
+    errors: list[RowError] = []
+    bad = frame[BAD]
+    if bad.any():
+        errors = row_errors(source, frame, fields)
+        if not skip_bad_rows:
+            count = int(bad.sum())
+            raise TransactionFileError(f"{source.name}: {count} bad row{'s' if count != 1 else ''}", errors)
+        frame = frame.filter(~bad)
+    columns = {field.name: values(frame, field) for field in fields if field.name != "customer_id"}
+    labels, customer = _factorise(frame["customer_id"])
     transactions = Transactions(
-        customer_ids=customer_ids,
+        labels=labels,
         customer=customer,
-        date=values["date"],
-        amount=values["amount"],
-        quantity=values.get("quantity"),
-        product_id=values.get("product_id"),
-        cost=values.get("cost"),
-        channel=values.get("channel"),
-        promotion=values.get("promotion"),
-        row=rows if everything_good else rows[~bad],
+        date=columns["date"],
+        amount=columns["amount"],
+        quantity=columns.get("quantity"),
+        product_id=columns.get("product_id"),
+        cost=columns.get("cost"),
+        channel=columns.get("channel"),
+        promotion=columns.get("promotion"),
+        row=frame[ROW].cast(pl.Int64).to_numpy(),
     )
     return transactions, errors
 
 
-def _factorise(labels: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique labels and each row's index into them."""
-    unique = labels.unique().sort()
-    codes = labels.cast(pl.Enum(unique)).to_physical().cast(pl.Int64).to_numpy()
-    customer_ids = unique.to_numpy()
-    if customer_ids.dtype.kind != "O":
-        customer_ids = customer_ids.astype(object)
-    return customer_ids, codes
+def _factorise(labels: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """Sorted distinct labels and each record's index into them.
+
+    A hash join of the records against the sorted distinct labels: only the
+    distinct labels are sorted, never the records.
+    """
+    distinct = labels.unique().sort()
+    table = distinct.to_frame().with_row_index(CODE)
+    codes = labels.to_frame().join(table, on=labels.name, how="left", maintain_order="left")[CODE]
+    return distinct.alias("customer_id"), codes.cast(pl.Int64).to_numpy()

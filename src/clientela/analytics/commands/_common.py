@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
+import re
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -43,6 +47,32 @@ def load(args: argparse.Namespace) -> Transactions:
         raise stopped(error) from error
     warn_skipped(skipped, args.input)
     return transactions
+
+
+@contextmanager
+def importing_meanwhile(modules: Iterable[str]) -> Iterator[None]:
+    """Import `modules` in a background thread while the body runs (reading a file).
+
+    polars reads and parses outside the GIL, and numpy's big array operations
+    release it, so a command's heavy imports (the models pull in scipy, a
+    third of a second) overlap the reading instead of preceding it. The
+    thread is joined on exit. A module that fails to import there is imported
+    again, and raises, where it is used.
+    """
+    thread = threading.Thread(target=_import_quietly, args=(tuple(modules),), name="import", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _import_quietly(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: S112 - retried, and reported, by the import that needs it
+            continue
 
 
 def load_table(
@@ -97,18 +127,25 @@ def write_csv(path: str, columns: Mapping[str, Any]) -> None:
     """Write columns (numpy arrays or lists of equal length) as CSV; '-' = stdout.
 
     NaN, NaT and None are written as empty cells; floats in their shortest form.
+    polars formats the file (in parallel) straight into it.
     """
     frame = pl.DataFrame([_series(name, values) for name, values in columns.items()])
-    text = frame.write_csv()
     if path == "-":
-        sys.stdout.write(text)
+        sys.stdout.write(frame.write_csv())
         sys.stdout.flush()
         return
     try:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with open(path, "wb") as handle:
+            frame.write_csv(handle)
     except OSError as error:
-        raise CommandError(f"cannot write {path}: {error.strerror or error}") from error
+        raise CommandError(f"cannot write {path}: {_os_reason(error)}") from error
+
+
+def _os_reason(error: OSError) -> str:
+    """The system's words for a failed write, whether Python or polars (Rust) reports it."""
+    if error.strerror:
+        return error.strerror
+    return re.sub(r" \(os error \d+\)$", "", str(error))
 
 
 def write_json(value: Any) -> None:
@@ -138,6 +175,11 @@ def _series(name: str, values: Any) -> pl.Series:
         return pl.Series(name, array.astype("datetime64[D]")).cast(pl.Date)
     if array.dtype.kind == "f":
         return pl.Series(name, array, nan_to_null=True)
+    if array.dtype.kind in "OU":
+        try:  # text (and None) only: polars takes the array as it is
+            return pl.Series(name, array, dtype=pl.String)
+        except (TypeError, pl.exceptions.PolarsError):
+            pass
     if array.dtype.kind in "OUS":
         return pl.Series(name, [None if v is None else str(v) for v in array.tolist()], dtype=pl.String)
     return pl.Series(name, array)

@@ -19,27 +19,28 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from clientela.analytics.cli import CommandError
-from clientela.analytics.clv import (
-    discounted_purchases,
-    expected_spend,
-    first_labels,
-    label_strata,
-    margin_ratio,
-    new_customer_value,
-    observed_spend,
-    value_strata,
-)
 from clientela.analytics.commands._common import add_input_arguments, add_output_argument, write_csv
-from clientela.analytics.commands.fit import add_calibration_arguments, fit_model, load_summary, warn_fit
-from clientela.analytics.gamma_gamma import fit_gamma_gamma
-from clientela.analytics.mle import FitResult
-from clientela.analytics.purchase_models import PURCHASE_MODELS
+from clientela.analytics.commands.fit import (
+    MODEL_MODULES,
+    PURCHASE_MODEL_NAMES,
+    add_calibration_arguments,
+    fit_model,
+    load_summary,
+    warn_fit,
+)
 from clientela.analytics.summary import PERIODS, CustomerSummary
 from clientela.analytics.transactions import Transactions
+
+if TYPE_CHECKING:
+    from clientela.analytics.mle import FitResult
+
+# The models and the value formulas import scipy: they load while the file is read (see `run`).
+VALUE_MODULES = (*MODEL_MODULES, "clientela.analytics.clv")
 
 NEW_CUSTOMER_RULES = ("first-value", "channel", "population")
 MAX_HORIZON_DAYS = 36_525  # 100 years
@@ -59,7 +60,7 @@ def check_horizon(horizon: float, period: str) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
     add_calibration_arguments(parser, holdout=True)
-    parser.add_argument("--model", choices=tuple(PURCHASE_MODELS), default="bgnbd", help="purchase model")
+    parser.add_argument("--model", choices=PURCHASE_MODEL_NAMES, default="bgnbd", help="purchase model")
     parser.add_argument("--horizon", type=float, required=True, metavar="N", help="horizon in periods")
     parser.add_argument(
         "--discount-rate",
@@ -96,7 +97,11 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.margin is not None and not (np.isfinite(args.margin) and args.margin <= 1):
         raise CommandError(f"--margin must be a ratio of at most 1 (e.g. 0.3 for 30%), got {args.margin:g}")
-    transactions, summary = load_summary(args)
+    transactions, summary = load_summary(args, meanwhile=VALUE_MODULES)
+    # Loaded by now (VALUE_MODULES): these imports only bind the names.
+    from clientela.analytics.clv import discounted_purchases, expected_spend, new_customer_value, observed_spend
+    from clientela.analytics.purchase_models import PURCHASE_MODELS
+
     model = PURCHASE_MODELS[args.model]
     fit = fit_model(args.model, summary)
     warn_fit(args.model, fit, summary)
@@ -108,16 +113,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         spend = expected_spend(spend_fit.params, x, summary.monetary, strata=strata)
     margin = _margin(args, transactions, summary)
+    alive = model.p_alive(fit.params, x, t_x, T)
     discounted, purchases = discounted_purchases(
-        model, fit.params, x, t_x, T, horizon=args.horizon, discount_rate=args.discount_rate
+        model, fit.params, x, t_x, T, horizon=args.horizon, discount_rate=args.discount_rate, alive=alive
     )
     columns: dict[str, object] = {
-        "customer_id": transactions.customer_ids[summary.customer],
+        "customer_id": transactions.labels.gather(summary.customer),
         "frequency": x,
         "recency": summary.recency,
         "T": T,
         "monetary": summary.monetary,
-        "p_alive": model.p_alive(fit.params, x, t_x, T),
+        "p_alive": alive,
         "expected_purchases": purchases,
         "expected_avg_spend": spend,
         "clv": discounted * spend * (1.0 if margin is None else margin),
@@ -155,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _spend_model(summary: CustomerSummary) -> FitResult | None:
     """The Gamma-Gamma fit, or None (with a warning) when the data cannot support one."""
+    from clientela.analytics.gamma_gamma import fit_gamma_gamma
+
     try:
         result = fit_gamma_gamma(summary.frequency, summary.monetary)
     except (ValueError, FloatingPointError) as error:
@@ -179,6 +187,8 @@ def _params(params: dict[str, float]) -> str:
 
 
 def _strata(rule: str, transactions: Transactions, summary: CustomerSummary) -> np.ndarray | None:
+    from clientela.analytics.clv import first_labels, label_strata, value_strata
+
     if rule == "population":
         return None
     if rule == "first-value":
@@ -200,6 +210,8 @@ def _margin(args: argparse.Namespace, transactions: Transactions, summary: Custo
         return np.full(len(summary), float(args.margin))
     if transactions.cost is None:
         return None
+    from clientela.analytics.clv import margin_ratio
+
     return margin_ratio(
         transactions.customer,
         transactions.amount,

@@ -16,18 +16,31 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from clientela.analytics.cli import CommandError
-from clientela.analytics.commands._common import add_input_arguments, load, parse_date, write_json
-from clientela.analytics.gamma_gamma import fit_gamma_gamma
-from clientela.analytics.mle import FitResult
-from clientela.analytics.purchase_models import PURCHASE_MODELS
+from clientela.analytics.commands._common import (
+    add_input_arguments,
+    importing_meanwhile,
+    load,
+    parse_date,
+    write_json,
+)
 from clientela.analytics.summary import PERIODS, CustomerSummary, summarize_transactions
 from clientela.analytics.transactions import Transactions
 
-MODELS = (*PURCHASE_MODELS, "gammagamma")
+if TYPE_CHECKING:
+    from clientela.analytics.mle import FitResult
+
+# The keys of `purchase_models.PURCHASE_MODELS` (a test keeps them equal). Named
+# here so that building the parser does not import the models, and with them
+# scipy (a third of a second): `load_summary` imports them while the file is read.
+PURCHASE_MODEL_NAMES: tuple[str, ...] = ("bgnbd", "pareto", "mbgnbd")
+MODELS = (*PURCHASE_MODEL_NAMES, "gammagamma")
+MODEL_MODULES: tuple[str, ...] = ("clientela.analytics.purchase_models", "clientela.analytics.gamma_gamma")
 # Below these counts a fit is reported with a warning (the estimates are too uncertain to lean on).
 MIN_CUSTOMERS = 30
 MIN_REPEAT_BUYERS = 10
@@ -55,21 +68,28 @@ def add_calibration_arguments(parser: argparse.ArgumentParser, *, holdout: bool)
     )
 
 
-def load_summary(args: argparse.Namespace) -> tuple[Transactions, CustomerSummary]:
-    """Read the transactions and summarise them per customer (CommandError if empty)."""
+def load_summary(
+    args: argparse.Namespace, *, meanwhile: Sequence[str] = MODEL_MODULES
+) -> tuple[Transactions, CustomerSummary]:
+    """Read the transactions and summarise them per customer (CommandError if empty).
+
+    The modules named in `meanwhile` (by default the models) are imported in
+    the background while the file is read and summarised.
+    """
     calibration_end = parse_date(args.calibration_end, "--calibration-end")
     holdout_end = None
     if getattr(args, "holdout_end", None):
         holdout_end = parse_date(args.holdout_end, "--holdout-end")
         if holdout_end < calibration_end:
             raise CommandError("--holdout-end is before --calibration-end")
-    transactions = load(args)
-    summary = summarize_transactions(
-        transactions,
-        calibration_end=calibration_end,
-        holdout_end=holdout_end,
-        period=args.period,
-    )
+    with importing_meanwhile(meanwhile):
+        transactions = load(args)
+        summary = summarize_transactions(
+            transactions,
+            calibration_end=calibration_end,
+            holdout_end=holdout_end,
+            period=args.period,
+        )
     if len(summary) == 0:
         raise CommandError(f"no purchases on or before the calibration end {calibration_end}")
     return transactions, summary
@@ -77,6 +97,9 @@ def load_summary(args: argparse.Namespace) -> tuple[Transactions, CustomerSummar
 
 def fit_model(model: str, summary: CustomerSummary) -> FitResult:
     """Fit ``model`` on the summary; model errors become CommandError."""
+    from clientela.analytics.gamma_gamma import fit_gamma_gamma
+    from clientela.analytics.purchase_models import PURCHASE_MODELS
+
     try:
         if model == "gammagamma":
             return fit_gamma_gamma(summary.frequency, summary.monetary)
