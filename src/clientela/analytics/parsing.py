@@ -220,6 +220,21 @@ def check(source: Source, fields: Sequence[Field]) -> pl.LazyFrame:
     return query.select(pl.all().exclude(temporary), bad.alias(BAD))
 
 
+def without_bad_rows(
+    source: Source, checked: pl.DataFrame, fields: Sequence[Field], *, skip_bad_rows: bool
+) -> tuple[pl.DataFrame, list[RowError]]:
+    """The checked records that are good, and the errors of the bad ones; with bad records and
+    no `skip_bad_rows`, `source.error` listing them instead."""
+    bad = checked[BAD]
+    if not bad.any():
+        return checked, []
+    errors = row_errors(source, checked, fields)
+    if not skip_bad_rows:
+        count = int(bad.sum())
+        raise source.error(f"{source.name}: {count} bad row{'s' if count != 1 else ''}", errors)
+    return checked.filter(~bad), errors
+
+
 def row_errors(source: Source, checked: pl.DataFrame, fields: Sequence[Field]) -> list[RowError]:
     """One RowError per bad value of the bad records of `checked`, by row and then by field.
 

@@ -22,9 +22,9 @@ from clientela.analytics.parsing import (
     check,
     open_file,
     require_columns,
-    row_errors,
     values,
     why,
+    without_bad_rows,
 )
 
 __all__ = ["Kind", "Table", "align", "read_table"]
@@ -73,14 +73,7 @@ def read_table(
     frame = source.collect(check(source, fields))
     if unique is not None:
         frame = _mark_repeated(frame, next(field for field in fields if field.name == unique))
-    errors: list[RowError] = []
-    bad = frame[BAD]
-    if bad.any():
-        errors = row_errors(source, frame, fields)
-        if not skip_bad_rows:
-            count = int(bad.sum())
-            raise DataFileError(f"{path}: {count} bad row{'s' if count != 1 else ''}", errors)
-        frame = frame.filter(~bad)
+    frame, errors = without_bad_rows(source, frame, fields, skip_bad_rows=skip_bad_rows)
     columns = {field.name: values(frame, field) for field in fields}
     return Table(columns=columns, rows=frame[ROW].cast(pl.Int64).to_numpy()), errors
 

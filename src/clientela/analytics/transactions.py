@@ -25,7 +25,6 @@ import numpy as np
 import polars as pl
 
 from clientela.analytics.parsing import (
-    BAD,
     ROW,
     DataFileError,
     Field,
@@ -35,9 +34,9 @@ from clientela.analytics.parsing import (
     in_memory,
     open_file,
     require_columns,
-    row_errors,
     to_series,
     values,
+    without_bad_rows,
 )
 
 __all__ = [
@@ -186,14 +185,7 @@ def _validate(source: Source, *, skip_bad_rows: bool) -> tuple[Transactions, lis
     require_columns(source.schema, REQUIRED_COLUMNS, source.name, TransactionFileError)
     fields = [field for field in FIELDS if field.name in source.schema]
     frame = source.collect(check(source, fields))
-    errors: list[RowError] = []
-    bad = frame[BAD]
-    if bad.any():
-        errors = row_errors(source, frame, fields)
-        if not skip_bad_rows:
-            count = int(bad.sum())
-            raise TransactionFileError(f"{source.name}: {count} bad row{'s' if count != 1 else ''}", errors)
-        frame = frame.filter(~bad)
+    frame, errors = without_bad_rows(source, frame, fields, skip_bad_rows=skip_bad_rows)
     columns = {field.name: values(frame, field) for field in fields if field.name != "customer_id"}
     labels, customer = _factorise(frame["customer_id"])
     transactions = Transactions(
