@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -193,8 +195,16 @@ def install(api: NinjaAPI) -> None:
         response["WWW-Authenticate"] = 'Bearer realm="clientela"'
         return response
 
+    @api.exception_handler(RequestDataTooBig)
+    def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        message = _("the body is larger than %(limit)d MB") % {"limit": limit}
+        return respond(request, 413, [FieldError("body", "too_large", message)])
+
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, ApiError):  # the body parser's own verdict (too deep), which ninja wraps
+            return on_api_error(request, exc.__cause__)
         if exc.status_code == 400:
             return respond(
                 request, 400, [FieldError("body", "malformed_json", _("the request body is not valid JSON"))]
