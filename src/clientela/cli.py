@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from clientela.settings_env import ImproperSetting
+
 # `clientela NAME` -> Django management command
 ALIASES = {"worker": "db_worker"}
 
@@ -48,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         execute_from_command_line(["clientela", ALIASES.get(command, command), *rest])
     except KeyboardInterrupt:
         return 130
+    except ImproperSetting as error:  # a bad CLIENTELA_* variable: say which, in one line
+        print(f"clientela: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
