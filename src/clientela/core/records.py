@@ -12,11 +12,12 @@ a `Conflict` when they did.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,24 @@ if TYPE_CHECKING:
     from clientela.core.actors import Actor as User
 
 R = TypeVar("R", bound=Record)
+
+
+def lock_keys(namespace: str, keys: Iterable[str]) -> None:
+    """Within the current transaction, wait until no other transaction holds any of `keys`
+    (in `namespace`), and hold them until this one ends: check-then-write steps on the same
+    key (is this e-mail taken? then create) run one after another. PostgreSQL's transaction
+    advisory locks, taken in one order so two writers never wait on each other; SQLite has
+    one writer at a time and needs none."""
+    if connection.vendor != "postgresql":
+        return
+    ids = sorted({_lock_id(f"{namespace}:{key}") for key in keys if key})
+    with connection.cursor() as cursor:
+        for lock_id in ids:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def _lock_id(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def field_value(record: Record, name: str) -> Any:

@@ -177,6 +177,15 @@ def _point_values(items: Iterable[Any] | None) -> tuple[str, ...]:
     return tuple(values)
 
 
+def identity_keys(probe: Probe) -> list[str]:
+    """What a record about to be created is told apart by: its e-mails, phones, tax id and
+    names, normalised (the keys its duplicate check is serialised on)."""
+    keys = [f"email:{key}" for key in probe.email_keys()] + [f"tel:{key}" for key in probe.phone_keys()]
+    keys += [f"name:{key}" for key in probe.name_keys()]
+    tax = probe.tax_key()
+    return [*keys, f"tax:{tax}"] if tax else keys
+
+
 def probe_from_values(
     entity: str,
     values: dict[str, Any],

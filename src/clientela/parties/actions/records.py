@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
+
 from clientela.core import records
 from clientela.core.entities import Entity, entity_of
 from clientela.core.visibility import require_delete, require_write
@@ -173,14 +175,17 @@ def contact_create_checked(
     (same e-mail, phone or similar name) unless `allow_duplicates`."""
 
     given = collections or Collections()
-    if not allow_duplicates:
-        require_write(actor)
-        region = check_before_create(actor, CONTACT, values, given)
-        probe = duplicates.probe_from_values("contact", values, emails=given.emails, phones=given.phones, region=region)
+    if allow_duplicates:
+        return contact_create(actor=actor, values=values, collections=given)
+    require_write(actor)
+    region = check_before_create(actor, CONTACT, values, given)
+    probe = duplicates.probe_from_values("contact", values, emails=given.emails, phones=given.phones, region=region)
+    with transaction.atomic():  # one check-and-create at a time per e-mail, phone, tax id and name
+        records.lock_keys("contact", duplicates.identity_keys(probe))
         found = duplicates.find_duplicates(actor, probe)
         if found:
             raise duplicates.DuplicateSuspected(found)
-    return contact_create(actor=actor, values=values, collections=given)
+        return contact_create(actor=actor, values=values, collections=given)
 
 
 def organization_create_checked(
@@ -190,13 +195,16 @@ def organization_create_checked(
     same (same tax id, e-mail, phone or similar name) unless `allow_duplicates`."""
 
     given = collections or Collections()
-    if not allow_duplicates:
-        require_write(actor)
-        region = check_before_create(actor, ORGANIZATION, values, given)
-        probe = duplicates.probe_from_values(
-            "organization", values, emails=given.emails, phones=given.phones, region=region
-        )
+    if allow_duplicates:
+        return organization_create(actor=actor, values=values, collections=given)
+    require_write(actor)
+    region = check_before_create(actor, ORGANIZATION, values, given)
+    probe = duplicates.probe_from_values(
+        "organization", values, emails=given.emails, phones=given.phones, region=region
+    )
+    with transaction.atomic():  # one check-and-create at a time per e-mail, phone, tax id and name
+        records.lock_keys("organization", duplicates.identity_keys(probe))
         found = duplicates.find_duplicates(actor, probe)
         if found:
             raise duplicates.DuplicateSuspected(found)
-    return organization_create(actor=actor, values=values, collections=given)
+        return organization_create(actor=actor, values=values, collections=given)
