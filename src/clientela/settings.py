@@ -8,7 +8,15 @@ from pathlib import Path
 
 import dj_database_url
 
-from clientela.settings_env import ImproperSetting, env_bool, env_int, env_list, env_mapping, env_str
+from clientela.settings_env import (
+    ImproperSetting,
+    env_bool,
+    env_int,
+    env_list,
+    env_mapping,
+    env_networks,
+    env_str,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent.parent
@@ -159,6 +167,9 @@ LANGUAGES = [
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 FORMAT_MODULE_PATH = "clientela.formats"  # one date and one date-time pattern per language
 TIME_ZONE = env_str("CLIENTELA_TIME_ZONE", "UTC")
+# Proxies whose X-Forwarded-For names the client (addresses or networks, e.g. "127.0.0.1,10.0.0.0/8");
+# the sign-in throttles count that client instead of the proxy.
+TRUSTED_PROXIES = env_networks("CLIENTELA_TRUSTED_PROXIES")
 # The country of phone numbers written without one, when neither the record's address nor its
 # team names one (ISO 3166 code, e.g. "HU"; empty: such numbers are kept as typed digits).
 PHONE_REGION = env_str("CLIENTELA_PHONE_REGION", "").strip().upper()

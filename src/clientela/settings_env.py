@@ -6,6 +6,7 @@ variable, so a typo in production fails at start-up instead of half-working.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 
@@ -47,6 +48,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """`10.0.0.0/8,127.0.0.1,::1`: addresses or networks (an address is a network of one)."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperSetting(f"{name}: {item!r} is not an IP address or network such as 10.0.0.0/8") from None
+    return networks
 
 
 def env_mapping(name: str, *, values: tuple[str, ...]) -> dict[str, str]:

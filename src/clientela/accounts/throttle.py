@@ -27,14 +27,34 @@ logger = logging.getLogger(__name__)
 
 
 def client_address(request: HttpRequest | None) -> str | None:
-    """The peer address as the server saw it (a proxy in front must set REMOTE_ADDR)."""
+    """The client's address: the peer's, or, when the peer is one of the trusted proxies
+    (`CLIENTELA_TRUSTED_PROXIES`), the nearest address in its `X-Forwarded-For` that is not a
+    trusted proxy. A header from anyone else is ignored (a client could write anything there)."""
     if request is None:
         return None
-    raw = request.META.get("REMOTE_ADDR", "")
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None or not _trusted(peer):
+        return str(peer) if peer is not None else None
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for part in reversed(forwarded):  # the proxy appends: the right end is the nearest hop
+        hop = _address(part)
+        if hop is None:
+            break  # a malformed entry: nothing left of it can be trusted
+        if not _trusted(hop):
+            return str(hop)
+        peer = hop
+    return str(peer)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return str(ipaddress.ip_address(raw))
+        return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address in network for network in settings.TRUSTED_PROXIES)
 
 
 def _account_key(username: str) -> str:
