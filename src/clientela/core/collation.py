@@ -63,11 +63,6 @@ def _collator(language: str) -> Any:
     return icu.Collator.createInstance(icu.Locale(language if language != ROOT else "root"))
 
 
-def sort_key(language: str | None = None) -> Any:
-    """A Python sort key that orders strings as the database does for `language`."""
-    return _collator(collation_for(language).removesuffix("-x-icu")).getSortKey
-
-
 def _register_on_sqlite(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor != "sqlite":
         return

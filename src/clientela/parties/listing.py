@@ -31,7 +31,7 @@ ENTITIES = ("contact", "organization")
 
 SORTS: dict[str, dict[str, tuple[str, ...]]] = {
     "contact": {
-        "name": ("last_name", "first_name", "id"),
+        "name": queries.NAME_ORDER["contact"],
         "email": ("primary_email", "id"),
         "stage": ("lifecycle_stage", "id"),
         "owner": ("owner__username", "id"),
@@ -39,7 +39,7 @@ SORTS: dict[str, dict[str, tuple[str, ...]]] = {
         "created": ("created_at", "id"),
     },
     "organization": {
-        "name": ("name", "id"),
+        "name": queries.NAME_ORDER["organization"],
         "industry": ("industry", "id"),
         "stage": ("lifecycle_stage", "id"),
         "owner": ("owner__username", "id"),

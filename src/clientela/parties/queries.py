@@ -32,6 +32,15 @@ def _parse_uuid(public_id: Any) -> uuid.UUID:
         raise NotFound(_("no such record")) from None
 
 
+# A record's name, in the order a reader reads a list of them (the id breaks ties).
+NAME_ORDER: dict[str, tuple[str, ...]] = {"contact": ("last_name", "first_name", "id"), "organization": ("name", "id")}
+
+
+def in_name_order(records: QuerySet[Any]) -> QuerySet[Any]:
+    """Contacts or organizations sorted by name in the reader's language (core.collation)."""
+    return records.order_by(*collation.ordering(records.model, NAME_ORDER[records.model._meta.model_name]))
+
+
 def contacts_visible(user: User, *, trash: bool = False) -> QuerySet[Contact]:
     manager = Contact.all_objects if trash else Contact.objects
     queryset = manager.filter(deleted_at__isnull=False) if trash else manager.all()

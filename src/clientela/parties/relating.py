@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from clientela.core import collation
 from clientela.core.errors import FieldError, NotFound
 from clientela.parties import normalize, queries
 from clientela.parties.models import Contact, Organization, Relationship
@@ -169,12 +168,8 @@ def _named(user: User, condition: Q | None = None, **filters: str) -> list[Party
     """Visible contacts and organizations matching, a few of each."""
     chosen = condition if condition is not None else Q(**filters)
     return [
-        *queries.contacts_visible(user)
-        .filter(chosen)
-        .order_by(*collation.ordering(Contact, ("last_name", "first_name", "id")))[: MAX_CANDIDATES + 1],
-        *queries.organizations_visible(user)
-        .filter(chosen)
-        .order_by(*collation.ordering(Organization, ("name", "id")))[: MAX_CANDIDATES + 1],
+        *queries.in_name_order(queries.contacts_visible(user).filter(chosen))[: MAX_CANDIDATES + 1],
+        *queries.in_name_order(queries.organizations_visible(user).filter(chosen))[: MAX_CANDIDATES + 1],
     ]
 
 

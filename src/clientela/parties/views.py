@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clientela.core import collation
 from clientela.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientela.parties import actions, editing, listing, profile, queries, relating, savedviews
 from clientela.parties.forms import (
@@ -659,8 +658,8 @@ def organization_suggest(request: HttpRequest) -> HttpResponse:
     found = []
     if len(text.strip()) >= 2:
         found = list(
-            queries.organizations_visible(request.user)
-            .filter(queries.search_filter(text, request.user))
-            .order_by(*collation.ordering(Organization, ("name", "id")))[:15]
+            queries.in_name_order(
+                queries.organizations_visible(request.user).filter(queries.search_filter(text, request.user))
+            )[:15]
         )
     return render(request, "parties/organization_options.html", {"organizations": found})

@@ -16,10 +16,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from clientela.core import collation
 from clientela.core.errors import PermissionDenied, ValidationFailed
 from clientela.parties import actions, queries, relating
-from clientela.parties.models import Contact, Organization
 from clientela.parties.views import ENTITIES, _get, _require_writer, render_detail
 
 SUGGESTIONS = 8
@@ -89,14 +87,8 @@ def party_suggest(request: HttpRequest) -> HttpResponse:
     organizations: list[Any] = []
     if len(text.strip()) >= 2:
         condition = queries.search_filter(text, request.user)
-        contacts = list(
-            queries.contacts_visible(request.user)
-            .filter(condition)
-            .order_by(*collation.ordering(Contact, ("last_name", "first_name", "id")))[:SUGGESTIONS]
-        )
+        contacts = list(queries.in_name_order(queries.contacts_visible(request.user).filter(condition))[:SUGGESTIONS])
         organizations = list(
-            queries.organizations_visible(request.user)
-            .filter(condition)
-            .order_by(*collation.ordering(Organization, ("name", "id")))[:SUGGESTIONS]
+            queries.in_name_order(queries.organizations_visible(request.user).filter(condition))[:SUGGESTIONS]
         )
     return render(request, "parties/party_options.html", {"contacts": contacts, "organizations": organizations})

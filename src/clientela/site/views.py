@@ -50,9 +50,11 @@ def search(request: HttpRequest) -> HttpResponse:
     if len(text) >= MIN_SEARCH:
         condition = queries.search_filter(text, request.user)
         found_contacts = queries.contacts_visible(request.user).filter(condition)
-        contacts = list(queries.name_matches_first(found_contacts, text, "last_name", "first_name", "id")[: size + 1])
+        contacts = list(queries.name_matches_first(found_contacts, text, *queries.NAME_ORDER["contact"])[: size + 1])
         found_organizations = queries.organizations_visible(request.user).filter(condition)
-        organizations = list(queries.name_matches_first(found_organizations, text, "name", "id")[: size + 1])
+        organizations = list(
+            queries.name_matches_first(found_organizations, text, *queries.NAME_ORDER["organization"])[: size + 1]
+        )
     context = {
         "q": text,
         "query": urlencode({"q": text}),

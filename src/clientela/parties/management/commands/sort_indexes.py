@@ -19,9 +19,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from clientela.core import collation
+from clientela.parties.queries import NAME_ORDER
 
-# table -> the columns of the lists' name order (parties.listing.SORTS "name"), id last
-NAME_ORDERS = {"parties_contact": ("last_name", "first_name"), "parties_organization": ("name",)}
+# table -> the columns of the lists' name order (queries.NAME_ORDER), id last
+NAME_ORDERS = {
+    f"parties_{entity}": tuple(column for column in order if column != "id") for entity, order in NAME_ORDER.items()
+}
 
 
 def index_name(table: str, language: str) -> str:
