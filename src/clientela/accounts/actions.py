@@ -27,7 +27,7 @@ from clientela.accounts.roles import Role
 from clientela.core.changelog import append_event, jsonable
 from clientela.core.errors import FieldError, PermissionDenied, ValidationFailed
 from clientela.core.models import Event
-from clientela.core.validation import clean_values
+from clientela.core.validation import clean_values, is_country_code
 
 USER_FIELDS_FOR_ADMIN = {"username", "email", "first_name", "last_name", "role", "team", "is_active", "language"}
 USER_FIELDS_FOR_SELF = {"email", "first_name", "last_name", "language"}
@@ -244,9 +244,8 @@ def _clean_team_values(values: dict[str, Any], current: Team | None) -> dict[str
         elif name and Team.objects.filter(name__iexact=name).exclude(pk=getattr(current, "pk", None)).exists():
             errors.append(FieldError("name", "duplicate", _("a team named %(name)s already exists") % {"name": name}))
     if "country" in values:
-        country = values["country"] if isinstance(values["country"], str) else None
-        country = (country or "").strip().upper() if country is not None else None
-        if country is None or (country and not (len(country) == 2 and country.isascii() and country.isalpha())):
+        country = values["country"].strip().upper() if isinstance(values["country"], str) else None
+        if country is None or (country and not is_country_code(country)):
             errors.append(FieldError("country", "invalid", _("must be a two-letter country code, such as HU")))
         else:
             cleaned["country"] = country

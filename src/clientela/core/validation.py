@@ -12,6 +12,11 @@ from django.utils.translation import gettext as _
 from clientela.core.errors import FieldError, ValidationFailed
 
 
+def is_country_code(text: Any) -> bool:
+    """Two ASCII letters (ISO 3166-1 alpha-2, any case): "HU", "pl"."""
+    return isinstance(text, str) and len(text) == 2 and text.isascii() and text.isalpha()
+
+
 def _messages(error: ValidationError) -> str:
     return " ".join(str(m) for m in error.messages)
 

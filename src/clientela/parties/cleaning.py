@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from clientela.accounts.people import resolve_team, resolve_user
 from clientela.core.errors import FieldError, NotFound, ValidationFailed
-from clientela.core.validation import check_text, clean_values
+from clientela.core.validation import check_text, clean_values, is_country_code
 from clientela.core.visibility import assignment_scope
 from clientela.parties import normalize
 from clientela.parties.models import Address, Affiliation, ContactPoint, Organization
@@ -163,7 +163,7 @@ def clean_addresses(items: list[dict[str, Any]], errors: list[FieldError]) -> li
             continue
         raw_country = item.get("country")
         country = raw_country.strip() if isinstance(raw_country, str) else raw_country
-        if country and (not isinstance(country, str) or len(country) != 2 or not country.isalpha()):
+        if country and not is_country_code(country):
             errors.append(FieldError(f"{where}.country", "invalid", _("must be a two-letter ISO country code")))
             continue
         try:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import phonenumbers
 from django.conf import settings
 
+from clientela.core.validation import is_country_code
+
 if TYPE_CHECKING:
     from clientela.accounts.models import Team
 
@@ -163,7 +165,7 @@ def phone_region(countries: Iterable[str], team: Team | None) -> str:
     address country (`countries`, in order), else its team's, else the installation's
     (`CLIENTELA_PHONE_REGION`)."""
     for country in countries:
-        if country and len(country) == 2 and country.isascii() and country.isalpha():
+        if is_country_code(country):
             return country.upper()
     if team is not None and team.country:
         return team.country
