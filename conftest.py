@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING
 
@@ -105,3 +106,12 @@ def empty_database(db: None) -> None:
     from clientela.testing.cast import delete_cast
 
     delete_cast()
+
+
+@pytest.fixture
+def keep_signals() -> Iterator[None]:
+    """db_worker installs its own SIGINT/SIGTERM handlers; put pytest's back afterwards."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from clientela.settings_env import ImproperSetting
 
-# `clientela NAME` -> Django management command
-ALIASES = {"worker": "db_worker"}
+# `clientela NAME` -> Django management command (`worker` is core's: `db_worker` and its housekeeping)
+ALIASES: dict[str, str] = {}
 
 USAGE = """usage: clientela COMMAND [ARGS]
 

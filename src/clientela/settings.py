@@ -10,6 +10,7 @@ import dj_database_url
 
 from clientela.settings_env import (
     ImproperSetting,
+    db_pool_options,
     env_bool,
     env_int,
     env_list,
@@ -73,7 +74,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clientela.core.csp.ContentSecurityPolicyMiddleware",  # SECURE_CSP below; before WhiteNoise: static files too
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clientela.core.outage.DatabaseOutageMiddleware",  # a lost database: retry a safe request once, else 503
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,7 +110,22 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CLIENTELA_DB_CONN_MAX_AGE", 60))}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # One bounded pool of connections per process (psycopg_pool), instead of a persistent
+        # connection per thread: a thread the server retires cannot keep one, so the app holds
+        # at most CLIENTELA_DB_POOL_SIZE connections per process (`serve` sets it to its
+        # request threads + 2). A connection is checked before it is handed out, so one the
+        # server dropped is replaced instead of failing the request; a request that waits longer
+        # than CLIENTELA_DB_POOL_TIMEOUT seconds for a free one gets a 503 (core.outage).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # the pool checks a connection before lending it
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = db_pool_options(
+            size=env_int("CLIENTELA_DB_POOL_SIZE", 10), timeout=env_int("CLIENTELA_DB_POOL_TIMEOUT", 10)
+        )
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("CLIENTELA_DB_CONN_MAX_AGE", 60)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
@@ -227,6 +245,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
+# Content-Security-Policy of every page (clientela.core.csp; other responses get "default-src 'none'").
+# Nothing inline and no eval: behaviour is in static/clientela/app.js, looks in app.css. The shape is
+# Django 6.0's SECURE_CSP, so that release's middleware can replace ours.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from typing import Any
 
 
 class ImproperSetting(ValueError):
@@ -71,3 +72,14 @@ def env_mapping(name: str, *, values: tuple[str, ...]) -> dict[str, str]:
             raise ImproperSetting(f"{name}: {item!r} is not name={'|'.join(values)}")
         result[key.strip()] = value.strip()
     return result
+
+
+def db_pool_options(*, size: int, timeout: int) -> dict[str, Any]:
+    """psycopg_pool options of the PostgreSQL pool (Django's OPTIONS["pool"]): at most `size`
+    connections per process, one kept open; a request waits up to `timeout` seconds for one;
+    connections idle for 5 minutes are closed, and each is renewed after 30 minutes."""
+    if size < 1:
+        raise ImproperSetting("CLIENTELA_DB_POOL_SIZE must be at least 1")
+    if timeout < 1:
+        raise ImproperSetting("CLIENTELA_DB_POOL_TIMEOUT must be at least 1 second")
+    return {"min_size": 1, "max_size": size, "timeout": timeout, "max_idle": 300, "max_lifetime": 1800}

@@ -15,14 +15,14 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clientela.accounts import actions, queries, throttle, twofactor
+from clientela.accounts import actions, queries, tasks, throttle, twofactor
 from clientela.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -125,17 +125,25 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for a reset link. The request only checks the form, counts it (throttle) and queues
+    the e-mail; the job worker looks the address up and sends it (tasks.send_password_reset), so
+    the answer takes the same time whether or not an account uses the address."""
+
     template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         # Over the limit no e-mail goes out, but the page is the usual "check your e-mail":
         # it tells nothing about whether the account exists or the request was throttled.
-        if not throttle.password_reset_allowed(form.cleaned_data["email"], throttle.client_address(self.request)):
-            return HttpResponseRedirect(self.get_success_url())
-        return super().form_valid(form)
+        email = form.cleaned_data["email"]
+        if throttle.password_reset_allowed(email, throttle.client_address(self.request)):
+            tasks.enqueue_password_reset(
+                email=email,
+                domain=self.request.get_host(),
+                use_https=self.request.is_secure(),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+            )
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -153,7 +153,7 @@ def user_reset_link(request: HttpRequest, public_id: str) -> HttpResponse:
             "protocol": "https" if request.is_secure() else "http",
         }
         PasswordResetForm().send_mail(
-            "registration/password_reset_subject.txt",
+            "accounts/password_reset_subject.txt",  # not registration/: django.contrib.auth has one by that name
             "registration/password_reset_email.txt",
             context,
             settings.DEFAULT_FROM_EMAIL,

@@ -5,6 +5,11 @@ theirs or their team's when the event was written (roles that see all records se
 every event). Asking for one record's history also shows its whole history when
 the caller can see the record now. Account events (users, tokens) are for
 administrators only.
+
+An event names other records by reference, rendered for the caller (`core/references.py`):
+a reference field (an organization's parent) is the other record's id when the caller may
+see it and null when not; a value naming records (the other side of a relationship, a
+contact's organizations) is text, with "a record you cannot see" for what the caller may not.
 """
 
 import datetime as dt
@@ -16,7 +21,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from pydantic import BaseModel, Field
 
-from clientela.core import recordtypes
+from clientela.core import recordtypes, references
 from clientela.core.apikit.auth import caller
 from clientela.core.apikit.errors import COMMON
 from clientela.core.apikit.pagination import CURSOR_PATTERN, SortKey, paginate
@@ -118,7 +123,7 @@ def events_visible(user: Any, params: EventParams) -> QuerySet[Event]:
     return queryset
 
 
-def _event_out(event: Event) -> dict[str, Any]:
+def _event_out(event: Event, names: references.Names) -> dict[str, Any]:
     actor = event.actor
     return {
         "id": event.id,
@@ -132,7 +137,7 @@ def _event_out(event: Event) -> dict[str, Any]:
         "record_id": event.record_id,
         "record_label": event.record_label,
         "version": event.version,
-        "changes": event.changes,
+        "changes": references.shown_changes(event, names, ids=True),
         "source": event.source,
     }
 
@@ -144,7 +149,8 @@ def event_list(request: HttpRequest, params: Query[EventParams]) -> dict[str, An
     user = caller(request)
     keys = [SortKey("id", descending=params.since is None)]
     page = paginate(events_visible(user, params), keys=keys, cursor=params.cursor, limit=params.limit)
-    return {"items": [_event_out(e) for e in page.items], "next_cursor": page.next_cursor}
+    names = references.names_for(user, page.items)
+    return {"items": [_event_out(e, names) for e in page.items], "next_cursor": page.next_cursor}
 
 
 class HealthOut(BaseModel):

@@ -10,8 +10,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from clientela.core import recordtypes
-from clientela.core.ids import is_uuid
+from clientela.core import references
 from clientela.core.models import Event
 from clientela.core.moments import shown_iso
 from clientela.core.visibility import require_admin
@@ -93,51 +92,37 @@ def audit_events(actor: User, filters: AuditFilters, *, size: int = PAGE_SIZE) -
 MAX_SHOWN = 300  # characters of one changed value on the page
 
 
-def shown_value(value: Any, names: dict[str, str] | None = None) -> str:
-    """A logged value as people read it: "—" for nothing, lists joined, moments to the second,
-    a record logged by its public id (an owner, a team, a parent) by its name (`names`)."""
+def shown_value(value: Any) -> str:
+    """A logged value as people read it: "—" for nothing, lists joined, moments to the second
+    (references to other records already rendered as names: `references.shown_changes`)."""
     if value is None or value == "" or value == [] or value == {}:
         return "—"
-    if names and isinstance(value, str) and value in names:
-        return names[value]
     if isinstance(value, bool):
         return "✓" if value else "✗"
     if isinstance(value, list):
-        text = ", ".join(shown_value(item, names) for item in value)
+        text = ", ".join(shown_value(item) for item in value)
     elif isinstance(value, dict):
-        text = "; ".join(f"{key}: {shown_value(item, names)}" for key, item in sorted(value.items()))
+        text = "; ".join(f"{key}: {shown_value(item)}" for key, item in sorted(value.items()))
     else:
         text = str(value)
         text = shown_iso(text, seconds=True) or text
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
 
 
-def change_rows(event: Event, names: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
-    """(field, old, new) of an event, values shown as people read them (records by `names`)."""
+def change_rows(event: Event, names: references.Names | None = None) -> list[tuple[str, str, str]]:
+    """(field, old, new) of an event, values shown as people read them: records it refers to
+    (an owner, a parent, the other side of a link) by the names the reader may see (`names`)."""
     rows = []
-    for name, pair in sorted(event.changes.items()):
+    shown = references.shown_changes(event, names or references.Names())
+    for name, pair in sorted(shown.items()):
         if isinstance(pair, list) and len(pair) == 2:
-            rows.append((name, shown_value(pair[0], names), shown_value(pair[1], names)))
+            rows.append((name, shown_value(pair[0]), shown_value(pair[1])))
         else:
-            rows.append((name, "", shown_value(pair, names)))
+            rows.append((name, "", shown_value(pair)))
     return rows
 
 
-def _ids_in(value: Any, found: set[str]) -> None:
-    if isinstance(value, str) and len(value) == 36 and is_uuid(value):
-        found.add(value)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _ids_in(item, found)
-
-
-def record_names(reader: User, events: list[Event]) -> dict[str, str]:
-    """Public id -> the record's name, for every record the events' changes refer to by id and
-    `reader` may see, from the record types that can name them (users, teams, organizations...)."""
-    ids: set[str] = set()
-    for event in events:
-        for pair in event.changes.values():
-            _ids_in(pair, ids)
-    if not ids:
-        return {}
-    return recordtypes.names_of(reader, ids)
+def record_names(reader: User, events: list[Event]) -> references.Names:
+    """The names of the records the events refer to that `reader` may see (users, teams,
+    organizations, contacts...), one query per record type referred to."""
+    return references.names_for(reader, events)

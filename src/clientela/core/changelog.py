@@ -1,4 +1,8 @@
-"""Appending to and reading the change log."""
+"""Appending to and reading the change log.
+
+An event names other records only by reference (`core/references.py`: `ref`, `ref_text`),
+so whoever reads it later is shown them as they may see them then.
+"""
 
 from __future__ import annotations
 

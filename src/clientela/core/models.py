@@ -117,7 +117,8 @@ class Event(models.Model):
     # Visibility of the record when the event was written, so the feed can be scoped.
     owner_id_at_event = models.BigIntegerField(null=True, blank=True)
     team_id_at_event = models.BigIntegerField(null=True, blank=True)
-    # {"field": [old, new]} for the fields this action changed.
+    # {"field": [old, new]} for the fields this action changed; other records by reference,
+    # never by name, rendered for each reader (core/references.py).
     changes = models.JSONField(default=dict, blank=True)
     # Anything else worth keeping: merge sources, import job, request id.
     data = models.JSONField(default=dict, blank=True)

@@ -8,8 +8,10 @@ events API) lists and scopes events of every app without importing any of them:
   show a record's whole history to whoever may see the record today;
 - `public`: definitions everyone may read (custom fields), so their events are everyone's;
 - `admin_only`: account records (users, teams), whose events only administrators see;
-- `names`: (reader, public ids) -> the names of those records the reader may see, for pages
-  that show a logged reference (an owner, a team, a parent) by name rather than by id.
+- `names`: (reader, public ids) -> the names of those records the reader may see, for whatever
+  shows a logged reference (an owner, a team, a parent, the other side of a link) by name
+  rather than by id (`core/references.py`); a record left out is shown as one the reader
+  cannot see.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from clientela.core.ids import is_uuid
 
 ScopedGet = Callable[..., Any]
 Names = Callable[[Any, set[str]], dict[str, str]]
@@ -80,3 +84,13 @@ def names_of(reader: Any, ids: set[str]) -> dict[str, str]:
         if record_type.names is not None:
             found.update(record_type.names(reader, missing))
     return found
+
+
+def names_by_type(reader: Any, record_type: str, ids: set[str]) -> dict[str, str]:
+    """Names of the `record_type` records with these public ids that `reader` may see (one
+    query); none for a type that cannot name its records or for text that is no public id."""
+    registered = _REGISTRY.get(record_type)
+    valid = {public_id for public_id in ids if is_uuid(public_id)}
+    if registered is None or registered.names is None or not valid:
+        return {}
+    return registered.names(reader, valid)

@@ -30,6 +30,7 @@ from clientela.parties import actions, queries
 from clientela.parties.api_support import (
     action_input,
     filtered,
+    keep_hidden_links,
     list_rows,
     record_detail,
     record_headers,
@@ -155,11 +156,13 @@ def contact_read(
 def contact_patch(
     request: HttpRequest, contact_id: uuid.UUID, payload: ContactPatch, if_match: IfMatch, response: HttpResponse
 ) -> dict[str, Any]:
-    """Send only the fields to change, with `If-Match` set to the ETag you read."""
+    """Send only the fields to change, with `If-Match` set to the ETag you read. Affiliations to
+    organizations you cannot see are not listed, and stay when you replace `organizations`."""
     user = caller(request)
     contact = queries.contact_get(user, contact_id)
     expected = expected_version(if_match, contact.version)
     values, collections = action_input(payload.model_dump(exclude_unset=True))
+    keep_hidden_links(user, contact, values, collections)
     with acting_via("api"), overwriting(expected is None):
         updated = actions.contact_update(
             actor=user,
@@ -257,11 +260,13 @@ def organization_patch(
     if_match: IfMatch,
     response: HttpResponse,
 ) -> dict[str, Any]:
-    """Send only the fields to change, with `If-Match` set to the ETag you read."""
+    """Send only the fields to change, with `If-Match` set to the ETag you read. A parent you
+    cannot see reads as `null`, and stays when you send `parent: null`."""
     user = caller(request)
     organization = queries.organization_get(user, organization_id)
     expected = expected_version(if_match, organization.version)
     values, collections = action_input(payload.model_dump(exclude_unset=True))
+    keep_hidden_links(user, organization, values, collections)
     with acting_via("api"), overwriting(expected is None):
         updated = actions.organization_update(
             actor=user,

@@ -81,6 +81,28 @@ def resolve_references(user: User, entity: Entity, values: dict[str, Any]) -> di
     return values
 
 
+def keep_hidden_links(user: User, record: Party, values: dict[str, Any], collections: Collections) -> None:
+    """What an update leaves of the record's links to records the caller may not see, which the
+    read shows them as none: a parent they cannot see stays when they send `parent: null`, and
+    a contact's affiliations to organizations they cannot see stay when they replace the list
+    (as the page's form keeps them). Nothing the caller cannot see is lost by writing back
+    what they read; what they can see, they change."""
+    for reference in entity_of(record).references:
+        if reference.name in values and values[reference.name] is None:
+            current = getattr(record, reference.name)
+            if current is not None and not can_see(user, current):
+                del values[reference.name]
+    if collections.affiliations is not None and isinstance(record, Contact):
+        collections.affiliations = [
+            *collections.affiliations,
+            *(
+                {"organization": a.organization, "role": a.role, "is_primary": False}
+                for a in record.affiliations.all()
+                if a.organization.deleted_at is not None or not can_see(user, a.organization)
+            ),
+        ]
+
+
 def _distinct_affiliations(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per organization and role (the same link twice is the same link)."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -321,9 +343,14 @@ def _attribute(name: str) -> Reader:
 
 
 def _public_id(name: str) -> Reader:
-    def read(_user: User | None, record: Party) -> Any:
+    """A reference (an organization's parent) as the other record's id; null when the caller may
+    not see it, as when there is none: the read tells another team's record apart from nothing."""
+
+    def read(user: User | None, record: Party) -> Any:
         other = getattr(record, name)
-        return None if other is None else other.public_id
+        if other is None or (user is not None and not can_see(user, other)):
+            return None
+        return other.public_id
 
     return read
 

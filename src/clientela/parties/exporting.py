@@ -84,9 +84,24 @@ def _first_address(name: str) -> Callable[[Any], Any]:
     return get
 
 
-def _primary_affiliation(record: Any) -> Affiliation | None:
-    affiliations = list(record.affiliations.all())
+def _primary_affiliation(record: Any, user: User) -> Affiliation | None:
+    """The contact's primary organization among those the exporting user may see (as its page lists them)."""
+    affiliations = [
+        a for a in record.affiliations.all() if a.organization.deleted_at is None and can_see(user, a.organization)
+    ]
     return next((a for a in affiliations if a.is_primary), affiliations[0] if affiliations else None)
+
+
+def _employer(user: User, *, role: bool = False) -> Callable[[Any], str]:
+    """The name (or the `role` there) of the contact's primary organization the user may see."""
+
+    def get(record: Any) -> str:
+        affiliation = _primary_affiliation(record, user)
+        if affiliation is None:
+            return ""
+        return affiliation.role if role else affiliation.organization.name
+
+    return get
 
 
 def _custom(definition: CustomField) -> Callable[[Any], Any]:
@@ -129,8 +144,8 @@ def columns(entity: str, definitions: list[CustomField], user: User) -> list[Col
     result += [Column(labels[n], _first_address(n)) for n in ADDRESS_FIELDS]
     if ORGANIZATIONS in declared.collections:
         result += [
-            Column(labels["organization"], lambda r: (a := _primary_affiliation(r)) and a.organization.name or ""),
-            Column(labels["organization_role"], lambda r: (a := _primary_affiliation(r)) and a.role or ""),
+            Column(labels["organization"], _employer(user)),
+            Column(labels["organization_role"], _employer(user, role=True)),
         ]
     else:
         result.append(Column(labels["parent"], _parent(user)))

@@ -7,6 +7,11 @@ Modes:
 - valid-rows-only: each batch is written (and committed) on its own; rows with
   errors are reported and left out.
 A dry run reads, validates and matches everything and writes nothing.
+
+A job run by the worker passes a `Ledger` (its lease, `import_lease.JobLedger`): each
+valid-rows-only batch is ledgered in the transaction that writes it, and the all-or-nothing
+transaction marks the job written just before it commits; a job resumed after its worker
+stopped skips the rows ledgered before and carries their counts over.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import connection, transaction
 from django.utils import translation
@@ -31,7 +36,7 @@ from clientela.core.context import acting_via
 from clientela.parties import actions, rules
 from clientela.parties.importing import bulkwrite, matching
 from clientela.parties.importing.mapping import CONTACT, ENTITIES, Target, resolve, targets
-from clientela.parties.importing.reading import ImportFileError, open_table
+from clientela.parties.importing.reading import ImportFileError, Table, open_table
 from clientela.parties.importing.rows import (
     ALL_OR_NOTHING,
     CREATE,
@@ -127,6 +132,26 @@ class ImportReport:
                 "error": self.failed}  # fmt: skip
 
 
+class Ledger(Protocol):
+    """What a resumable run is told and tells (`import_lease.JobLedger`, for a job's lease)."""
+
+    def committed(self, row: int) -> bool:
+        """Whether the row was written (committed) by an earlier run of the job: it is skipped."""
+        ...
+
+    def carry_into(self, report: ImportReport) -> None:
+        """Put the earlier runs' counts and errors into the new report."""
+        ...
+
+    def commit_batch(self, numbers: list[int], errors: list[RowError], result: BatchResult) -> None:
+        """Ledger a valid-rows-only batch, inside the transaction that writes it (may raise, to roll it back)."""
+        ...
+
+    def commit_all(self, report: ImportReport) -> None:
+        """Mark an all-or-nothing import written, inside its transaction, just before it commits."""
+        ...
+
+
 class _RollBack(Exception):
     pass
 
@@ -173,18 +198,23 @@ def _batches(rows: Iterator[tuple[int, list[str]]], size: int, seconds: dict[str
 
 
 def run_import(
-    path: str | Path,
+    path: str | Path | Table,
     *,
     actor: User,
     options: ImportOptions,
     progress: Callable[[ImportReport], None] | None = None,
+    ledger: Ledger | None = None,
 ) -> ImportReport:
     """Import the file at `path`; raises ImportFileError / MappingError for a file that
-    cannot be used at all, PermissionDenied for an actor who may not import."""
+    cannot be used at all, PermissionDenied for an actor who may not import. With a `ledger`
+    (a job run by the worker) the rows it says were written are skipped, and what this run
+    writes is ledgered with it."""
     options.check()
     rules.require_import(actor)
     report = ImportReport(entity=options.entity, mode=options.mode, match=options.match, dry_run=options.dry_run)
-    with open_table(path) as table, acting_via("import"), _fewer_collections():
+    # A Table: rows read before (the mapping page's preview of an import job's stored sample).
+    opened = path if isinstance(path, Table) else open_table(path)
+    with opened as table, acting_via("import"), _fewer_collections():
         available = targets(options.entity)
         report.headers = table.headers
         report.mapping = resolve(options.entity, table.headers, options.mapping, available)
@@ -192,11 +222,14 @@ def run_import(
         validator = RowValidator(
             actor=actor, entity=options.entity, headers=table.headers, mapping=report.mapping, available=available
         )
+        if ledger is not None:
+            ledger.carry_into(report)
         rows: Iterator[tuple[int, list[str]]] = table.rows()
         if options.max_rows is not None:
             rows = itertools.islice(rows, options.max_rows)
-        batches = _validated(rows, validator, options.batch_size, report.seconds)
-        writer = _Writer(actor, options, report, available, progress)
+        skip = ledger.committed if ledger is not None else None
+        batches = _validated(rows, validator, options.batch_size, report.seconds, skip)
+        writer = _Writer(actor, options, report, available, progress, ledger)
         if _can_pipeline(options):
             _pipelined(writer, batches)
         else:
@@ -245,20 +278,32 @@ Validated = tuple[list[int], list[ValidatedRow], list[RowError], Any]
 
 
 def _validated(
-    rows: Iterator[tuple[int, list[str]]], validator: RowValidator, size: int, seconds: dict[str, float]
+    rows: Iterator[tuple[int, list[str]]],
+    validator: RowValidator,
+    size: int,
+    seconds: dict[str, float],
+    skip: Callable[[int], bool] | None = None,
 ) -> Iterator[Validated]:
+    """Batches of validated rows; the rows `skip` names (written by an earlier run of the job) are
+    validated all the same — so a later row that repeats one is still a duplicate within the
+    file, as in a run that was never interrupted — but left out of the batches."""
     for batch in _batches(rows, size, seconds):
         started = time.perf_counter()
+        numbers: list[int] = []
         valid: list[ValidatedRow] = []
         errors: list[RowError] = []
         for number, cells in batch:
             row, row_errors = validator.validate(number, cells)
+            if skip is not None and skip(number):
+                continue
+            numbers.append(number)
             if row is not None:
                 valid.append(row)
             else:
                 errors.extend(row_errors)
         seconds["validate"] += time.perf_counter() - started
-        yield [number for number, _cells in batch], valid, errors, None
+        if numbers:
+            yield numbers, valid, errors, None
 
 
 class _Writer:
@@ -276,11 +321,13 @@ class _Writer:
         report: ImportReport,
         available: dict[str, Target],
         progress: Callable[[ImportReport], None] | None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.actor = actor
         self.options = options
         self.report = report
         self.progress = progress
+        self.ledger = ledger
         self.definitions = {t.custom.key: t.custom for t in available.values() if t.custom is not None}
         entity = options.entity
         self.write = actions.contacts_import_batch if entity == CONTACT else actions.organizations_import_batch
@@ -303,6 +350,8 @@ class _Writer:
                 if not self.report.ok:
                     raise _RollBack
                 self.settle()
+                if self.ledger is not None and self.report.written:
+                    self.ledger.commit_all(self.report)
         except _RollBack:
             self.report.written = False
 
@@ -316,6 +365,26 @@ class _Writer:
     def handle(self, numbers: list[int], valid: list[ValidatedRow], errors: list[RowError], prepared: Any) -> None:
         options, report = self.options, self.report
         writing = not options.dry_run and (options.mode != ALL_OR_NOTHING or (report.ok and not errors))
+        if writing and self.ledger is not None and options.mode != ALL_OR_NOTHING:
+            # The batch's records and its ledger entry commit together, or neither does.
+            with transaction.atomic():
+                result, phases = self.outcome(writing, valid, prepared)
+                self.ledger.commit_batch(numbers, errors + result.errors, result)
+        else:
+            result, phases = self.outcome(writing, valid, prepared)
+        with self.lock:
+            for phase, seconds in phases.items():
+                report.seconds[phase] += seconds
+            report.written = report.written or writing
+            _count(report, numbers, valid, errors + result.errors, result, options.preview_rows)
+            report.rows_done += len(numbers)
+            if self.progress is not None:
+                self.progress(report)
+
+    def outcome(self, writing: bool, valid: list[ValidatedRow], prepared: Any) -> tuple[BatchResult, dict[str, float]]:
+        """Write the batch's valid rows (or, when nothing is written, only match them): what each
+        row came to, and the seconds each phase took."""
+        options = self.options
         phases: dict[str, float] = {}
         if writing and prepared is not None:
             result = actions.records_import_write(actor=self.actor, prepared=prepared)
@@ -333,14 +402,7 @@ class _Writer:
             result = BatchResult(errors=plan.errors, skipped=len(plan.skips), created=len(plan.creates),
                                  updated=len(plan.updates), outcomes=plan.outcomes)  # fmt: skip
             phases["match"] = time.perf_counter() - started
-        with self.lock:
-            for phase, seconds in phases.items():
-                report.seconds[phase] += seconds
-            report.written = report.written or writing
-            _count(report, numbers, valid, errors + result.errors, result, options.preview_rows)
-            report.rows_done += len(numbers)
-            if self.progress is not None:
-                self.progress(report)
+        return result, phases
 
 
 def _can_pipeline(options: ImportOptions) -> bool:

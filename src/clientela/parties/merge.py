@@ -25,12 +25,13 @@ from clientela.core.changelog import jsonable
 from clientela.core.errors import Conflict, ConflictDetail, FieldError, NotFound, ValidationFailed
 from clientela.core.models import Event
 from clientela.core.records import changes_since, diff, field_value
+from clientela.core.references import ref_text
 from clientela.core.visibility import require_delete, require_write
 from clientela.parties import normalize
 from clientela.parties.cleaning import check_assignment
 from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, Organization, Relationship
 from clientela.parties.relationships import Party, describe, ends, entity_of, same_party
-from clientela.parties.writes import refresh_denormalised
+from clientela.parties.writes import affiliation_text, refresh_denormalised
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -260,7 +261,7 @@ def _safe_parent(parent: Organization | None, involved: set[int]) -> Organizatio
     return None
 
 
-def _snapshot(record: Party) -> dict[str, list[str]]:
+def _snapshot(record: Party) -> dict[str, list[Any]]:
     """The survivor's collections, in the form the change log keeps them."""
     points = list(record.points.order_by("-is_primary", "id").values_list("kind", "value"))
     snapshot = {
@@ -271,7 +272,7 @@ def _snapshot(record: Party) -> dict[str, list[str]]:
     }
     if isinstance(record, Contact):
         snapshot["organizations"] = [
-            f"{a.organization.name}: {a.role}".rstrip(": ")
+            affiliation_text(a)
             for a in record.affiliations.select_related("organization").order_by("-is_primary", "id")
         ]
     return snapshot
@@ -369,7 +370,7 @@ def _move_affiliations(actor: User, survivor: Party, dup: Party) -> int:
         move.append(pk)
         contacts.add(contact_id)
     Affiliation.objects.filter(pk__in=move).update(organization=survivor)
-    change = {"organizations": [str(dup), str(survivor)]}
+    change = {"organizations": [ref_text(dup), ref_text(survivor)]}
     records.bump_records(
         Contact, {pk: change for pk in contacts}, actor=actor, action="contact.update", data=_merge_data(survivor, dup)
     )

@@ -389,6 +389,16 @@ class ImportJob(models.Model):
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # What the worker read of the file for the mapping page (parties/preview_jobs.py): its headers,
+    # the first rows ([[row number, [cells]], ...], capped), the automatic mapping, or why it
+    # cannot be read; when that read was queued and when it was done.
+    file_headers = models.JSONField(default=list, blank=True)
+    file_sample = models.JSONField(default=list, blank=True)
+    file_sample_cut = models.BooleanField(default=False)  # rows left out of the sample for their size
+    suggested_mapping = models.JSONField(default=dict, blank=True)
+    file_error = models.TextField(blank=True)
+    read_queued_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
     mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
     match = models.CharField(_("existing records"), max_length=10, choices=Match.choices, default=Match.UPDATE)
     dry_run = models.BooleanField(_("dry run"), default=False)
@@ -411,6 +421,14 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease (parties/import_lease.py): the process running the job ("host:pid:..."), when it
+    # last said it is alive, how many times a worker took the job, the rows whose writing was
+    # committed, and where the import went on after a worker stopped.
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    committed_rows = models.PositiveIntegerField(default=0)
+    resumed_from_row = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -437,3 +455,27 @@ class ImportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class ImportJobBatch(models.Model):
+    """A batch of a valid-rows-only import whose records were committed, written in the same
+    transaction as they were: after a worker stopped, the import resumes by skipping exactly
+    these rows, and its counts carry over from them."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="batches")
+    first_row = models.PositiveIntegerField()  # file rows, as the errors name them (header = 1)
+    last_row = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField()
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [[row, column, message], ...]
+
+    class Meta:
+        ordering = ["job", "first_row"]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: rows {self.first_row}-{self.last_row}"

@@ -15,7 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 
-from clientela.core.ids import is_uuid
+from clientela.core import references
 from clientela.core.models import Event
 from clientela.core.moments import shown_iso
 from clientela.core.visibility import can_see
@@ -122,39 +122,6 @@ def _display(value: Any, choices: dict[str, str] | None = None) -> str:
     return str(value)
 
 
-def _redact(items: Any, hidden_names: frozenset[str]) -> Any:
-    if not isinstance(items, list):
-        return items
-    hidden = _("an organization you cannot see")
-    return [hidden if str(item).split(": ")[0] in hidden_names else item for item in items]
-
-
-def _events_with_hidden_relationship(user: User, record: Contact | Organization, events: list[Event]) -> set[int]:
-    """Events about a relationship whose other side the user may not see (two queries at most)."""
-    ends: dict[int, list[tuple[str, str]]] = {}
-    wanted: dict[str, set[str]] = {"contact": set(), "organization": set()}
-    # the record itself and the records merged into it are not "the other side"
-    own_ids = {str(record.public_id)} | {str(event.record_id) for event in events}
-    for event in events:
-        link = event.data.get("relationship") if isinstance(event.data, dict) else None
-        if "relationships" not in event.changes or not isinstance(link, dict):
-            continue
-        others = []
-        for end in (link.get("from"), link.get("to")):
-            if isinstance(end, list) and len(end) == 2 and end[0] in wanted and str(end[1]) not in own_ids:
-                others.append((end[0], str(end[1])))
-                wanted[end[0]].add(str(end[1]))
-        ends[event.pk] = others
-    seen: set[tuple[str, str]] = set()
-    for entity, ids in wanted.items():
-        if not ids:
-            continue
-        base = queries.records_visible(user, entity)
-        valid = [i for i in ids if is_uuid(i)]
-        seen |= {(entity, str(pid)) for pid in base.filter(public_id__in=valid).values_list("public_id", flat=True)}
-    return {pk for pk, others in ends.items() if any(other not in seen for other in others)}
-
-
 def _readable_link(text: Any, event: Event) -> Any:
     """Turn "A —reports_to→ B", as logged, into "A reports to B"."""
     link = event.data.get("relationship") if isinstance(event.data, dict) else None
@@ -177,62 +144,28 @@ def _label_and_choices(model: type[Model], name: str) -> tuple[str, dict[str, st
     return label, ({str(k): str(v) for k, v in choices} if choices else None)
 
 
-def history_entries(
-    user: User,
-    record: Contact | Organization,
-    definitions: list[CustomField],
-    *,
-    hidden_names: frozenset[str] = frozenset(),
-) -> list[HistoryEntry]:
+def history_entries(user: User, record: Contact | Organization, definitions: list[CustomField]) -> list[HistoryEntry]:
     """The record's change log, and those of records merged into it, newest first,
     with field names and values people read.
 
-    `hidden_names` are organizations linked to the record that the user may not see:
-    the history names them no more than the page does.
+    Other records the log refers to (an owner, a parent, an organization the contact works
+    for, the other side of a relationship) are named as `user` may see them now: by their
+    current name, or as a record they cannot see (`core/references.py`), so the history names
+    no more than the page does.
     """
-    from clientela.accounts.models import Team
-    from clientela.accounts.models import User as UserModel
-
     events = queries.merged_history(record, limit=HISTORY_LIMIT)
+    names = references.names_for(user, events)
     model = type(record)
-    # owner, team and parent are logged by public id (older entries: by number)
-    wanted: dict[str, set[Any]] = {"owner": set(), "team": set(), "parent": set()}
-    for event in events:
-        for name, pair in event.changes.items():
-            if name in wanted and isinstance(pair, list):
-                wanted[name].update(v for v in pair if isinstance(v, int | str))
-    sources = {
-        "owner": UserModel.objects.all(),
-        "team": Team.objects.all(),
-        "parent": queries.organizations_visible(user),
-    }
-    names: dict[str, dict[Any, str]] = {}
-    for name, keys in wanted.items():
-        names[name] = {}
-        if not keys:
-            continue
-        numbers = {k for k in keys if isinstance(k, int)}
-        uuids = {k for k in keys if isinstance(k, str) and is_uuid(k)}
-        for found in sources[name].filter(Q(pk__in=numbers) | Q(public_id__in=uuids)):
-            label = found.display_name if name == "owner" else found.name
-            names[name][found.pk] = label
-            names[name][str(found.public_id)] = label
     labels = {d.key: d.label for d in definitions}
-    hidden_links = _events_with_hidden_relationship(user, record, events)
     entries = []
     for event in events:
         entry = HistoryEntry(event=event, from_merged=event.record_id != record.public_id)
-        for name, pair in sorted(event.changes.items()):
+        for name, pair in sorted(references.shown_changes(event, names).items()):
             if not isinstance(pair, list) or len(pair) != 2 or name == "deleted_at":
                 continue
             old, new = pair
-            if name == "relationships" and event.pk in hidden_links:
-                unseen = _("a record you cannot see")
-                old, new = (unseen if old else old), (unseen if new else new)
-            elif name == "relationships":
+            if name == "relationships":
                 old, new = _readable_link(old, event), _readable_link(new, event)
-            if name == "organizations" and hidden_names:
-                old, new = _redact(old, hidden_names), _redact(new, hidden_names)
             if name == "custom":
                 old, new = old or {}, new or {}
                 for key in sorted(set(old) | set(new)):
@@ -240,16 +173,6 @@ def history_entries(
                         entry.rows.append(
                             ChangeRow(labels.get(key, key), _display(old.get(key)), _display(new.get(key)))
                         )
-                continue
-            if name in names:
-                lookup = names[name]
-                entry.rows.append(
-                    ChangeRow(
-                        str(COLLECTION_LABELS[name]),
-                        lookup.get(old, "—" if old is None else "#" + str(old)),
-                        lookup.get(new, "—" if new is None else "#" + str(new)),
-                    )
-                )
                 continue
             label, choices = _label_and_choices(model, name)
             entry.rows.append(ChangeRow(label[:1].upper() + label[1:], _display(old, choices), _display(new, choices)))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientela.core import entities, records
 from clientela.core.errors import FieldError, ValidationFailed
+from clientela.core.references import ref_text
 from clientela.core.visibility import can_see, require_write
 from clientela.parties.models import Contact, Organization, Relationship
 
@@ -55,9 +56,10 @@ def ends(relationship: Relationship) -> tuple[Party | None, Party | None]:
     )
 
 
-def describe(from_party: Party, to_party: Party, kind: str) -> str:
-    """The change-log form of a relationship, the same on both sides."""
-    return f"{from_party} —{kind}→ {to_party}"
+def describe(from_party: Party, to_party: Party, kind: str) -> dict[str, list[Any]]:
+    """The change-log form of a relationship, the same on both sides: a text naming both parties
+    by reference ("<from> —partner→ <to>"), rendered for each reader (`core/references.py`)."""
+    return ref_text(from_party, f" —{kind}→ ", to_party)
 
 
 def _side_filter(prefix: str, party: Party) -> Q:
@@ -132,7 +134,7 @@ def delete(*, actor: User, relationship: Relationship) -> None:
         if party is not None:
             require_write(actor, party)
     with transaction.atomic():
-        text = describe(from_party, to_party, relationship.kind) if from_party and to_party else ""
+        text = describe(from_party, to_party, relationship.kind) if from_party and to_party else None
         data = {"relationship": _as_data(relationship, from_party, to_party)}
         Relationship.objects.filter(pk=relationship.pk).delete()
         for party in (from_party, to_party):

@@ -72,17 +72,21 @@ def touched_collections(given: Collections) -> list[str]:
 
 
 def contact_derived_fields(
-    first_name: str, last_name: str, emails: list[str], phones: list[str], orgs: list[str], phone_keys: list[str]
+    first_name: str, last_name: str, emails: list[str], phones: list[str], phone_keys: list[str]
 ) -> dict[str, str]:
     """The denormalised columns of a contact (e-mails/phones primary first; `phone_keys`: the
-    phones' normalised forms, so "+36209607198" finds "06 20 960 7198"); pure, shared with the import."""
+    phones' normalised forms, so "+36209607198" finds "06 20 960 7198"); pure, shared with the import.
+
+    The search text holds the contact's own words only, not its organizations' names: one text
+    serves every reader, and a reader who may not see an organization must not find its
+    people by its name (searching finds the organization itself, where it is visible)."""
     full_name = f"{first_name} {last_name}".strip()
     return {
         "primary_email": emails[0] if emails else "",
         "primary_phone": phones[0] if phones else "",
         "name_key": normalize.name_key(full_name),
         "name_sort": normalize.sort_name(last_name, first_name),
-        "search_text": normalize.search_text(full_name, *emails, *phones, *_e164_only(phones, phone_keys), *orgs),
+        "search_text": normalize.search_text(full_name, *emails, *phones, *_e164_only(phones, phone_keys)),
     }
 
 

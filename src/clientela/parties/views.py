@@ -307,11 +307,9 @@ def render_detail(
         "can_delete": user.policy.can_delete,
     }
     context["relationships"] = profile.relationships(user, record)
-    hidden_names: frozenset[str] = frozenset()
     if isinstance(record, Contact):
         context["affiliations"], hidden = profile.contact_organizations(user, record)
         context["hidden_affiliations"] = len(hidden)
-        hidden_names = frozenset(a.organization.name for a in hidden)
     else:
         context["people"], context["hidden_people"] = profile.organization_people(user, record)
         context["subsidiaries"] = profile.subsidiaries(user, record)
@@ -319,7 +317,7 @@ def render_detail(
         context["parent"] = (
             parent if parent is not None and parent.deleted_at is None and _visible(user, parent) else None
         )
-    context["history"] = profile.history_entries(user, record, definitions, hidden_names=hidden_names)
+    context["history"] = profile.history_entries(user, record, definitions)
     context["relationship_kinds"] = relating.kind_choices()
     context["relationship_form"] = relating.RelationshipForm()
     context.update(extra or {})

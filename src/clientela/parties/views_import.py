@@ -20,9 +20,10 @@ from clientela.core.errors import PermissionDenied
 from clientela.parties import actions, exporting, import_jobs, listing
 from clientela.parties.import_jobs import ImportOptions, run_import
 from clientela.parties.importing.mapping import MappingError, resolve, targets
-from clientela.parties.importing.reading import ImportFileError, open_table
+from clientela.parties.importing.reading import ImportFileError, StoredTable
 from clientela.parties.importing.rows import MATCH_UPDATE, VALID_ROWS_ONLY
 from clientela.parties.models import ImportJob
+from clientela.parties.preview_jobs import PREVIEW_ROWS, enqueue_file_read, waiting_for_reader
 from clientela.parties.tasks import enqueue_import
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
@@ -34,7 +35,6 @@ OUTCOME_LABELS = {
     "error": gettext_lazy("error"),
 }
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
-PREVIEW_ROWS = 20
 RECENT_JOBS = 20
 SHOWN_ERRORS = 200
 
@@ -92,6 +92,7 @@ def index(request: HttpRequest) -> HttpResponse:
         job = actions.import_job_create(
             actor=request.user, entity=form.cleaned_data["entity"], upload=form.cleaned_data["file"]
         )
+        enqueue_file_read(job, actor=request.user)  # the worker reads it: this request does not
         return redirect("imports:mapping", public_id=job.public_id)
     jobs = ImportJob.objects.filter(created_by=request.user)[:RECENT_JOBS]
     return render(request, "parties/import/index.html", {"form": form, "jobs": jobs})
@@ -104,19 +105,30 @@ def _mapping_from_post(request: HttpRequest, headers: list[str]) -> dict[str, st
 @login_required
 @require_http_methods(["GET", "POST"])
 def mapping(request: HttpRequest, public_id: Any) -> HttpResponse:
-    """Choose the column mapping and options, see a preview of the first rows, start."""
+    """Choose the column mapping and options, see a preview of the first rows, start.
+
+    The file is read by the job worker (`preview_jobs.read_import_file`); until it is, the page
+    says so and polls. The preview runs on the rows the worker kept, never on the file."""
     _require_importer(request)
     job = _job_for(request, public_id)
     if job.status != ImportJob.Status.DRAFT:
         return redirect("imports:job", public_id=job.public_id)
+    if job.read_at is None:
+        return _reading(request, job)
+    if request.htmx and request.method == "GET":  # the reading page's poll: the file is read, load the page
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
+    if job.file_error:
+        return render(request, "parties/import/mapping.html", {"job": job, "file_error": job.file_error}, status=400)
     available = targets(job.entity)
     problem = ""
-    try:
-        with open_table(job.file.path) as table:
-            headers = table.headers
-    except ImportFileError as error:
-        return render(request, "parties/import/mapping.html", {"job": job, "file_error": str(error)}, status=400)
-    chosen = _mapping_from_post(request, headers) if request.method == "POST" else (job.mapping or None)
+    headers = list(job.file_headers)
+    chosen = (
+        _mapping_from_post(request, headers)
+        if request.method == "POST"
+        else (job.mapping or job.suggested_mapping or None)
+    )
     try:
         resolved = resolve(job.entity, headers, chosen, available)
     except MappingError as error:
@@ -141,7 +153,7 @@ def mapping(request: HttpRequest, public_id: Any) -> HttpResponse:
         if options.match not in ImportJob.Match.values:
             options.match = MATCH_UPDATE
         try:
-            preview = run_import(job.file.path, actor=request.user, options=options)
+            preview = run_import(StoredTable(headers, job.file_sample), actor=request.user, options=options)
         except (ImportFileError, MappingError) as error:
             problem = str(error)
         except PermissionDenied as error:
@@ -159,6 +171,15 @@ def mapping(request: HttpRequest, public_id: Any) -> HttpResponse:
         "outcomes": OUTCOME_LABELS,
     }
     template = "parties/import/mapping.html#preview" if request.htmx else "parties/import/mapping.html"
+    return render(request, template, context)
+
+
+def _reading(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    """The page while the worker reads the file: it polls itself until the file is read."""
+    if job.read_queued_at is None:  # a draft uploaded before files were read by the worker
+        enqueue_file_read(job, actor=request.user)
+    context = {"job": job, "reading": True, "waiting_for_worker": waiting_for_reader(job, timezone.now())}
+    template = "parties/import/mapping.html#reading" if request.htmx else "parties/import/mapping.html"
     return render(request, template, context)
 
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clientela.core import references
 from clientela.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientela.core.moments import shown_moment
 from clientela.core.records import field_value
@@ -257,6 +258,12 @@ def merge(request: HttpRequest, entity: str, public_id: uuid.UUID) -> HttpRespon
             "rows": _rows(survivor, records, picked),
             "errors": errors,
             "conflict": conflict,
+            # what others changed, naming other records as the user may see them
+            "their_changes": references.shown_change_set(
+                request.user, f"parties.{entity}", conflict.detail.their_changes, ids=False
+            )
+            if conflict
+            else {},
             "detail_url": detail_url(survivor),
         },
         status=409 if conflict else (400 if errors else 200),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from clientela.core.entities import entity_of
+from clientela.core.references import ref_text
 from clientela.parties.models import Address, Affiliation, Contact, ContactPoint, Organization, Tag
 from clientela.parties.rules import contact_derived_fields, organization_derived_fields
 
@@ -54,8 +55,7 @@ def refresh_denormalised(record: Contact | Organization) -> None:
     phones = [v for k, v, _n in points if k == ContactPoint.Kind.PHONE]
     keys = [n for k, _v, n in points if k == ContactPoint.Kind.PHONE]
     if isinstance(record, Contact):
-        orgs = list(record.affiliations.values_list("organization__name", flat=True))
-        derived = contact_derived_fields(record.first_name, record.last_name, emails, phones, orgs, keys)
+        derived = contact_derived_fields(record.first_name, record.last_name, emails, phones, keys)
     else:
         derived = organization_derived_fields(
             record.name, record.legal_name, record.tax_id, record.website, emails, phones, keys
@@ -63,6 +63,13 @@ def refresh_denormalised(record: Contact | Organization) -> None:
     for name, value in derived.items():
         setattr(record, name, value)
     type(record).all_objects.filter(pk=record.pk).update(**derived)
+
+
+def affiliation_text(affiliation: Affiliation) -> dict[str, list[Any]]:
+    """An affiliation as the change log keeps it: the organization by reference, then the role
+    ("<organization>: Advisor"), rendered for each reader (`core/references.py`)."""
+    role = affiliation.role.strip()
+    return ref_text(affiliation.organization, f": {role}" if role else "")
 
 
 def apply_collections(actor: User, record: Contact | Organization, cleaned: dict[str, Any]) -> dict[str, list[Any]]:
@@ -87,14 +94,12 @@ def apply_collections(actor: User, record: Contact | Organization, cleaned: dict
         if old != sorted(cleaned["tags"]):
             changes["tags"] = [old, sorted(cleaned["tags"])]
     if "affiliations" in cleaned and isinstance(record, Contact):
-        old = [
-            f"{a.organization.name}: {a.role}".rstrip(": ") for a in record.affiliations.select_related("organization")
-        ]
+        logged = [affiliation_text(a) for a in record.affiliations.select_related("organization")]
         record.affiliations.all().delete()
         for affiliation in cleaned["affiliations"]:
             affiliation.contact = record
         Affiliation.objects.bulk_create(cleaned["affiliations"])
-        new = [f"{a.organization.name}: {a.role}".rstrip(": ") for a in cleaned["affiliations"]]
-        if old != new:
-            changes["organizations"] = [old, new]
+        now = [affiliation_text(a) for a in cleaned["affiliations"]]
+        if logged != now:
+            changes["organizations"] = [logged, now]
     return changes

@@ -1,11 +1,8 @@
-"""Password change and reset by e-mail."""
+"""Password change (reset by e-mail: test_password_reset_by_worker.py)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.core import mail
 from django.urls import reverse
 
 from clientela.accounts import actions
@@ -65,36 +62,6 @@ def test_password_change_signs_out_other_sessions(client, cast):
     )
     assert client.get(reverse("accounts:profile")).status_code == 200
     assert other.get(reverse("accounts:profile")).status_code == 302
-
-
-def _reset_link() -> str:
-    assert len(mail.outbox) == 1
-    match = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/\S+/)", mail.outbox[0].body)
-    assert match, mail.outbox[0].body
-    return match.group(1)
-
-
-def test_password_reset_mails_a_link_that_sets_a_new_password_once(client, cast):
-    response = client.post(reverse("accounts:password_reset"), {"email": "sales_north@example.test"})
-    assert response["Location"] == reverse("accounts:password_reset_done")
-    assert mail.outbox[0].to == ["sales_north@example.test"]
-    link = _reset_link()
-    form_page = client.get(link, follow=True)
-    assert b'name="new_password1"' in form_page.content
-    set_url = form_page.redirect_chain[-1][0]
-    done = client.post(set_url, {"new_password1": NEW, "new_password2": NEW})
-    assert done["Location"] == reverse("accounts:password_reset_complete")
-    assert sign_in(client, "sales_north", NEW).status_code == 302
-    client.post(reverse("accounts:logout"))
-    # The link works once.
-    again = client.get(link, follow=True)
-    assert b"not valid" in again.content
-
-
-def test_password_reset_says_the_same_for_an_unknown_address(client, cast):
-    response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.test"})
-    assert response["Location"] == reverse("accounts:password_reset_done")
-    assert mail.outbox == []
 
 
 def test_a_user_cannot_set_someone_elses_password(cast):

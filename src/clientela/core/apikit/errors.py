@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from clientela.core import references
 from clientela.core.apikit.etag import etag_for_version
 from clientela.core.errors import ApiError, Conflict, FieldError, NotFound, PermissionDenied, Refused, ValidationFailed
 
@@ -113,6 +115,16 @@ def validation_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
     ]
 
 
+def _their_changes(request: HttpRequest, exc: Conflict) -> dict[str, Any]:
+    """What others changed, the records it refers to shown as the caller may see them
+    (`core/references.py`), as in the change log."""
+    record = exc.record
+    reader = getattr(request, "auth", None)
+    if record is None or reader is None or not exc.detail.their_changes:
+        return exc.detail.their_changes
+    return references.shown_change_set(reader, record._meta.label_lower, exc.detail.their_changes, ids=True)
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers that give every error the structured shape."""
 
@@ -161,7 +173,7 @@ def install(api: NinjaAPI) -> None:
             conflict={
                 "expected_version": detail.expected_version,
                 "current_version": detail.current_version,
-                "their_changes": detail.their_changes,
+                "their_changes": _their_changes(request, exc),
                 "their_actors": detail.their_actors,
                 "overlapping": detail.overlapping,
             },
@@ -175,6 +187,13 @@ def install(api: NinjaAPI) -> None:
         for name, value in exc.headers.items():
             response[name] = value
         return response
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def on_database_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Not a 500 (nor, in debug mode, ninja's traceback): core.outage retries a safe
+        # request once or answers a JSON 503 with Retry-After, for pages and the API alike.
+        raise exc
 
     @api.exception_handler(NinjaValidationError)
     def on_request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

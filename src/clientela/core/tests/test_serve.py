@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from clientela.testing.processes import stop_process_group
+
 CLIENTELA = Path(sys.executable).with_name("clientela")
 
 
@@ -62,9 +64,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(url: str) -> tuple[int, bytes]:
+def _get(url: str, timeout: float = 5) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own local server
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own local server
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -103,19 +105,8 @@ def _serve(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
             continue
         assert status == 200 and b'name="username"' in body
         return server
-    _stop(server)
+    stop_process_group(server)
     pytest.fail("the server did not answer within a minute")
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=30)
 
 
 def test_serve_answers_pages_and_static_files(tmp_path):
@@ -126,7 +117,7 @@ def test_serve_answers_pages_and_static_files(tmp_path):
         assert static_status == 200
         assert b"body" in css
     finally:
-        _stop(server)
+        stop_process_group(server)
 
 
 def _shell(env: dict[str, str], code: str) -> str:
@@ -176,4 +167,51 @@ def test_serve_with_worker_runs_queued_jobs_and_stops_both_together(tmp_path):
             with pytest.raises(ProcessLookupError):
                 os.kill(child, 0)
     finally:
-        _stop(server)
+        stop_process_group(server)
+
+
+def test_serve_limits_are_refused_when_they_make_no_sense(db):
+    with pytest.raises(CommandError, match="at least --threads"):
+        _dry_run("--threads", "8", "--connections", "4")
+    with pytest.raises(CommandError, match="between 1 and 60 seconds"):
+        _dry_run("--header-timeout", "0")
+    command = _dry_run("--connections", "300", "--header-timeout", "2.5")
+    assert "--http 1" in command
+    assert "--backpressure 300 --http1-header-read-timeout 2500" in command
+
+
+def _closed_by_server(sock: socket.socket, within: float) -> bool:
+    """Whether the server closes `sock` within `within` seconds (what it still sends first, such
+    as the rest of an answer, is read and ignored)."""
+    deadline = time.monotonic() + within
+    while (left := deadline - time.monotonic()) > 0:
+        sock.settimeout(left)
+        try:
+            if sock.recv(4096) == b"":
+                return True
+        except TimeoutError:
+            return False
+        except OSError:
+            return True
+    return False
+
+
+def test_idle_and_silent_connections_neither_freeze_the_server_nor_stay_open(tmp_path):
+    """More silent sockets than request threads: the server keeps answering and closes them."""
+    env = _migrated_site(tmp_path)
+    server = _serve(env, "--threads", "2", "--header-timeout", "1")
+    port = int(env["PORT"])
+    silent = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(24)]
+    try:
+        kept = socket.create_connection(("127.0.0.1", port), timeout=5)
+        silent.append(kept)
+        kept.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert kept.recv(4096).startswith(b"HTTP/1.1 200")  # then it sits idle on keep-alive
+        # Answered while they are all open (a frozen server never answers: it times out here).
+        status, body = _get(f"http://127.0.0.1:{port}/api/v1/health", timeout=20)
+        assert (status, body) == (200, b'{"status":"ok"}')
+        assert all(_closed_by_server(sock, within=20) for sock in silent)  # after ~1 s; generous under load
+    finally:
+        for sock in silent:
+            sock.close()
+        stop_process_group(server)

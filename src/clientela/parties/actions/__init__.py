@@ -9,13 +9,31 @@ transaction. Interfaces (pages, API, import, sync) call them and nothing else:
 - `merging`: merging duplicates;
 - `relationships`: links between parties;
 - `savedviews`: a user's saved list views;
-- `importing`: import jobs and the batches an import writes.
+- `importing`: import jobs and the batches an import writes;
+- `import_leases`: a running import job's lease, and handing on a job whose worker stopped;
+- `import_reading`: reading an uploaded file for its mapping page, in the worker.
 """
 
 from clientela.parties.actions.customfields import (
     custom_field_create,
     custom_field_delete,
     custom_field_update,
+)
+from clientela.parties.actions.import_leases import (
+    CommittedBatch,
+    ImportLeaseLost,
+    ImportWorkerStopped,
+    import_job_abandon,
+    import_job_commit_all,
+    import_job_commit_batch,
+    import_job_heartbeat,
+    import_job_resume,
+    import_task_abandon,
+)
+from clientela.parties.actions.import_reading import (
+    import_job_queue_read,
+    import_job_read_done,
+    import_job_read_failed,
 )
 from clientela.parties.actions.importing import (
     ImportFilesPurged,
@@ -102,4 +120,16 @@ __all__ = [
     "import_job_progress",
     "import_job_finish",
     "import_job_fail",
+    "import_job_queue_read",
+    "import_job_read_done",
+    "import_job_read_failed",
+    "CommittedBatch",
+    "ImportLeaseLost",
+    "ImportWorkerStopped",
+    "import_job_heartbeat",
+    "import_job_commit_batch",
+    "import_job_commit_all",
+    "import_job_resume",
+    "import_job_abandon",
+    "import_task_abandon",
 ]

@@ -19,6 +19,7 @@ from clientela.core.errors import FieldError, PermissionDenied, ValidationFailed
 from clientela.parties.importing import bulkwrite
 from clientela.parties.models import (
     ImportJob,
+    ImportJobBatch,
 )
 from clientela.parties.rules import (
     require_import,
@@ -100,8 +101,9 @@ def contacts_import_batch(*, actor: User, rows: list[ValidatedRow], match: str, 
     """Write a batch of validated import rows: create, update or skip each (`match`:
     update | skip | create), in one transaction, one event per record written.
 
-    Rows are matched against existing contacts by e-mail, then phone; a match the
-    actor cannot change is reported as an error for that row and left untouched.
+    Rows are matched against the existing contacts the actor can see, by e-mail, then
+    phone; one they cannot see is no match (the row is created, as it would be were the
+    record not there).
     """
 
     require_import(actor)
@@ -130,7 +132,8 @@ def records_import_prepare(
 
 def records_import_write(*, actor: User, prepared: PreparedBatch) -> BatchResult:
     """The second half: write a prepared batch in one transaction (updates are checked
-    again under lock: a record the actor cannot change is an error for its row)."""
+    again under lock: a record gone out of the actor's sight meanwhile is an error for its row,
+    worded as for a record removed)."""
 
     require_import(actor)
     if prepared.actor.pk != actor.pk:
@@ -138,16 +141,21 @@ def records_import_write(*, actor: User, prepared: PreparedBatch) -> BatchResult
     return bulkwrite.write(prepared)
 
 
-# An import job's state moves one way: draft -> queued -> running -> succeeded | failed.
+# An import job's state moves one way: draft -> queued -> running -> succeeded | failed
+# (and running -> queued again when its worker stopped and it resumes: actions/import_leases.py).
 # Each step is a conditional UPDATE on the state it leaves, so of two callers (a job
 # queued twice, two workers handed the same task) exactly one moves it; each returns
 # whether it did. The worker's steps take no actor: the job's creator was checked when
-# it was queued, and the import checks the creator's rights again as it runs.
+# it was queued, and the import checks the creator's rights again as it runs. A running
+# job's steps also name the worker that holds it (`job.worker`, set by `import_job_start`),
+# so a worker that lost the job to another writes nothing more to it.
 
 
-def _import_job_step(job: ImportJob, expected: str, values: dict[str, Any], using: Any = None) -> bool:
-    """UPDATE the job WHERE status = `expected`; True when this caller moved it."""
-    changed = ImportJob.objects.filter(pk=job.pk, status=expected)
+def _import_job_step(
+    job: ImportJob, expected: str, values: dict[str, Any], using: Any = None, **conditions: Any
+) -> bool:
+    """UPDATE the job WHERE status = `expected` (and the `conditions`); True when this caller moved it."""
+    changed = ImportJob.objects.filter(pk=job.pk, status=expected, **conditions)
     if using is None:
         won = changed.update(**values) == 1
     else:  # another connection than this thread's (progress from inside an import's transaction)
@@ -177,13 +185,20 @@ def import_job_record_task(*, job: ImportJob, task_id: str) -> None:
     job.task_id = task_id
 
 
-def import_job_start(*, job: ImportJob) -> bool:
-    """The worker takes the job (queued -> running); False when it is not queued (another worker
-    took it, or it ran already): the caller must not run it."""
+def import_job_start(*, job: ImportJob, worker: str = "") -> bool:
+    """The worker `worker` (its process, `import_lease.this_worker()`) takes the job (queued ->
+    running) with a fresh heartbeat; False when it is not queued (another worker took it, or it
+    ran already): the caller must not run it. A resumed job keeps its first start time."""
 
-    return _import_job_step(
-        job, ImportJob.Status.QUEUED, {"status": ImportJob.Status.RUNNING, "started_at": timezone.now()}
-    )
+    now = timezone.now()
+    values = {
+        "status": ImportJob.Status.RUNNING,
+        "started_at": job.started_at or now,
+        "worker": worker,
+        "heartbeat_at": now,
+        "attempts": job.attempts + 1,
+    }
+    return _import_job_step(job, ImportJob.Status.QUEUED, values)
 
 
 class ImportProgress(Protocol):
@@ -217,7 +232,7 @@ def _import_counts(report: ImportProgress) -> dict[str, Any]:
 def import_job_progress(*, job: ImportJob, report: ImportProgress, using: Any = None) -> bool:
     """A running job's counts so far; `using`: another database connection to write them through
     (so others see them while the import's own transaction is open)."""
-    return _import_job_step(job, ImportJob.Status.RUNNING, _import_counts(report), using=using)
+    return _import_job_step(job, ImportJob.Status.RUNNING, _import_counts(report), using=using, worker=job.worker)
 
 
 def import_job_finish(*, job: ImportJob, report: ImportProgress) -> bool:
@@ -231,14 +246,22 @@ def import_job_finish(*, job: ImportJob, report: ImportProgress) -> bool:
         "written": report.written,
         "finished_at": timezone.now(),
     }
-    return _import_job_step(job, ImportJob.Status.RUNNING, values)
+    return _finished(job, _import_job_step(job, ImportJob.Status.RUNNING, values, worker=job.worker))
 
 
 def import_job_fail(*, job: ImportJob, message: str) -> bool:
     """A running job stopped (running -> failed), with the reason to show its user."""
 
     values = {"status": ImportJob.Status.FAILED, "message": message, "finished_at": timezone.now()}
-    return _import_job_step(job, ImportJob.Status.RUNNING, values)
+    return _finished(job, _import_job_step(job, ImportJob.Status.RUNNING, values, worker=job.worker))
+
+
+def _finished(job: ImportJob, won: bool) -> bool:
+    """A job that has finished no longer needs the ledger of its committed batches (its counts and
+    errors are the job's now); `won`: whether this caller finished it."""
+    if won:
+        ImportJobBatch.objects.filter(job=job).delete()
+    return won
 
 
 if TYPE_CHECKING:

@@ -3,7 +3,8 @@
 The steps, each in its own module:
 
 - `reading`: the file as a header and numbered rows (CSV in UTF-8 with or without
-  BOM, delimiter sniffed among `,` `;` tab `|`; XLSX through openpyxl read-only);
+  BOM, delimiter sniffed among `,` `;` tab `|`; XLSX streamed through expat), within
+  limits that refuse hostile files early, with a clear message;
 - `mapping`: which column fills which field (auto-mapped from the header, in English
   and the seed languages, overridable);
 - `validating`: each row checked with the actions' own rules, errors per row and

@@ -98,11 +98,11 @@ class _Batch:
         self.tag_links: list[tuple[int, str]] = []
 
     def derived(
-        self, values: dict[str, Any], emails: list[str], phones: list[str], orgs: list[str], phone_keys: list[str]
+        self, values: dict[str, Any], emails: list[str], phones: list[str], phone_keys: list[str]
     ) -> dict[str, str]:
         if self.entity == CONTACT:
             first, last = values.get("first_name", ""), values.get("last_name", "")
-            return rules.contact_derived_fields(first, last, emails, phones, orgs, phone_keys)
+            return rules.contact_derived_fields(first, last, emails, phones, phone_keys)
         return rules.organization_derived_fields(
             values.get("name", ""), values.get("legal_name", ""), values.get("tax_id", ""),
             values.get("website", ""), emails, phones, phone_keys,
@@ -156,8 +156,24 @@ def _address_text(address: dict[str, Any]) -> str:
     return str(Address(**address))
 
 
-def _affiliation_text(name: str, role: str) -> str:
-    return f"{name}: {role}".rstrip(": ")
+def _affiliation_text(organization_id: str | None, role: str) -> dict[str, list[Any]]:
+    """An affiliation as the change log keeps it: the organization by reference (its public id),
+    not by name, then the role (`writes.affiliation_text`, `core/references.py`)."""
+    return {"text": [{"ref": "parties.organization", "id": organization_id}, *([f": {role}"] if role else [])]}
+
+
+def _organizations_named(rows: list[ValidatedRow]) -> set[int]:
+    """The pks of the organizations the rows link their contacts to."""
+    pks = {row.organization_id for row in rows if row.organization_id}
+    return pks | {o for row in rows for o, _name, _role in row.more_organizations}
+
+
+def _organization_ids(pks: set[int]) -> dict[int, str]:
+    """Public ids of the organizations with these pks, as text (one query; none when there are none)."""
+    if not pks:
+        return {}
+    rows = Organization.all_objects.filter(pk__in=sorted(pks)).values_list("id", "public_id")
+    return {pk: str(public_id) for pk, public_id in rows}
 
 
 def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> list[Insert]:
@@ -190,6 +206,7 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
             text = references[key] = str(obj.public_id)
         return text
 
+    org_ids = _organization_ids(_organizations_named(rows))
     derived_names: list[str] = []
     record_rows: list[list[Any]] = []
     events: list[Any] = []  # tuples of the event shape's columns
@@ -209,13 +226,12 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
             affiliations.extend(row.more_organizations)
         if contact:
             label = f"{given.get('first_name', '')} {given.get('last_name', '')}".strip()
-            orgs = [name for _o, name, _r in affiliations]
             derived = rules.contact_derived_fields(
-                given.get("first_name", ""), given.get("last_name", ""), emails, phones, orgs, phone_keys
+                given.get("first_name", ""), given.get("last_name", ""), emails, phones, phone_keys
             )
         else:
             label = given.get("name", "")
-            derived = batch.derived(given, emails, phones, [], phone_keys)
+            derived = batch.derived(given, emails, phones, phone_keys)
         if not derived_names:
             derived_names = list(derived)
         owner_id = owner.pk if owner else None
@@ -272,7 +288,7 @@ def _create(batch: _Batch, rows: list[ValidatedRow], result: BatchResult) -> lis
                 batch.affiliations.append(
                     {"contact_id": pk, "organization_id": organization_id, "role": role, "is_primary": index == 0}
                 )
-            changes["organizations"] = [[], [_affiliation_text(name, role) for _o, name, role in affiliations]]
+            changes["organizations"] = [[], [_affiliation_text(org_ids.get(o), r) for o, _n, r in affiliations]]
         fields = event_fields(
             actor=actor, action=action, kind=CREATED, record_type=record_type, record_id=public_id, label=label,
             owner_id=owner_id, team_id=team_id, changes=changes, data=data, version=1,
@@ -352,6 +368,9 @@ def _update(
     current = {r.pk: r for r in batch.model.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     points, tags, addresses, affiliations = _existing_children(batch, ids)
     links, old_parents = _parents_before(rows, current) if batch.entity != CONTACT else ({}, {})
+    org_ids = _organization_ids(
+        _organizations_named(rows) | {o for mine in affiliations.values() for o, _n, _r in mine}
+    )
     changed: list[Contact | Organization] = []
     fields: set[str] = set()
     for row in rows:
@@ -359,8 +378,8 @@ def _update(
         if record is None:
             fail(row, matching.gone_message(), row.match_column)
             continue
-        if not can_see(batch.actor, record):
-            fail(row, matching.cannot_change_message(), row.match_column)
+        if not can_see(batch.actor, record):  # moved out of the actor's sight since the plan: as if gone
+            fail(row, matching.gone_message(), row.match_column)
             continue
         values = {k: v for k, v in row.values.items()}
         # The parent is compared and logged by public id here, from what was loaded for the whole batch.
@@ -415,9 +434,8 @@ def _update(
         if new_addresses != old_addresses:
             changes["addresses"] = [old_addresses, new_addresses]
         mine = affiliations.get(record.pk, [])
-        orgs = [name for _o, name, _r in mine]
         if row.organization_id:
-            old = [_affiliation_text(n, r) for _o, n, r in mine]
+            old = [_affiliation_text(org_ids.get(o), r) for o, _n, r in mine]
             new = list(old)
             for organization_id, name, role in ((row.organization_id, row.organization, row.organization_role),
                                                 *row.more_organizations):  # fmt: skip
@@ -427,8 +445,7 @@ def _update(
                          "is_primary": not mine}
                     )  # fmt: skip
                     mine = [*mine, (organization_id, name, role)]
-                    new.append(_affiliation_text(name, role))
-                    orgs.append(name)
+                    new.append(_affiliation_text(org_ids.get(organization_id), role))
             if new != old:
                 changes["organizations"] = [old, new]
         if not changes:
@@ -441,7 +458,7 @@ def _update(
         snapshot = {
             f: getattr(record, f, "") for f in ("first_name", "last_name", "name", "legal_name", "tax_id", "website")
         }
-        for name, value in batch.derived(snapshot, emails, phones, orgs, phone_keys).items():
+        for name, value in batch.derived(snapshot, emails, phones, phone_keys).items():
             setattr(record, name, value)
             fields.add(name)
         record.version += 1

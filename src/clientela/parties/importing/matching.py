@@ -2,9 +2,11 @@
 
 Contacts match by e-mail, or by phone when the row has no e-mail (people who
 share a home phone are not merged); organizations by tax id, or by the normalised
-name when the row has no tax id. Only records outside the trash match. A row that matches more
-than one record is an error (merge the duplicates first). A match the actor
-cannot change is an error when updating, and is skipped when skipping.
+name when the row has no tax id. Only records outside the trash match, and only those the
+importing user can see: a record they cannot see is "not there", so its row is created as a
+row matching nothing would be (as the API creates it), and no preview, report or message
+tells the two apart. A row that matches more than one record is an error (merge the
+duplicates first).
 
 References are resolved here too, among the live records the actor can see: a
 contact's organization by name, an organization's parent by tax id, then by name.
@@ -139,11 +141,30 @@ def _phone_column(row: ValidatedRow) -> str:
     return "phone"
 
 
-def find_existing(entity: str, rows: list[ValidatedRow]) -> dict[int, tuple[dict[int, tuple[Any, Any]], str]]:
-    """Row number -> ({pk: (owner_id, team_id)} of the records it matches, the column that matched)."""
+def _visible_only(actor: User, found: dict[str, dict[int, tuple[Any, Any]]]) -> dict[str, dict[int, tuple[Any, Any]]]:
+    """The records found that `actor` can see (`can_see`, asked once per owner and team)."""
+    sees: dict[tuple[Any, Any], bool] = {}
+    kept: dict[str, dict[int, tuple[Any, Any]]] = defaultdict(dict)
+    for key, hits in found.items():
+        for pk, scope in hits.items():
+            visible = sees.get(scope)
+            if visible is None:
+                visible = sees[scope] = can_see(actor, SimpleNamespace(owner_id=scope[0], team_id=scope[1]))
+            if visible:
+                kept[key][pk] = scope
+    return kept
+
+
+def find_existing(
+    actor: User, entity: str, rows: list[ValidatedRow]
+) -> dict[int, tuple[dict[int, tuple[Any, Any]], str]]:
+    """Row number -> ({pk: (owner_id, team_id)} of the records it matches among those `actor`
+    can see, the column that matched)."""
     result: dict[int, tuple[dict[int, tuple[Any, Any]], str]] = {}
     if entity == CONTACT:
-        by_email = _contacts_by_point(ContactPoint.Kind.EMAIL, {p[1] for r in rows for p in r.emails})
+        by_email = _visible_only(
+            actor, _contacts_by_point(ContactPoint.Kind.EMAIL, {p[1] for r in rows for p in r.emails})
+        )
         rest: list[ValidatedRow] = []
         for row in rows:
             hits: dict[int, tuple[Any, Any]] = {}
@@ -154,7 +175,9 @@ def find_existing(entity: str, rows: list[ValidatedRow]) -> dict[int, tuple[dict
             elif row.phones and not row.emails:
                 rest.append(row)
         if rest:
-            by_phone = _contacts_by_point(ContactPoint.Kind.PHONE, {p[1] for r in rest for p in r.phones})
+            by_phone = _visible_only(
+                actor, _contacts_by_point(ContactPoint.Kind.PHONE, {p[1] for r in rest for p in r.phones})
+            )
             for row in rest:
                 hits = {}
                 for point in row.phones:
@@ -163,7 +186,7 @@ def find_existing(entity: str, rows: list[ValidatedRow]) -> dict[int, tuple[dict
                     result[row.row] = (hits, _phone_column(row))
         return result
     taxes = {row.row: normalize.tax_id_key(row.values.get("tax_id", "")) for row in rows}
-    by_tax = _organizations_by("tax_id_normalized", {t for t in taxes.values() if t})
+    by_tax = _visible_only(actor, _organizations_by("tax_id_normalized", {t for t in taxes.values() if t}))
     rest = []
     for row in rows:
         hits = by_tax.get(taxes[row.row], {}) if taxes[row.row] else {}
@@ -173,7 +196,7 @@ def find_existing(entity: str, rows: list[ValidatedRow]) -> dict[int, tuple[dict
             rest.append(row)
     if rest:
         names = {row.row: normalize.name_key(row.values["name"]) for row in rest}
-        by_name = _organizations_by("name_key", {n for n in names.values() if n})
+        by_name = _visible_only(actor, _organizations_by("name_key", {n for n in names.values() if n}))
         for row in rest:
             hits = by_name.get(names[row.row], {})
             if hits:
@@ -326,12 +349,12 @@ def plan_batch(
     plan = Plan()
     resolve_references = _resolve_organizations if entity == CONTACT else _resolve_parents
     rows = resolve_references(actor, rows, plan)
-    existing = find_existing(entity, rows) if match != MATCH_CREATE else {}
+    existing = find_existing(actor, entity, rows) if match != MATCH_CREATE else {}
     noun = _("contacts") if entity == CONTACT else _("organizations")
     claimed: dict[int, int] = {}  # existing pk -> the row that matched it first
+    # Every match is a record the actor sees; one they see they may change, if their role writes
+    # at all (an import asks for that before it starts: this is the guard behind it).
     may_write = actor.policy.can_write
-    # (owner_id, team_id) -> whether the actor may change such a record: `can_see` asked once per pair
-    changeable: dict[tuple[Any, Any], bool] = {}
     for row in rows:
         hit = existing.get(row.row)
         if hit is not None:
@@ -356,11 +379,7 @@ def plan_batch(
                 plan.skips.append(row)
                 plan.outcomes[row.row] = SKIP
                 continue
-            allowed = changeable.get((owner_id, team_id))
-            if allowed is None:
-                allowed = may_write and can_see(actor, SimpleNamespace(owner_id=owner_id, team_id=team_id))
-                changeable[(owner_id, team_id)] = allowed
-            if not allowed:
+            if not may_write:
                 plan.error(row, column, cannot_change_message())
                 continue
             plan.updates.append(row)

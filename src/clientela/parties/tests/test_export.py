@@ -197,3 +197,20 @@ def test_a_parent_the_exporter_cannot_see_is_left_out(cast, tmp_path):
     call_command("export", "organizations", "--as", "sales_north", "--output", str(path), stderr=io.StringIO())
     text = path.read_text(encoding="utf-8-sig")
     assert "Northern Branch" in text and "Southern Holding" not in text
+
+
+def test_an_organization_the_exporter_cannot_see_is_left_out_of_a_contacts_row(cast, tmp_path):
+    hidden = factories.organization(cast.sales_south, name="Southern Employer")
+    mine = factories.organization(cast.sales_north, name="Northern Employer")
+    factories.contact(
+        cast.admin,
+        last_name="Northman",
+        owner=cast.sales_north,
+        team=cast.north,
+        organizations=[{"organization": hidden, "role": "Secret role", "is_primary": True}, {"organization": mine}],
+    )
+    path = tmp_path / "contacts.csv"
+    call_command("export", "contacts", "--as", "sales_north", "--output", str(path), stderr=io.StringIO())
+    text = path.read_text(encoding="utf-8-sig")
+    assert "Northman" in text and "Northern Employer" in text
+    assert "Southern Employer" not in text and "Secret role" not in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import threading
 
 import pytest
@@ -15,15 +14,6 @@ from clientela.parties.models import Contact, ImportJob
 from clientela.parties.tasks import enqueue_import, run_import_job
 
 from .importing_files import good_row, write_csv
-
-
-@pytest.fixture
-def keep_signals():
-    """db_worker installs its own SIGINT/SIGTERM handlers; put pytest's back afterwards."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
 
 
 def _job(cast, tmp_path, rows, **fields) -> ImportJob:

@@ -1,5 +1,6 @@
 import pytest
 
+from clientela.core import references
 from clientela.core.errors import Conflict, PermissionDenied, ValidationFailed
 from clientela.core.models import Event
 from clientela.parties import actions, queries
@@ -220,7 +221,10 @@ def test_merging_organizations_moves_subsidiaries_affiliations_and_relationships
         str(merged.public_id),
     ]
     assert list(Affiliation.objects.filter(contact=person).values_list("organization", "role")) == [(merged.pk, "CFO")]
-    assert Event.objects.filter(record_id=person.public_id).first().changes["organizations"] == ["ACME", "Acme Kft."]
+    moved = Event.objects.filter(record_id=person.public_id).first()
+    assert moved.changes["organizations"] == [references.ref_text(duplicate), references.ref_text(merged)]
+    shown = references.shown_changes(moved, references.names_for(cast.sales_north, [moved]))
+    assert shown["organizations"] == ["ACME", "Acme Kft."]
     related = queries.relationships_of(cast.sales_north, merged)
     assert [(r.other, r.outgoing, r.label) for r in related] == [(partner, False, "customer of")]
     assert Organization.all_objects.get(pk=duplicate.pk).in_trash

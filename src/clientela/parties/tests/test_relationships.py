@@ -1,10 +1,16 @@
 import pytest
 
+from clientela.core import references
 from clientela.core.errors import PermissionDenied, ValidationFailed
 from clientela.core.models import Event
 from clientela.parties import actions, queries
 from clientela.parties.models import Relationship
 from clientela.testing import factories
+
+
+def logged(reader, event):
+    """The event's changes as `reader` reads them (other records named through their visibility)."""
+    return references.shown_changes(event, references.names_for(reader, [event]))
 
 
 def test_a_relationship_links_two_parties_and_logs_an_event_on_both(cast):
@@ -17,7 +23,8 @@ def test_a_relationship_links_two_parties_and_logs_an_event_on_both(cast):
     for party in (anna, boss):
         event = Event.objects.filter(record_id=party.public_id).first()
         assert event.action == "contact.relationship_add"
-        assert event.changes["relationships"] == [None, "Anna Kovács —reports_to→ Béla Nagy"]
+        assert event.changes["relationships"] == [None, references.ref_text(anna, " —reports_to→ ", boss)]
+        assert logged(cast.sales_north, event)["relationships"] == [None, "Anna Kovács —reports_to→ Béla Nagy"]
         assert event.data["relationship"]["id"] == str(link.public_id)
     anna.refresh_from_db()
     assert anna.version == 2
@@ -104,7 +111,7 @@ def test_deleting_a_relationship_logs_it_on_both_sides(cast):
     assert not Relationship.objects.exists()
     for party in (anna, acme):
         event = Event.objects.filter(record_id=party.public_id).first()
-        assert event.changes["relationships"] == ["Acme —supplier→ Anna Kovács", None]
+        assert logged(cast.sales_north, event)["relationships"] == ["Acme —supplier→ Anna Kovács", None]
         assert event.data["relationship"]["kind"] == "supplier"
 
 

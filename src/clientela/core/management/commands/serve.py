@@ -24,6 +24,26 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
 DEFAULT_PORT = 8000
+DEFAULT_CONNECTIONS = 1024
+DEFAULT_HEADER_TIMEOUT = 5.0
+
+
+def server_limits(*, threads: int, connections: int, header_timeout: float) -> list[str]:
+    """granian's options that keep slow and idle clients from taking the server down.
+
+    Django's work blocks on the database, so `threads` request threads per worker run it; the
+    connections a worker holds (`connections`, granian's backpressure) are counted apart from
+    them, so idle sockets cannot use up the request threads. HTTP/1 only: with protocol
+    sniffing (`--http auto`) granian waits without a time limit for a silent connection's first
+    byte; with `--http 1` the header-read timeout runs from the moment it is accepted, and also
+    closes a kept-alive connection idle that long. (HTTP/2 is for the proxy in front.)
+    """
+    return [
+        "--http", "1",
+        "--blocking-threads", str(threads),
+        "--backpressure", str(connections),
+        "--http1-header-read-timeout", str(round(header_timeout * 1000)),
+    ]  # fmt: skip
 
 
 def _port_from_environment() -> int:
@@ -53,7 +73,22 @@ class Command(BaseCommand):
             "--threads",
             type=int,
             default=8,
-            help="request threads per worker (default 8; also the most requests a worker takes at once)",
+            help="request threads per worker: requests run at once (default 8)",
+        )
+        parser.add_argument(
+            "--connections",
+            type=int,
+            default=DEFAULT_CONNECTIONS,
+            help=f"open connections per worker, idle ones included (default {DEFAULT_CONNECTIONS})",
+        )
+        parser.add_argument(
+            "--header-timeout",
+            type=float,
+            default=DEFAULT_HEADER_TIMEOUT,
+            help=(
+                "seconds a connection may take to send a request's headers, and may sit idle "
+                f"between requests, before it is closed (default {DEFAULT_HEADER_TIMEOUT:g})"
+            ),
         )
         parser.add_argument("--access-log", action="store_true", help="log every request")
         parser.add_argument(
@@ -73,6 +108,10 @@ class Command(BaseCommand):
         threads = options["threads"]
         if threads < 1:
             raise CommandError("--threads must be at least 1")
+        if options["connections"] < threads:
+            raise CommandError("--connections must be at least --threads")
+        if not 1 <= options["header_timeout"] <= 60:
+            raise CommandError("--header-timeout must be between 1 and 60 seconds")
         host = options["host"]
 
         pending = _unapplied_migrations()
@@ -89,9 +128,8 @@ class Command(BaseCommand):
             "--workers", str(workers),
             "--respawn-failed-workers",
         ]  # fmt: skip
-        # Django's work blocks on the database: a bounded pool of threads per worker,
-        # and backpressure so a burst queues in the socket instead of in memory.
-        command += ["--blocking-threads", str(threads), "--backpressure", str(threads)]
+        command += server_limits(threads=threads, connections=options["connections"],
+                                 header_timeout=options["header_timeout"])  # fmt: skip
         if options["access_log"]:
             command.append("--access-log")
         command.append("clientela.wsgi:application")
@@ -104,13 +142,16 @@ class Command(BaseCommand):
         sys.stdout.flush()
         sys.stderr.flush()
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientela.settings")
+        # Each request thread holds at most one database connection: a pool of threads + 2 per
+        # worker process (PostgreSQL) is never short, and bounds what the server can hold.
+        os.environ.setdefault("CLIENTELA_DB_POOL_SIZE", str(threads + 2))
         if options["with_worker"]:
             raise SystemExit(run_together(command, JOB_WORKER))
         os.execv(sys.executable, command)  # noqa: S606 - our own interpreter and arguments
 
 
-# The background job worker of django-tasks' database backend (`clientela worker`).
-JOB_WORKER = [sys.executable, "-m", "django", "db_worker"]
+# The background job worker of django-tasks' database backend, with its housekeeping (`clientela worker`).
+JOB_WORKER = [sys.executable, "-m", "django", "worker"]
 STOP_GRACE_SECONDS = 20
 
 
