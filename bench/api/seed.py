@@ -119,7 +119,7 @@ def rows(count: int, owners: list[tuple[int, int]], admin_id: int, seed: int):
         email = f"{local}{n}@{rng.choice(DOMAINS)}"
         phone = f"+36 {rng.randint(20, 70)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
         created = now - dt.timedelta(seconds=rng.randint(0, 5 * 365 * 86400))
-        derived = rules.contact_derived_fields(first, last, [email], [phone], [], [normalize.phone_key(phone)])
+        derived = rules.contact_derived_fields(first, last, [email], [phone], [normalize.phone_key(phone)])
         yield (
             uuid.UUID(int=rng.getrandbits(128), version=4),
             created,

@@ -118,7 +118,7 @@ def contact_list(request: HttpRequest, params: Query[ContactListParams]) -> dict
     queryset = list_rows(queries.contacts_visible(user, trash=params.trash), CONTACT.name)
     queryset = filtered(queryset, params, user=user, entity=CONTACT.name, query=request.GET, search=False)
     page = _page(user, queryset, params, CONTACT_SORTS, DEFAULT_SORT[CONTACT.name])
-    return {"items": summaries(page.items), "next_cursor": page.next_cursor}
+    return {"items": summaries(page.items, CONTACT.name), "next_cursor": page.next_cursor}
 
 
 @contacts.post("", response={201: ContactOut, **COMMON, 409: ErrorOut}, summary="Create a contact")
@@ -210,7 +210,7 @@ def organization_list(request: HttpRequest, params: Query[OrganizationListParams
     queryset = list_rows(queries.organizations_visible(user, trash=params.trash), ORGANIZATION.name)
     queryset = filtered(queryset, params, user=user, entity=ORGANIZATION.name, query=request.GET, search=False)
     page = _page(user, queryset, params, ORGANIZATION_SORTS, DEFAULT_SORT[ORGANIZATION.name])
-    return {"items": summaries(page.items), "next_cursor": page.next_cursor}
+    return {"items": summaries(page.items, ORGANIZATION.name), "next_cursor": page.next_cursor}
 
 
 @organizations.post("", response={201: OrganizationOut, **COMMON, 409: ErrorOut}, summary="Create an organization")

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, prefetch_related_objects
+from django.db.models.query import ValuesIterable
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -296,14 +297,36 @@ def _tag_names(record: Party) -> list[str]:
 
 # What a list row reads beyond the summary's own fields: the sort keys, and the people's names.
 _LIST_EXTRA = ("id", "name_sort", "primary_email", "primary_phone", "first_name", "last_name", "owner", "team")
-_PEOPLE_COLUMNS = (
-    "owner__public_id",
-    "owner__username",
-    "owner__first_name",
-    "owner__last_name",
-    "team__public_id",
-    "team__name",
-)
+# The owner's and team's columns a list row shows, read in the row's own query as plain values
+# (not as User and Team objects: building two objects per row cost a list page a fifth of its time).
+_PEOPLE_COLUMNS = {
+    "listed_owner_id": F("owner__public_id"),
+    "listed_owner_username": F("owner__username"),
+    "listed_owner_first_name": F("owner__first_name"),
+    "listed_owner_last_name": F("owner__last_name"),
+    "listed_team_id": F("team__public_id"),
+    "listed_team_name": F("team__name"),
+}
+
+
+def _listed_owner(_user: User | None, row: Party) -> dict[str, Any] | None:
+    """`user_ref` of a list row's owner, from the row's own columns (`list_rows`)."""
+    if row.listed_owner_id is None:
+        return None
+    full_name = f"{row.listed_owner_first_name} {row.listed_owner_last_name}".strip()  # as User.get_full_name
+    return {
+        "id": row.listed_owner_id,
+        "username": row.listed_owner_username,
+        "display_name": full_name or row.listed_owner_username,
+    }
+
+
+def _listed_team(_user: User | None, row: Party) -> dict[str, Any] | None:
+    """`team_ref` of a list row's team, from the row's own columns (`list_rows`)."""
+    return None if row.listed_team_id is None else {"id": row.listed_team_id, "name": row.listed_team_name}
+
+
+_LISTED_READERS: dict[str, Reader] = {"owner": _listed_owner, "team": _listed_team}
 
 
 @functools.cache
@@ -314,28 +337,72 @@ def _list_columns(entity_name: str) -> tuple[str, ...]:
     model = entity.model
     wanted = set(SCHEMAS[entity_name].summary.model_fields) | set(entity.sorts) | set(_LIST_EXTRA)
     concrete = {field.name for field in model._meta.concrete_fields}
-    return (*sorted(wanted & concrete), "public_id", *_PEOPLE_COLUMNS)
+    return (*sorted(wanted & concrete), "public_id")
+
+
+class ListRow(dict[str, Any]):
+    """A list page's row: the columns `list_rows` reads, as attributes as on a record (`row.last_name`,
+    `row.pk`), without building a model object, which cost a list page a fifth of its time."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    @property
+    def pk(self) -> Any:
+        return self["id"]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self['first_name']} {self['last_name']}".strip()  # as Contact.full_name
+
+
+class _ListRows(ValuesIterable):
+    def __iter__(self) -> Any:
+        for values in super().__iter__():
+            yield ListRow(values)
 
 
 def list_rows(queryset: QuerySet[Any], entity_name: str) -> QuerySet[Any]:
-    """`queryset` loading only what a list page shows (tags come with `summaries`)."""
-    return queryset.select_related(None).select_related("owner", "team").only(*_list_columns(entity_name))
+    """`queryset` reading only what a list page shows, as `ListRow`s (tags come with `summaries`);
+    it may still be filtered, ordered and sliced."""
+    tags = _TagNames(entities.entity(entity_name).model)
+    rows = queryset.select_related(None).values(*_list_columns(entity_name), **_PEOPLE_COLUMNS, listed_tags=tags)
+    rows._iterable_class = _ListRows
+    return rows
 
 
-def summaries(rows: list[Party]) -> list[dict[str, Any]]:
-    """The list bodies of `rows` (records of one entity), their tags read in one query."""
-    if not rows:
-        return []
-    model = type(rows[0])
-    through = model.tags.through
-    side = model._meta.model_name
-    names: dict[int, list[str]] = {row.pk: [] for row in rows}
-    links = through.objects.filter(**{f"{side}_id__in": list(names)}).values_list(f"{side}_id", "tag__name")
-    for pk, name in links:
-        names[pk].append(name)
+class _TagNames(Subquery):
+    """A record's tag names in its own row (no second query): an array on PostgreSQL, a JSON
+    array (text) on SQLite; `summaries` reads either."""
+
+    def __init__(self, model: type[Party]) -> None:
+        side = model._meta.model_name
+        links = model.tags.through.objects.filter(**{f"{side}_id": OuterRef("pk")})
+        names = links.values(listed_tag=F("tag__name"))
+        super().__init__(names, output_field=TextField())
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="ARRAY(%(subquery)s)", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "(SELECT json_group_array(listed_tag) FROM (%(subquery)s))"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def summaries(rows: list[ListRow], entity_name: str) -> list[dict[str, Any]]:
+    """The list bodies of `rows` (of `list_rows`, of one entity)."""
     for row in rows:
-        row.tag_names = sorted(names[row.pk])
-    return [record_summary(row) for row in rows]
+        names = row.listed_tags
+        row.tag_names = sorted(json.loads(names) if isinstance(names, str) else names)
+    return [record_summary(row, entity_name) for row in rows]
 
 
 def _attribute(name: str) -> Reader:
@@ -365,14 +432,16 @@ def _readers(entity_name: str, kind: str) -> tuple[tuple[str, Reader], ...]:
     def reader(name: str) -> Reader:
         if name in settable and entity.model_field(name).is_relation:
             return _public_id(name)
+        if kind == "summary" and name in _LISTED_READERS:
+            return _LISTED_READERS[name]
         return _READERS.get(name) or _attribute(name)
 
     return tuple((name, reader(name)) for name in schema.model_fields)
 
 
-def record_summary(record: Party) -> dict[str, Any]:
-    """A record as a list shows it."""
-    return {name: read(None, record) for name, read in _readers(entity_of(record).name, "summary")}
+def record_summary(row: ListRow, entity_name: str) -> dict[str, Any]:
+    """A row of `list_rows` as a list shows it (its tags set by `summaries`)."""
+    return {name: read(None, row) for name, read in _readers(entity_name, "summary")}
 
 
 def record_detail(user: User, record: Party) -> dict[str, Any]:

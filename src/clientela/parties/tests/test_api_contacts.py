@@ -496,3 +496,17 @@ def test_a_look_alike_in_another_team_is_not_revealed(cast, south_contact):
         "/contacts", {"first_name": "Sofia", "last_name": "Southern", "emails": [{"value": "sofia@south.test"}]}
     )
     assert created.status_code == 201
+
+
+def test_a_list_row_carries_its_tags_owner_and_team_read_in_the_rows_own_query(cast, django_assert_max_num_queries):
+    factories.contact(cast.sales_north, first_name="Tagged", last_name="Twice", tags=["vip", "b2b"])
+    factories.contact(cast.sales_north, first_name="Not", last_name="Tagged")
+    api = ApiClient(cast.sales_north)
+    api.get("/contacts")  # the token's first use writes last_used_at once
+    with django_assert_max_num_queries(2):  # the token, then the page with its people and tags
+        items = api.get("/contacts", {"sort": "last_name"}).json()["items"]
+    assert [(c["full_name"], c["tags"]) for c in items] == [("Not Tagged", []), ("Tagged Twice", ["b2b", "vip"])]
+    north = cast.sales_north
+    assert items[0]["owner"] == {"id": str(north.public_id), "username": north.username,
+                                 "display_name": north.display_name}  # fmt: skip
+    assert items[0]["team"] == {"id": str(north.team.public_id), "name": north.team.name}
