@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import Any
+from typing import Any, cast
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -114,16 +116,72 @@ def token_lookup(value: str) -> list[ApiToken]:
 
 
 def active_token(raw: str) -> ApiToken | None:
-    """The live token for a raw bearer token, with its active user; None if unknown, revoked or expired."""
+    """The live token for a raw bearer token, with its active user (and the user's team); None if
+    unknown, revoked or expired.
+
+    Every API request asks this, so it runs one fixed statement (`_TokenLookup`) instead of
+    having the ORM compile the same query each time, which cost seven times what running it does.
+    """
     if not raw or not raw.startswith(ApiToken.PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user", "user__team")
-        .filter(token_hash=ApiToken.hash(raw), revoked_at__isnull=True, user__is_active=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-        .first()
-    )
-    return token
+    return _token_lookup(connection.vendor).find(ApiToken.hash(raw), timezone.now())
+
+
+class _TokenLookup:
+    """`active_token`'s statement, written once per database vendor from the models' own tables
+    and columns, and how its row becomes an ApiToken with its User and Team (as select_related
+    would make them: the values pass through each field's database converters)."""
+
+    def __init__(self) -> None:
+        quote = connection.ops.quote_name
+        self.parts = [(model, alias, list(model._meta.concrete_fields))
+                      for model, alias in ((ApiToken, "t"), (User, "u"), (Team, "m"))]  # fmt: skip
+
+        def column(model: Any, alias: str, name: str) -> str:
+            return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+        selected = ", ".join(f"{alias}.{quote(field.column)}" for _m, alias, fields in self.parts for field in fields)
+        # Table and column names come from the models, quoted; the values are parameters.
+        self.sql = (
+            f"SELECT {selected} FROM {quote(ApiToken._meta.db_table)} t"  # noqa: S608
+            f" INNER JOIN {quote(User._meta.db_table)} u ON u.{quote('id')} = {column(ApiToken, 't', 'user')}"
+            f" LEFT OUTER JOIN {quote(Team._meta.db_table)} m ON m.{quote('id')} = {column(User, 'u', 'team')}"
+            f" WHERE {column(ApiToken, 't', 'token_hash')} = %s AND {column(ApiToken, 't', 'revoked_at')} IS NULL"
+            f" AND {column(User, 'u', 'is_active')}"
+            f" AND ({column(ApiToken, 't', 'expires_at')} IS NULL OR {column(ApiToken, 't', 'expires_at')} > %s)"
+        )
+
+    def find(self, token_hash: str, now: Any) -> ApiToken | None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [token_hash, connection.ops.adapt_datetimefield_value(now)])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        objects: list[Any] = []
+        start = 0
+        for model, alias, fields in self.parts:
+            values = [self._converted(field, alias, value) for field, value in zip(fields, row[start:], strict=False)]
+            start += len(fields)
+            no_team = model is Team and values[0] is None
+            objects.append(None if no_team else model.from_db(connection.alias, [f.attname for f in fields], values))
+        token, user, team = objects
+        User._meta.get_field("team").set_cached_value(user, team)
+        ApiToken._meta.get_field("user").set_cached_value(token, user)
+        return cast(ApiToken, token)
+
+    @staticmethod
+    def _converted(field: Any, alias: str, value: Any) -> Any:
+        if value is None:
+            return None
+        column = field.get_col(alias)
+        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+            value = convert(value, column, connection)
+        return value
+
+
+@functools.cache
+def _token_lookup(vendor: str) -> _TokenLookup:
+    return _TokenLookup()
 
 
 def user_by_username(username: str) -> User:

@@ -184,7 +184,9 @@ def recover_import_jobs(now: dt.datetime | None = None) -> Recovered:
 
 def _hand_on(job: ImportJob, recovered: Recovered) -> None:
     """The job's worker stopped: resume it, or fail it saying what was written."""
-    public_id, task_id = str(job.public_id), job.task_id
+    public_id = str(job.public_id)
+    # The dead worker's task first, so that whoever sees the job handed on also sees its task ended.
+    actions.import_task_abandon(task_id=job.task_id, reason=_("The worker running this task stopped."))
     resumable = job.mode == ImportJob.Mode.VALID_ROWS_ONLY and not job.dry_run and job.worker
     if resumable and job.attempts <= import_lease.MAX_RESUMES:
         row = import_lease.stopped_at_row(job)
@@ -204,7 +206,6 @@ def _hand_on(job: ImportJob, recovered: Recovered) -> None:
             return
         logger.warning("import job %s: its worker stopped; the job failed", public_id)
         recovered.failed.append(public_id)
-    actions.import_task_abandon(task_id=task_id, reason=_("The worker running this task stopped."))
 
 
 def _stopped_message(job: ImportJob) -> str:

@@ -126,3 +126,23 @@ def test_a_token_authenticates_against_the_api(client, cast):
     response = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 200
     assert response.json()["username"] == "sales_north"
+
+
+def _values(record) -> dict:
+    return {field.attname: getattr(record, field.attname) for field in type(record)._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("username", ["sales_north", "admin"])
+def test_a_token_found_by_its_fixed_statement_equals_what_the_orm_reads(cast, username, django_assert_num_queries):
+    user = getattr(cast, username)
+    token, raw = actions.token_create(
+        actor=user, user=user, name="laptop", expires_at=timezone.now() + dt.timedelta(days=3)
+    )
+    with django_assert_num_queries(1):  # the token, its user and the user's team at once
+        found = queries.active_token(raw)
+        team = found.user.team
+    expected = ApiToken.objects.select_related("user", "user__team").get(pk=token.pk)
+    assert _values(found) == _values(expected)
+    assert _values(found.user) == _values(expected.user)
+    assert (team and _values(team)) == (expected.user.team and _values(expected.user.team))
+    assert found.user.policy.visibility == expected.user.policy.visibility
