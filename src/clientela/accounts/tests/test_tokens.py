@@ -140,6 +140,7 @@ def test_a_token_found_by_its_fixed_statement_equals_what_the_orm_reads(cast, us
     )
     with django_assert_num_queries(1):  # the token, its user and the user's team at once
         found = queries.active_token(raw)
+        assert found is not None
         team = found.user.team
     expected = ApiToken.objects.select_related("user", "user__team").get(pk=token.pk)
     assert _values(found) == _values(expected)
