@@ -499,3 +499,21 @@ def _save_and_log(
             setattr(record, name, value)
         record.save(update_fields=list(values))
         append_event(actor=actor, action=action, kind=Event.Kind.UPDATED, record=record, changes=changes)
+
+
+# --- password reset e-mails --------------------------------------------------------------------
+
+RESET_MAIL_TASK_PATH = "clientela.accounts.tasks.send_password_reset"  # django-tasks names a task by its path
+
+
+def password_reset_results_forget(*, finished_before: dt.datetime) -> int:
+    """Delete the stored results of password-reset tasks that finished before `finished_before`:
+    each keeps the address as it was typed, which nothing needs once the e-mail is sent (or
+    failed). Housekeeping, not a record's change: no event. Returns how many went."""
+    from django_tasks_db.models import DBTaskResult
+
+    finished = DBTaskResult.objects.filter(
+        task_path=RESET_MAIL_TASK_PATH, finished_at__isnull=False, finished_at__lt=finished_before
+    )
+    deleted, _by_model = finished.delete()
+    return deleted

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks import task
+
+from clientela.accounts import actions
 
 # Not under registration/: django.contrib.auth (an app listed earlier) has a subject of that name.
 RESET_SUBJECT_TEMPLATE = "accounts/password_reset_subject.txt"
@@ -13,6 +17,9 @@ RESET_EMAIL_TEMPLATE = "registration/password_reset_email.txt"
 # Ahead of queued imports: somebody is waiting for this e-mail. (A worker busy with a long
 # import still finishes it first; more workers, `clientela worker` again, take mail meanwhile.)
 RESET_PRIORITY = 50
+# How long a sent reset's task result (which holds the address typed) is kept, for an operator
+# looking into a failure; the worker's housekeeping deletes it after that.
+RESET_RESULTS_KEPT = dt.timedelta(hours=1)
 
 
 @task(priority=RESET_PRIORITY)
@@ -42,3 +49,9 @@ def enqueue_password_reset(*, email: str, domain: str, use_https: bool, language
     transaction.on_commit(
         lambda: send_password_reset.enqueue(email=email, domain=domain, use_https=use_https, language=language)
     )
+
+
+def forget_password_resets() -> int:
+    """Housekeeping (`core/housekeeping.py`, run by `clientela worker`): delete the results of
+    reset e-mails sent more than RESET_RESULTS_KEPT ago, and with them the addresses typed."""
+    return actions.password_reset_results_forget(finished_before=timezone.now() - RESET_RESULTS_KEPT)

@@ -3,6 +3,7 @@ address up and sends the e-mail, so the page does the same work for a known and 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from django.db import connection
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from clientela.accounts.models import User
@@ -138,3 +140,20 @@ def test_the_job_worker_sends_the_emails_the_page_queued(client, cast, keep_sign
     results = DBTaskResult.objects.filter(task_path=TASK)
     assert [result.status for result in results] == ["SUCCESSFUL", "SUCCESSFUL"]
     assert [result.return_value for result in results] == [None, None]  # the results tell nothing either
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_forgets_the_addresses_of_resets_sent_over_an_hour_ago(client, cast, keep_signals):
+    from clientela.core import housekeeping
+
+    client.post(reverse("accounts:password_reset"), {"email": "sales_north@example.test"})
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, interval=0, verbosity=0)
+    result = DBTaskResult.objects.get(task_path=TASK)
+    assert "sales_north@example.test" in str(result.args_kwargs)
+    assert "accounts.password_resets" in housekeeping.registered()
+
+    housekeeping.run_checks()  # sent just now: kept, for an operator looking into a failure
+    assert DBTaskResult.objects.filter(task_path=TASK).exists()
+    DBTaskResult.objects.filter(pk=result.pk).update(finished_at=timezone.now() - dt.timedelta(hours=2))
+    assert housekeeping.run_checks()["accounts.password_resets"] == 1
+    assert not DBTaskResult.objects.filter(task_path=TASK).exists()
