@@ -14,9 +14,6 @@ from collections.abc import Sequence
 
 from clientela.settings_env import ImproperSetting
 
-# `clientela NAME` -> Django management command (`worker` is core's: `db_worker` and its housekeeping)
-ALIASES: dict[str, str] = {}
-
 USAGE = """usage: clientela COMMAND [ARGS]
 
 commands:
@@ -47,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.core.management import execute_from_command_line
 
     try:
-        execute_from_command_line(["clientela", ALIASES.get(command, command), *rest])
+        execute_from_command_line(["clientela", command, *rest])
     except KeyboardInterrupt:
         return 130
     except ImproperSetting as error:  # a bad CLIENTELA_* variable: say which, in one line

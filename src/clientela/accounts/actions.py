@@ -512,8 +512,6 @@ def password_reset_results_forget(*, finished_before: dt.datetime) -> int:
     failed). Housekeeping, not a record's change: no event. Returns how many went."""
     from django_tasks_db.models import DBTaskResult
 
-    finished = DBTaskResult.objects.filter(
-        task_path=RESET_MAIL_TASK_PATH, finished_at__isnull=False, finished_at__lt=finished_before
-    )
+    finished = DBTaskResult.objects.finished().filter(task_path=RESET_MAIL_TASK_PATH, finished_at__lt=finished_before)
     deleted, _by_model = finished.delete()
     return deleted

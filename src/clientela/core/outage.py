@@ -7,9 +7,9 @@ into a 500 inside every middleware layer, so the outermost layer cannot catch it
 `got_request_exception` (sent while the exception is being handled, in debug mode as well)
 notes a database outage on the request, and `DatabaseOutageMiddleware` then
 
-- closes the connections that are broken (a pooled one goes back to the pool, which
-  discards it), and, for a safe method (GET, HEAD, OPTIONS) whose connection was lost,
-  runs the request once more on a fresh connection;
+- closes the request's connections (a pooled one goes back to the pool, which discards it
+  if broken), and, for a safe method (GET, HEAD, OPTIONS), runs the request once more on a
+  fresh connection;
 - otherwise answers 503 with `Retry-After`: the API's JSON error shape under /api/, a
   plain page elsewhere. A write is never replayed here: whether it committed is unknown,
   and the client's retry is guarded by `If-Match` and `Idempotency-Key`.
@@ -36,9 +36,27 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _OUTAGE = "_clientela_database_outage"
 
 
+# PostgreSQL's SQLSTATEs of a lost or refused connection: class 08 (connection exception),
+# admin/crash/cannot-connect-now shutdowns, too many connections.
+_OUTAGE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
 def is_database_outage(error: BaseException | None) -> bool:
-    """The database could not be reached or refused the work for now (not a bad query)."""
-    return isinstance(error, OperationalError | InterfaceError)
+    """The database could not be reached or refused the work for now: a lost or refused
+    connection, the pool out of connections, SQLite locked. Not a bad query, a missing table or
+    a statement timeout: those stay errors (500), not "try again in a few seconds"."""
+    if isinstance(error, InterfaceError):  # Django's wrapper: the connection is already closed
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__
+    state = getattr(cause, "sqlstate", None)
+    if state is not None:
+        return state.startswith(_OUTAGE_STATES)
+    if type(cause).__module__.startswith(("psycopg", "psycopg_pool")):
+        return True  # no SQLSTATE: the server went away mid-statement, or the pool timed out
+    return any(text in str(error) for text in _SQLITE_BUSY)
 
 
 @receiver(got_request_exception)
@@ -48,18 +66,15 @@ def _note_outage(sender: Any, request: HttpRequest | None = None, **kwargs: Any)
         setattr(request, _OUTAGE, error)
 
 
-def _lost_connection() -> bool:
-    """Close every broken connection; True when one was broken (a retry gets a fresh one)."""
-    lost = False
+def _close_connections() -> None:
+    """Close the request's connections (a pooled one goes back to the pool, which drops it if
+    broken), so that a retry gets a fresh one."""
     for connection in connections.all(initialized_only=True):
-        if connection.connection is not None and not connection.is_usable():
-            lost = True
         try:
             connection.close()
         except Exception:  # a broken connection may fail to close; it is dropped all the same
             logger.debug("closing a broken database connection failed", exc_info=True)
             connection.connection = None
-    return lost
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
@@ -87,14 +102,14 @@ class DatabaseOutageMiddleware:
         error = getattr(request, _OUTAGE, None)
         if error is None:
             return response
-        lost = _lost_connection()
-        if lost and request.method in SAFE_METHODS:
+        _close_connections()
+        if request.method in SAFE_METHODS:  # a read: once more, on a fresh connection
             logger.warning("database connection lost during %s %s; retrying once", request.method, request.path)
             delattr(request, _OUTAGE)
             response = self.get_response(request)
             error = getattr(request, _OUTAGE, None)
             if error is None:
                 return response
-            _lost_connection()
+            _close_connections()
         logger.warning("database unavailable for %s %s: %s", request.method, request.path, error)
         return unavailable(request)

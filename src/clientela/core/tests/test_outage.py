@@ -91,3 +91,13 @@ def test_a_busy_database_gives_a_page_503_with_retry_after(cast, monkeypatch):
     assert response["Retry-After"] == "5"
     assert b'data-testid="error-503"' in response.content
     assert b"Traceback" not in response.content
+
+
+def test_a_bad_query_is_an_error_not_an_outage_to_retry_later(cast, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("no such column: parties_contact.missing")
+
+    monkeypatch.setattr(parties_api, "list_rows", broken)
+    response = _api(cast.sales_north).get("/contacts")
+    assert response.status_code == 500
+    assert "Retry-After" not in response

@@ -143,11 +143,13 @@ class Command(BaseCommand):
         sys.stderr.flush()
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientela.settings")
         # Each request thread holds at most one database connection: a pool of threads + 2 per
-        # worker process (PostgreSQL) is never short, and bounds what the server can hold.
-        os.environ.setdefault("CLIENTELA_DB_POOL_SIZE", str(threads + 2))
+        # web worker process (PostgreSQL) is never short, and bounds what the server can hold.
+        # The server's alone: the job worker keeps the default pool.
+        server_env = {**os.environ}
+        server_env.setdefault("CLIENTELA_DB_POOL_SIZE", str(threads + 2))
         if options["with_worker"]:
-            raise SystemExit(run_together(command, JOB_WORKER))
-        os.execv(sys.executable, command)  # noqa: S606 - our own interpreter and arguments
+            raise SystemExit(run_together((command, server_env), (JOB_WORKER, dict(os.environ))))
+        os.execve(sys.executable, command, server_env)  # noqa: S606 - our own interpreter and arguments
 
 
 # The background job worker of django-tasks' database backend, with its housekeeping (`clientela worker`).
@@ -155,11 +157,11 @@ JOB_WORKER = [sys.executable, "-m", "django", "worker"]
 STOP_GRACE_SECONDS = 20
 
 
-def run_together(*commands: list[str]) -> int:
-    """Run the commands side by side until one exits or this process is told to stop; then stop
-    the others (SIGTERM, then SIGKILL after a grace period). The exit code: 0 when stopped by a
-    signal, else that of the command that exited first."""
-    processes = [subprocess.Popen(command) for command in commands]  # noqa: S603 - our own commands
+def run_together(*commands: tuple[list[str], dict[str, str]]) -> int:
+    """Run the commands (each with its environment) side by side until one exits or this process
+    is told to stop; then stop the others (SIGTERM, then SIGKILL after a grace period). The exit
+    code: 0 when stopped by a signal, else that of the command that exited first."""
+    processes = [subprocess.Popen(command, env=env) for command, env in commands]  # noqa: S603 - our own commands
     stopping = False
 
     def stop(signum: int, _frame: Any) -> None:
