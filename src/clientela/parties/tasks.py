@@ -183,29 +183,37 @@ def recover_import_jobs(now: dt.datetime | None = None) -> Recovered:
 
 
 def _hand_on(job: ImportJob, recovered: Recovered) -> None:
-    """The job's worker stopped: resume it, or fail it saying what was written."""
+    """The job's worker stopped: resume it, or fail it saying what was written. The job's step
+    and the end of the dead worker's task commit together, and only when the step wins (a
+    heartbeat that came in meanwhile leaves both to the worker that is alive after all)."""
+    dead_task = job.task_id  # the step may give the job a new one
+    with transaction.atomic():
+        if not _hand_on_job(job, recovered):
+            return
+        actions.import_task_abandon(task_id=dead_task, reason=_("The worker running this task stopped."))
+
+
+def _hand_on_job(job: ImportJob, recovered: Recovered) -> bool:
     public_id = str(job.public_id)
-    # The dead worker's task first, so that whoever sees the job handed on also sees its task ended.
-    actions.import_task_abandon(task_id=job.task_id, reason=_("The worker running this task stopped."))
     resumable = job.mode == ImportJob.Mode.VALID_ROWS_ONLY and not job.dry_run and job.worker
     if resumable and job.attempts <= import_lease.MAX_RESUMES:
         row = import_lease.stopped_at_row(job)
-        with transaction.atomic():
-            if not actions.import_job_resume(job=job, from_row=row):
-                return
-            transaction.on_commit(lambda: _enqueue_task(job))
+        if not actions.import_job_resume(job=job, from_row=row):
+            return False
+        transaction.on_commit(lambda: _enqueue_task(job))
         logger.warning("import job %s: its worker stopped at row %s; resumed from there", public_id, row)
         recovered.resumed.append(public_id)
     elif job.mode == ImportJob.Mode.ALL_OR_NOTHING and not job.dry_run and job.committed_rows:
         message = _("The worker stopped just after the import was written: every row was written.")
         if not actions.import_job_abandon(job=job, message=message, succeeded=True):
-            return
+            return False
         recovered.finished.append(public_id)
     else:
         if not actions.import_job_abandon(job=job, message=_stopped_message(job)):
-            return
+            return False
         logger.warning("import job %s: its worker stopped; the job failed", public_id)
         recovered.failed.append(public_id)
+    return True
 
 
 def _stopped_message(job: ImportJob) -> str:

@@ -36,6 +36,7 @@ OUTCOME_LABELS = {
 }
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 RECENT_JOBS = 20
+PREVIEW_FIELDS = ("file_headers", "file_sample", "suggested_mapping")  # not read by the list of jobs
 SHOWN_ERRORS = 200
 
 
@@ -94,7 +95,7 @@ def index(request: HttpRequest) -> HttpResponse:
         )
         enqueue_file_read(job, actor=request.user)  # the worker reads it: this request does not
         return redirect("imports:mapping", public_id=job.public_id)
-    jobs = ImportJob.objects.filter(created_by=request.user)[:RECENT_JOBS]
+    jobs = ImportJob.objects.filter(created_by=request.user).defer(*PREVIEW_FIELDS)[:RECENT_JOBS]
     return render(request, "parties/import/index.html", {"form": form, "jobs": jobs})
 
 

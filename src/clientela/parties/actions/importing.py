@@ -74,9 +74,9 @@ class ImportFilesPurged:
 def import_files_purge(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> ImportFilesPurged:
     """Delete uploaded import files once they are no longer needed (`clientela purge_imports`).
 
-    A finished job (succeeded or failed) loses its file `older_than` after it finished;
-    its counts and error report stay. A draft nobody started within `older_than` of its
-    upload is deleted with its file. Queued and running jobs are never touched.
+    A finished job (succeeded or failed) loses its file, and the preview's copy of its first
+    rows, `older_than` after it finished; its counts and error report stay. A draft nobody
+    started within `older_than` of its upload is deleted with its file. Queued and running jobs are never touched.
     """
 
     cutoff = (now or timezone.now()) - older_than
@@ -86,7 +86,8 @@ def import_files_purge(*, older_than: dt.timedelta, now: dt.datetime | None = No
     ).exclude(file="")
     for job in finished.iterator():
         job.file.delete(save=False)
-        ImportJob.objects.filter(pk=job.pk).update(file="")
+        # The copy of the file's first rows kept for the preview goes with the file.
+        ImportJob.objects.filter(pk=job.pk).update(file="", file_headers=[], file_sample=[], suggested_mapping={})
         result.files_removed += 1
     for job in ImportJob.objects.filter(status=ImportJob.Status.DRAFT, created_at__lt=cutoff).iterator():
         if job.file:

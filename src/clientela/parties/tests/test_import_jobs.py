@@ -97,6 +97,8 @@ def test_purging_removes_old_finished_uploads_and_unstarted_drafts_and_keeps_rep
     ImportJob.objects.filter(pk=running.pk).update(status=ImportJob.Status.RUNNING)
     ImportJob.objects.filter(pk=draft.pk).update(created_at=draft.created_at - dt.timedelta(days=31))
     paths = {job.pk: media / job.file.name for job in (old_done, old_failed, recent, running, draft)}
+    sample = {"file_headers": ["E-mail"], "file_sample": [[2, ["ada@example.test"]]], "suggested_mapping": {"a": 1}}
+    ImportJob.objects.filter(pk__in=[old_done.pk, recent.pk]).update(**sample)
 
     out = StringIO()
     call_command("purge_imports", "--days", "30", stdout=out)
@@ -107,6 +109,9 @@ def test_purging_removes_old_finished_uploads_and_unstarted_drafts_and_keeps_rep
     assert not ImportJob.objects.filter(pk=draft.pk).exists()
     kept = ImportJob.objects.get(pk=old_done.pk)
     assert kept.file.name == "" and kept.failed_count == 2  # the report stays
+    # The preview's copy of the file's first rows goes with the file; a recent job keeps it.
+    assert (kept.file_headers, kept.file_sample, kept.suggested_mapping) == ([], [], {})
+    assert ImportJob.objects.get(pk=recent.pk).file_sample == sample["file_sample"]
     call_command("purge_imports", stdout=StringIO())  # again: nothing left to do, no error
     assert ImportJob.objects.count() == 4
 
