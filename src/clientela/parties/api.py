@@ -115,7 +115,7 @@ def contact_list(request: HttpRequest, params: Query[ContactListParams]) -> dict
     """Filter with the parameters below and `custom.<key>=value` for custom fields; search with `q`;
     page with `cursor` (from `next_cursor`) and `limit`."""
     user = caller(request)
-    queryset = list_rows(queries.contacts_visible(user, trash=params.trash), CONTACT.name)
+    queryset = list_rows(user, CONTACT.name, trash=params.trash)
     queryset = filtered(queryset, params, user=user, entity=CONTACT.name, query=request.GET, search=False)
     page = _page(user, queryset, params, CONTACT_SORTS, DEFAULT_SORT[CONTACT.name])
     return {"items": summaries(page.items, CONTACT.name), "next_cursor": page.next_cursor}
@@ -207,7 +207,7 @@ def organization_list(request: HttpRequest, params: Query[OrganizationListParams
     """Filter with the parameters below and `custom.<key>=value` for custom fields; search with `q`;
     page with `cursor` (from `next_cursor`) and `limit`."""
     user = caller(request)
-    queryset = list_rows(queries.organizations_visible(user, trash=params.trash), ORGANIZATION.name)
+    queryset = list_rows(user, ORGANIZATION.name, trash=params.trash)
     queryset = filtered(queryset, params, user=user, entity=ORGANIZATION.name, query=request.GET, search=False)
     page = _page(user, queryset, params, ORGANIZATION_SORTS, DEFAULT_SORT[ORGANIZATION.name])
     return {"items": summaries(page.items, ORGANIZATION.name), "next_cursor": page.next_cursor}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import operator
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -26,7 +27,7 @@ from clientela.core.apikit import entity_schemas
 from clientela.core.apikit.etag import etag_for_version
 from clientela.core.entities import Entity, entity_of
 from clientela.core.errors import ApiError, FieldError, NotFound
-from clientela.core.visibility import can_see
+from clientela.core.visibility import can_see, visible
 from clientela.parties import queries
 from clientela.parties.actions import Collections
 from clientela.parties.customfields import _clean_one
@@ -278,7 +279,7 @@ _READERS: dict[str, Reader] = {
     "id": lambda _user, record: record.public_id,
     "owner": lambda _user, record: user_ref(record.owner),
     "team": lambda _user, record: team_ref(record.team),
-    "tags": lambda _user, record: _tag_names(record),
+    "tags": lambda _user, record: sorted(tag.name for tag in record.tags.all()),
     "custom": lambda _user, record: record.custom or {},
     "email": lambda _user, contact: contact.primary_email,
     "phone": lambda _user, contact: contact.primary_phone,
@@ -288,11 +289,6 @@ _READERS: dict[str, Reader] = {
     ORGANIZATIONS: _affiliations,
     "contacts": _members,
 }
-
-
-def _tag_names(record: Party) -> list[str]:
-    names = getattr(record, "tag_names", None)  # a list page's rows (`summaries`)
-    return names if names is not None else sorted(tag.name for tag in record.tags.all())
 
 
 # What a list row reads beyond the summary's own fields: the sort keys, and the people's names.
@@ -309,24 +305,38 @@ _PEOPLE_COLUMNS = {
 }
 
 
-def _listed_owner(_user: User | None, row: Party) -> dict[str, Any] | None:
+def _listed_owner(row: ListRow) -> dict[str, Any] | None:
     """`user_ref` of a list row's owner, from the row's own columns (`list_rows`)."""
-    if row.listed_owner_id is None:
+    if row["listed_owner_id"] is None:
         return None
-    full_name = f"{row.listed_owner_first_name} {row.listed_owner_last_name}".strip()  # as User.get_full_name
+    full_name = f"{row['listed_owner_first_name']} {row['listed_owner_last_name']}".strip()  # as User.get_full_name
     return {
-        "id": row.listed_owner_id,
-        "username": row.listed_owner_username,
-        "display_name": full_name or row.listed_owner_username,
+        "id": row["listed_owner_id"],
+        "username": row["listed_owner_username"],
+        "display_name": full_name or row["listed_owner_username"],
     }
 
 
-def _listed_team(_user: User | None, row: Party) -> dict[str, Any] | None:
+def _listed_team(row: ListRow) -> dict[str, Any] | None:
     """`team_ref` of a list row's team, from the row's own columns (`list_rows`)."""
-    return None if row.listed_team_id is None else {"id": row.listed_team_id, "name": row.listed_team_name}
+    return None if row["listed_team_id"] is None else {"id": row["listed_team_id"], "name": row["listed_team_name"]}
 
 
-_LISTED_READERS: dict[str, Reader] = {"owner": _listed_owner, "team": _listed_team}
+def _listed_tags(row: ListRow) -> list[str]:
+    """The row's tag names, sorted: an array on PostgreSQL, a JSON array on SQLite (`_TagNames`)."""
+    names = row["listed_tags"]
+    return sorted(json.loads(names) if isinstance(names, str) else names)
+
+
+# How a list body reads a property that is not one of the row's columns under its own name.
+_ROW_FUNCTIONS: dict[str, Callable[[ListRow], Any]] = {
+    "owner": _listed_owner,
+    "team": _listed_team,
+    "tags": _listed_tags,
+    "custom": lambda row: row["custom"] or {},
+    "full_name": lambda row: row.full_name,
+}
+_ROW_COLUMNS = {"id": "public_id", "email": "primary_email", "phone": "primary_phone"}
 
 
 @functools.cache
@@ -370,11 +380,19 @@ class _ListRows(ValuesIterable):
             yield ListRow(values)
 
 
-def list_rows(queryset: QuerySet[Any], entity_name: str) -> QuerySet[Any]:
-    """`queryset` reading only what a list page shows, as `ListRow`s (tags come with `summaries`);
-    it may still be filtered, ordered and sliced."""
-    tags = _TagNames(entities.entity(entity_name).model)
-    rows = queryset.select_related(None).values(*_list_columns(entity_name), **_PEOPLE_COLUMNS, listed_tags=tags)
+def list_rows(user: User, entity_name: str, *, trash: bool = False) -> QuerySet[Any]:
+    """The records of `entity_name` that `user` may see, reading only what a list page shows, as
+    `ListRow`s; it may still be filtered, ordered and sliced."""
+    return visible(_row_template(entity_name, trash).all(), user)
+
+
+@functools.cache
+def _row_template(entity_name: str, trash: bool) -> QuerySet[Any]:
+    """The list rows' query before the reader's visibility: built once (resolving its annotated
+    columns cost each request 0.4 ms), copied by each request (`list_rows`), never run itself."""
+    model = entities.entity(entity_name).model
+    columns = {**_PEOPLE_COLUMNS, "listed_tags": _TagNames(model)}
+    rows = queries.records(model, trash=trash).values(*_list_columns(entity_name), **columns)
     rows._iterable_class = _ListRows
     return rows
 
@@ -398,11 +416,26 @@ class _TagNames(Subquery):
 
 
 def summaries(rows: list[ListRow], entity_name: str) -> list[dict[str, Any]]:
-    """The list bodies of `rows` (of `list_rows`, of one entity)."""
-    for row in rows:
-        names = row.listed_tags
-        row.tag_names = sorted(json.loads(names) if isinstance(names, str) else names)
-    return [record_summary(row, entity_name) for row in rows]
+    """The list bodies of `rows` (of `list_rows`, of one entity), in the summary schema's order."""
+    getters = _row_getters(entity_name)
+    return [{name: get(row) for name, get in getters} for row in rows]
+
+
+@functools.cache
+def _row_getters(entity_name: str) -> tuple[tuple[str, Callable[[ListRow], Any]], ...]:
+    """How to fill each property of the entity's list body from a `ListRow`: a column read by
+    key (no attribute lookup: a page reads some 800 values), or a function of the row."""
+    columns = set(_list_columns(entity_name)) | set(_PEOPLE_COLUMNS)
+
+    def getter(name: str) -> Callable[[ListRow], Any]:
+        if name in _ROW_FUNCTIONS:
+            return _ROW_FUNCTIONS[name]
+        column = _ROW_COLUMNS.get(name, name)
+        if column not in columns:
+            raise LookupError(f"the {entity_name} list body's {name!r} is no column list_rows reads")
+        return operator.itemgetter(column)
+
+    return tuple((name, getter(name)) for name in SCHEMAS[entity_name].summary.model_fields)
 
 
 def _attribute(name: str) -> Reader:
@@ -423,30 +456,23 @@ def _public_id(name: str) -> Reader:
 
 
 @functools.cache
-def _readers(entity_name: str, kind: str) -> tuple[tuple[str, Reader], ...]:
-    """How to fill each property of the entity's `kind` of body ("summary", "out") from a record."""
+def _readers(entity_name: str) -> tuple[tuple[str, Reader], ...]:
+    """How to fill each property of the entity's full body ("out") from a record."""
     entity = entities.entity(entity_name)
     settable = set(entity_schemas.settable(entity))
-    schema: type[BaseModel] = getattr(SCHEMAS[entity_name], kind)
+    schema: type[BaseModel] = SCHEMAS[entity_name].out
 
     def reader(name: str) -> Reader:
         if name in settable and entity.model_field(name).is_relation:
             return _public_id(name)
-        if kind == "summary" and name in _LISTED_READERS:
-            return _LISTED_READERS[name]
         return _READERS.get(name) or _attribute(name)
 
     return tuple((name, reader(name)) for name in schema.model_fields)
 
 
-def record_summary(row: ListRow, entity_name: str) -> dict[str, Any]:
-    """A row of `list_rows` as a list shows it (its tags set by `summaries`)."""
-    return {name: read(None, row) for name, read in _readers(entity_name, "summary")}
-
-
 def record_detail(user: User, record: Party) -> dict[str, Any]:
     """One record with its collections, as `user` may see them."""
-    return {name: read(user, record) for name, read in _readers(entity_of(record).name, "out")}
+    return {name: read(user, record) for name, read in _readers(entity_of(record).name)}
 
 
 # The scoped read of one record with its collections, by entity.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import StrIndex
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from clientela.accounts.models import User
 
 _DIGITS = re.compile(r"\D")
+P = TypeVar("P", Contact, Organization)
 
 
 def _parse_uuid(public_id: Any) -> uuid.UUID:
@@ -41,16 +42,20 @@ def in_name_order(records: QuerySet[Any]) -> QuerySet[Any]:
     return records.order_by(*collation.ordering(records.model, NAME_ORDER[records.model._meta.model_name]))
 
 
+def records(model: type[P], *, trash: bool = False) -> QuerySet[P]:
+    """Every contact or organization (`model`) out of the trash, or every one in it; before
+    any reader's visibility (`visible`), which each read adds."""
+    if trash:
+        return model.all_objects.filter(deleted_at__isnull=False)
+    return model.objects.all()
+
+
 def contacts_visible(user: User, *, trash: bool = False) -> QuerySet[Contact]:
-    manager = Contact.all_objects if trash else Contact.objects
-    queryset = manager.filter(deleted_at__isnull=False) if trash else manager.all()
-    return visible(queryset, user).select_related("owner", "team")
+    return visible(records(Contact, trash=trash), user).select_related("owner", "team")
 
 
 def organizations_visible(user: User, *, trash: bool = False) -> QuerySet[Organization]:
-    manager = Organization.all_objects if trash else Organization.objects
-    queryset = manager.filter(deleted_at__isnull=False) if trash else manager.all()
-    return visible(queryset, user).select_related("owner", "team", "parent")
+    return visible(records(Organization, trash=trash), user).select_related("owner", "team", "parent")
 
 
 def records_visible(user: User, entity: str, *, trash: bool = False) -> QuerySet[Any]:
