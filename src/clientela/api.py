@@ -19,6 +19,10 @@ from clientela.core.apikit.renderer import JsonRenderer
 from clientela.parties.api import contacts as contacts_router
 from clientela.parties.api import organizations as organizations_router
 from clientela.parties.api_custom_fields import router as custom_fields_router
+from clientela.sales.api import deals as deals_router
+from clientela.sales.api import leads as leads_router
+from clientela.sales.api import lost_reasons as lost_reasons_router
+from clientela.sales.api import pipelines as pipelines_router
 
 api = NinjaAPI(
     title="Clientela API",
@@ -37,6 +41,10 @@ errors.install(api)
 api.add_router("/organizations", organizations_router)
 api.add_router("/contacts", contacts_router)
 api.add_router("/custom-fields", custom_fields_router)
+api.add_router("/leads", leads_router)
+api.add_router("/deals", deals_router)
+api.add_router("/pipelines", pipelines_router)
+api.add_router("/lost-reasons", lost_reasons_router)
 api.add_router("/events", events_router)
 api.add_router("/users", users_router)
 api.add_router("/health", health_router)

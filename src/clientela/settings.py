@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "clientela.core",
     "clientela.accounts",
     "clientela.parties",
+    "clientela.sales",
     "clientela.site",
 ]
 
@@ -193,6 +194,10 @@ TRUSTED_PROXIES = env_networks("CLIENTELA_TRUSTED_PROXIES")
 PHONE_REGION = env_str("CLIENTELA_PHONE_REGION", "").strip().upper()
 if PHONE_REGION and not (len(PHONE_REGION) == 2 and PHONE_REGION.isascii() and PHONE_REGION.isalpha()):
     raise ImproperSetting(f"CLIENTELA_PHONE_REGION must be a two-letter country code such as HU, not {PHONE_REGION!r}")
+# The currency amounts are reported in, and the default of a new deal or lead (ISO 4217 code).
+CURRENCY = env_str("CLIENTELA_CURRENCY", "EUR").strip().upper()
+if not (len(CURRENCY) == 3 and CURRENCY.isascii() and CURRENCY.isalpha()):
+    raise ImproperSetting(f"CLIENTELA_CURRENCY must be a three-letter ISO 4217 code such as EUR, not {CURRENCY!r}")
 USE_I18N = True
 USE_TZ = True
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("clientela.core.urls")),
     path("accounts/", include("clientela.accounts.urls")),
     path("", include("clientela.parties.urls")),
+    path("", include("clientela.sales.urls")),
     path("import/", include("clientela.parties.urls_import")),
     path("merge/", include("clientela.parties.urls_merge")),
     path("api/v1/", api.urls),

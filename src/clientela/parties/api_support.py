@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from clientela.core import entities
 from clientela.core.apikit import entity_schemas
+from clientela.core.apikit.bodies import team_ref, user_ref
 from clientela.core.apikit.etag import etag_for_version
 from clientela.core.entities import Entity, entity_of
 from clientela.core.errors import ApiError, FieldError, NotFound
@@ -36,7 +37,7 @@ from clientela.parties.models import Affiliation, Contact, ContactPoint, CustomF
 from clientela.parties.schemas import SCHEMAS
 
 if TYPE_CHECKING:
-    from clientela.accounts.models import Team, User
+    from clientela.accounts.models import User
     from clientela.parties.schemas import ListParams
 
 Party: TypeAlias = Contact | Organization
@@ -215,16 +216,6 @@ def _uuid_or_422(field: str, value: str) -> uuid.UUID:
 
 
 # --- records -> response bodies ---------------------------------------------------------------
-
-
-def user_ref(user: User | None) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"id": user.public_id, "username": user.username, "display_name": user.display_name}
-
-
-def team_ref(team: Team | None) -> dict[str, Any] | None:
-    return None if team is None else {"id": team.public_id, "name": team.name}
 
 
 def _emails(_user: User | None, record: Party) -> list[dict[str, Any]]:

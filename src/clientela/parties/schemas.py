@@ -16,9 +16,18 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from django.conf import settings
-from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from clientela.core.apikit.bodies import (
+    NEXT_CURSOR,
+    OWNER_PATTERN,
+    PEOPLE,
+    Limit,
+    Out,
+    PatchBody,
+    Strict,
+    sort_param,
+)
 from clientela.core.apikit.entity_schemas import Bases, EntitySchemas, Property, choice_type, entity_schemas
 from clientela.core.apikit.pagination import CURSOR_PATTERN
 from clientela.core.apikit.text import NO_NUL, SEARCH_TEXT, DateTimeParam, QueryParams, required_text, text
@@ -64,20 +73,6 @@ else:
 PHONE_PATTERN = r"^\+?[ ()./-]*(?:[0-9][ ()./-]*){5,}$"
 
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _no_defaults(schema: dict[str, Any]) -> None:
-    """A PATCH body documents no defaults: a field you leave out stays as it is."""
-    for prop in schema.get("properties", {}).values():
-        prop.pop("default", None)
-
-
-class PatchBody(Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_defaults)
-
-
 # --- nested input -------------------------------------------------------------------------
 
 
@@ -120,23 +115,6 @@ Custom = Annotated[
 
 
 # --- output -------------------------------------------------------------------------------
-# Plain pydantic models: the API builds response dicts itself, so ninja's ORM-attribute
-# resolution (which costs ~5x per object in a 50-row list) is not needed.
-
-
-class Out(BaseModel):
-    pass
-
-
-class UserRef(Out):
-    id: uuid.UUID
-    username: str
-    display_name: str
-
-
-class TeamRef(Out):
-    id: uuid.UUID
-    name: str
 
 
 class PointOut(Out):
@@ -177,14 +155,7 @@ class MemberOut(Out):
 
 # --- contacts and organizations, from their declarations ---------------------------------------
 
-# Who looks after a record, as a request sets it and a response shows it.
-_PEOPLE: dict[str, tuple[Property, Property]] = {
-    "owner": ((uuid.UUID | None, Field(default=None, description="A user's id; default: you")), (UserRef | None, ...)),
-    "team": (
-        (uuid.UUID | None, Field(default=None, description="A team's id; default: your team")),
-        (TeamRef | None, ...),
-    ),
-}
+_PEOPLE = PEOPLE
 # The child collections, as a request replaces them and a response shows them.
 _COLLECTIONS: dict[str, tuple[Property, Property]] = {
     EMAILS: ((Emails, []), (list[PointOut], ...)),
@@ -258,20 +229,17 @@ else:
 
 class ContactPage(Out):
     items: list[ContactSummary]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+    next_cursor: str | None = NEXT_CURSOR
 
 
 class OrganizationPage(Out):
     items: list[OrganizationSummary]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+    next_cursor: str | None = NEXT_CURSOR
 
 
-_HEX = "[0-9a-fA-F]"
-_OWNER_PATTERN = rf"^(me|{_HEX}{{8}}-?{_HEX}{{4}}-?{_HEX}{{4}}-?{_HEX}{{4}}-?{_HEX}{{12}})$"
+_OWNER_PATTERN = OWNER_PATTERN
 
 # --- list parameters ----------------------------------------------------------------------
-
-Limit = Annotated[int, Field(ge=1, le=settings.API_MAX_PAGE_SIZE)]
 
 
 class ListParams(QueryParams):
@@ -291,15 +259,7 @@ class ListParams(QueryParams):
     limit: Limit = settings.API_DEFAULT_PAGE_SIZE
 
 
-def _sort_param(fields: tuple[str, ...], default: str) -> Any:
-    signed = tuple(f"{sign}{name}" for name in fields for sign in ("", "-"))
-    return Annotated[
-        list[Literal[signed]],  # type: ignore[valid-type]
-        Field(
-            max_length=3,
-            description=f"Repeat for several keys, `-` for descending (default {default}); ties break by id",
-        ),
-    ]
+_sort_param = sort_param
 
 
 if TYPE_CHECKING:  # to mypy the sort keys (a Literal built at import time) are strings

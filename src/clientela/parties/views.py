@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clientela.core import panels
 from clientela.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientela.parties import actions, editing, listing, profile, queries, relating, savedviews
 from clientela.parties.forms import (
@@ -318,6 +319,8 @@ def render_detail(
             parent if parent is not None and parent.deleted_at is None and _visible(user, parent) else None
         )
     context["history"] = profile.history_entries(user, record, definitions)
+    context["panels"] = panels.panels_for(user, record)  # what other apps show here (deals, ...)
+    context["replaced"] = {panel.replaces for panel in context["panels"]}
     context["relationship_kinds"] = relating.kind_choices()
     context["relationship_form"] = relating.RelationshipForm()
     context.update(extra or {})
@@ -652,7 +655,8 @@ def trash(request: HttpRequest) -> HttpResponse:
 @require_GET
 def organization_suggest(request: HttpRequest) -> HttpResponse:
     """<option>s for the organization name inputs (a datalist filled as the user types)."""
-    text = (request.GET.get("q") or request.GET.get("aff-new-name") or request.GET.get("parent") or "")[:100]
+    given = ("q", "aff-new-name", "parent", "organization_name")  # the inputs that ask (a deal's too)
+    text = next((request.GET[name] for name in given if request.GET.get(name)), "")[:100]
     found = []
     if len(text.strip()) >= 2:
         found = list(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from clientela.parties import profile, queries
 from clientela.parties.models import LifecycleStage
+from clientela.sales import queries as sales_queries
 
 DROPDOWN_SIZE = 5
 RESULTS_SIZE = 50
@@ -31,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "organization_count": queries.organizations_visible(user).count(),
         "stages": stages,
         "recent": profile.recent_changes(user),
+        "work": sales_queries.my_work(user),
     }
     return render(request, "site/home.html", context)
 

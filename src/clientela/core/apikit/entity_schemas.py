@@ -4,8 +4,9 @@ Each value field of an `Entity` becomes one property of the request and response
 bodies, typed and bounded by the model field it names: text by its `max_length`
 (no NUL; the naming field must hold something besides spaces), choices by the
 model's choices (with "" when the field may be blank), dates, integers within the
-model's validators, URLs by `URL_PATTERN`; a reference (an organization's parent) is
-the other record's public id. The default is the model's.
+model's validators, decimals (money) by their digits and written as strings, URLs by
+`URL_PATTERN`; a reference (an organization's parent) is the other record's public id.
+The default is the model's.
 
 What a declaration cannot say — who looks after a record (people), its child
 collections, values computed for display — is the app's: it passes them in as
@@ -23,6 +24,7 @@ import enum
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeAlias
 
 from django.core.exceptions import ImproperlyConfigured
@@ -31,7 +33,7 @@ from django.db import models
 from django.utils import translation
 from pydantic import BaseModel, Field, create_model
 
-from clientela.core.apikit.text import required_text, text
+from clientela.core.apikit.text import decimal_text, required_text, text, whole
 from clientela.core.entities import Entity
 
 # What Django's URLValidator accepts, narrowed to plain http(s) host names.
@@ -101,8 +103,13 @@ def value_in(entity: Entity, name: str, *, limits: Limits | None = None) -> Prop
         annotation = dt.datetime
     elif isinstance(model_field, models.DateField):
         annotation = dt.date
+    elif isinstance(model_field, models.DecimalField):  # money: "53.97", never a float
+        signed = extra.pop("ge", -1) < 0
+        annotation = Annotated[
+            str, decimal_text(model_field.max_digits, model_field.decimal_places, signed=signed, **extra)
+        ]
     elif isinstance(model_field, models.IntegerField):
-        annotation = Annotated[int, Field(**_bounds(model_field, extra))]
+        annotation = Annotated[int, *whole(**_bounds(model_field, extra))]
     elif isinstance(model_field, models.BooleanField):
         annotation = bool
     else:
@@ -124,6 +131,8 @@ def value_out(entity: Entity, name: str) -> Property:
         annotation = dt.datetime
     elif isinstance(model_field, models.DateField):
         annotation = dt.date
+    elif isinstance(model_field, models.DecimalField):
+        annotation = Decimal  # written as a decimal string: "53.97"
     elif isinstance(model_field, models.IntegerField):
         annotation = int
     elif isinstance(model_field, models.BooleanField):

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
@@ -74,6 +75,8 @@ def _encode_value(value: Any) -> Any:
         return {"dt": value.isoformat()}
     if isinstance(value, dt.date):
         return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"n": str(value)}
     return value
 
 
@@ -82,6 +85,14 @@ def _decode_value(value: Any) -> Any:
         return dt.datetime.fromisoformat(value["dt"])
     if isinstance(value, dict) and "d" in value:
         return dt.date.fromisoformat(value["d"])
+    if isinstance(value, dict) and "n" in value and isinstance(value["n"], str):
+        try:
+            number = Decimal(value["n"])
+        except InvalidOperation:
+            raise ValueError("unexpected cursor value") from None
+        if not number.is_finite():
+            raise ValueError("unexpected cursor value")
+        return number
     if value is None or isinstance(value, str | int | float | bool):
         return value
     raise ValueError("unexpected cursor value")
@@ -149,6 +160,8 @@ _PYTHON_TYPES: dict[str, type] = {
     "IntegerField": int,
     "BigIntegerField": int,
     "PositiveIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "DecimalField": Decimal,
 }
 
 

@@ -21,8 +21,17 @@ VISIBLE = rf"^[^\x00]*[^{_STRIPPED}][^\x00]*$"
 
 
 def text(max_length: int, **extra: Any) -> FieldInfo:
-    """Optional text: up to `max_length` characters, no NUL (`Annotated[str, text(100)]`)."""
-    return Field(max_length=max_length, pattern=NO_NUL, **extra)
+    """Optional text: up to `max_length` characters, no NUL (`Annotated[str, text(100)]`);
+    `extra` may narrow the pattern."""
+    return Field(**{"max_length": max_length, "pattern": NO_NUL, **extra})
+
+
+def decimal_text(max_digits: int, decimal_places: int, *, signed: bool = True, **extra: Any) -> FieldInfo:
+    """A decimal number written as a string ("53.97"): what a Decimal column of `max_digits`
+    with `decimal_places` holds (money is never a JSON number, which readers take for a float)."""
+    whole = max_digits - decimal_places
+    pattern = rf"^{'-?' if signed else ''}[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{decimal_places}}})?$"
+    return Field(pattern=pattern, examples=["53.97"], **extra)
 
 
 def required_text(max_length: int, **extra: Any) -> FieldInfo:
@@ -77,3 +86,27 @@ def _to_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 # A date-time in a query string: RFC 3339 with an offset, nothing looser (no epoch numbers).
 DateTimeParam = Annotated[dt.datetime | None, BeforeValidator(_rfc3339), AfterValidator(_to_utc)]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    if not (isinstance(value, str) and _ISO_DATE.match(value)) and not isinstance(value, dt.date):
+        raise ValueError(_("must be a date, e.g. 2024-05-01"))
+    return value
+
+
+# A day in a query string: YYYY-MM-DD, nothing looser (no epoch numbers).
+DateParam = Annotated[dt.date | None, BeforeValidator(_iso_date)]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON's integers (5, and 5.0, which JSON Schema counts as one); not true, "5" or 5.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ValueError(_("must be a whole number"))
+    return int(value)
+
+
+def whole(**bounds: Any) -> Any:
+    """`Annotated[int, *whole(ge=0, le=100)]`: a whole number within `bounds`, nothing looser."""
+    return (Field(**bounds), BeforeValidator(_whole_number))

@@ -15,6 +15,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
+from clientela.sales import queries as sales_queries
 from clientela.testing import factories
 from clientela.testing.api import issue_token
 
@@ -40,6 +41,10 @@ class Existing:
     user_id: str
     team_id: str
     organization_id: str
+    contact_id: str
+    pipeline_id: str
+    open_stage_id: str
+    lost_reason_id: str
 
 
 @pytest.fixture(autouse=True)
@@ -57,14 +62,54 @@ def keep_the_test_transaction(db):
 def existing(cast, settings) -> Existing:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     org = factories.organization(cast.sales_north, name="Fuzz Org", tax_id="HU123")
-    factories.contact(cast.sales_north, first_name="Fuzz", last_name="Person", organizations=[{"organization": org}])
+    person = factories.contact(
+        cast.sales_north, first_name="Fuzz", last_name="Person", organizations=[{"organization": org}]
+    )
     factories.contact(cast.sales_south, first_name="Other", last_name="Team")
+    pipeline = sales_queries.default_pipeline()
+    assert pipeline is not None
     return Existing(
         token=issue_token(cast.admin),
         user_id=str(cast.sales_north.public_id),
         team_id=str(cast.north.public_id),
         organization_id=str(org.public_id),
+        contact_id=str(person.public_id),
+        pipeline_id=str(pipeline.public_id),
+        open_stage_id=str(pipeline.stages.filter(outcome="open").first().public_id),
+        lost_reason_id=str(sales_queries.lost_reasons(active_only=True).first().public_id),
     )
+
+
+# A pipeline's stages as the actions accept them: the schema cannot say "exactly one won stage".
+VALID_STAGES: list[dict[str, Any]] = [
+    {"name": "New", "probability": 10},
+    {"name": "Won", "outcome": "won"},
+    {"name": "Lost", "outcome": "lost"},
+]
+
+
+def _ground_sales(case: Any, body: dict[str, Any], existing: Existing) -> None:
+    """Deals, conversions, pipelines and lost reasons: real linked records, a stage of the
+    pipeline that needs no lost reason, stages the rules accept, names not taken yet."""
+    references = {
+        "organization": existing.organization_id,
+        "contact": existing.contact_id,
+        "pipeline": existing.pipeline_id,
+        "stage": existing.open_stage_id,
+        "lost_reason": existing.lost_reason_id,
+    }
+    deal = body.get("deal")
+    targets: list[dict[str, Any]] = [body, deal] if isinstance(deal, dict) else [body]
+    for target in targets:
+        for name, real in references.items():
+            if target.get(name) is not None:
+                target[name] = real
+    path = case.operation.path
+    if "/pipelines" in path or "/lost-reasons" in path:
+        if body.get("name") is not None:
+            body["name"] = f"n{uuid.uuid4().hex[:12]}"
+        if "stages" in body:
+            body["stages"] = [{**stage} for stage in VALID_STAGES]
 
 
 def ground_positive_case(case: Any, existing: Existing) -> None:
@@ -98,6 +143,7 @@ def ground_positive_case(case: Any, existing: Existing) -> None:
             item["organization"] = existing.organization_id
     if "custom" in body:
         body["custom"] = {}
+    _ground_sales(case, body, existing)
     if case.operation.path.endswith("/custom-fields") and "required" in body:
         body["required"] = False
         body["key"] = f"k{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,43 @@
+"""Every write of the sales app (DESIGN.md rule 1), one module per concept."""
+
+from clientela.sales.actions.deals import (
+    deal_create,
+    deal_move,
+    deal_restore,
+    deal_trash,
+    deal_update,
+)
+from clientela.sales.actions.leads import (
+    Conversion,
+    lead_convert,
+    lead_create,
+    lead_disqualify,
+    lead_restore,
+    lead_trash,
+    lead_update,
+)
+from clientela.sales.actions.pipelines import (
+    lost_reason_create,
+    lost_reason_update,
+    pipeline_create,
+    pipeline_update,
+)
+
+__all__ = [
+    "Conversion",
+    "deal_create",
+    "deal_move",
+    "deal_restore",
+    "deal_trash",
+    "deal_update",
+    "lead_convert",
+    "lead_create",
+    "lead_disqualify",
+    "lead_restore",
+    "lead_trash",
+    "lead_update",
+    "lost_reason_create",
+    "lost_reason_update",
+    "pipeline_create",
+    "pipeline_update",
+]

@@ -1,0 +1,406 @@
+"""REST endpoints of the sales app: /api/v1/leads, /deals, /pipelines, /lost-reasons.
+
+Each endpoint parses input, calls one scoped query or one action, and answers. A lead or
+deal the caller may not see is a 404, exactly as if it did not exist. Writes of one record
+need `If-Match` (428 without, 412 when stale); creates honour `Idempotency-Key`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router
+from ninja.responses import Status
+
+from clientela.core.apikit.auth import caller
+from clientela.core.apikit.errors import COMMON, PRECONDITIONS, WITH_RECORD, ErrorOut
+from clientela.core.apikit.etag import NOT_MODIFIED, IfMatch, IfNoneMatch, conditional_read, etag_for, expected_version
+from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
+from clientela.core.apikit.pagination import paginate, parse_sort
+from clientela.core.context import acting_via, overwriting
+from clientela.parties import queries as parties_queries
+from clientela.parties.api_support import record_headers
+from clientela.sales import actions, queries
+from clientela.sales.api_support import (
+    deal_body,
+    deal_summary,
+    deals_filtered,
+    lead_body,
+    leads_filtered,
+    lost_reason_body,
+    pipeline_body,
+)
+from clientela.sales.entities import DEAL, LEAD
+from clientela.sales.schemas import (
+    DEAL_SORTS,
+    DEFAULT_SORT,
+    LEAD_SORTS,
+    ConvertIn,
+    ConvertOut,
+    DealCreate,
+    DealListParams,
+    DealOut,
+    DealPage,
+    DealPatch,
+    DisqualifyIn,
+    LeadCreate,
+    LeadListParams,
+    LeadOut,
+    LeadPage,
+    LeadPatch,
+    LostReasonIn,
+    LostReasonList,
+    LostReasonOut,
+    LostReasonPatch,
+    PipelineCreate,
+    PipelineList,
+    PipelineOut,
+    PipelinePatch,
+    StageHistory,
+)
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+leads = Router(tags=["leads"])
+deals = Router(tags=["deals"])
+pipelines = Router(tags=["pipelines"])
+lost_reasons = Router(tags=["lost reasons"])
+
+
+def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
+    return schema.model_validate(data).model_dump()
+
+
+def _values(data: dict[str, Any]) -> dict[str, Any]:
+    """A validated body as action values: ids as strings (the action resolves them)."""
+    return {name: str(value) if isinstance(value, uuid.UUID) else value for name, value in data.items()}
+
+
+def _create(
+    request: HttpRequest,
+    user: User,
+    payload: Any,
+    key: str | None,
+    collection: str,
+    create: Callable[[], dict[str, Any]],
+) -> HttpResponse:
+    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
+        with acting_via("api"):
+            body = create()
+        return 201, body, record_headers(collection)(body)
+
+    return run_idempotent(
+        request,
+        user=user,
+        key=key,
+        payload=payload.model_dump(mode="json", exclude_unset=True),
+        produce=produce,
+        headers_for=record_headers(collection),
+    )
+
+
+# --- leads -------------------------------------------------------------------------------------
+
+
+@leads.get("", response={200: LeadPage, **COMMON}, summary="List and search leads")
+def lead_list(request: HttpRequest, params: Query[LeadListParams]) -> dict[str, Any]:
+    user = caller(request)
+    queryset = leads_filtered(queries.leads_visible(user, trash=params.trash), params, user=user)
+    keys = parse_sort(params.sort, allowed=LEAD_SORTS, default=DEFAULT_SORT[LEAD.name])
+    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit)
+    return {"items": [lead_body(user, lead) for lead in page.items], "next_cursor": page.next_cursor}
+
+
+@leads.post("", response={201: LeadOut, **COMMON, 409: ErrorOut}, summary="Capture a lead")
+def lead_create(
+    request: HttpRequest, payload: LeadCreate, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    user = caller(request)
+
+    def create() -> dict[str, Any]:
+        lead = actions.lead_create(actor=user, values=_values(payload.model_dump(exclude_unset=True)))
+        return _json(LeadOut, lead_body(user, queries.lead_get(user, lead.public_id)))
+
+    return _create(request, user, payload, idempotency_key, "leads", create)
+
+
+@leads.get("/{lead_id}", response={200: LeadOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a lead")
+def lead_read(
+    request: HttpRequest, lead_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> dict[str, Any] | HttpResponse:
+    user = caller(request)
+    lead = queries.lead_get(user, lead_id)
+    return conditional_read(response, if_none_match, lead.version, lead_body(user, lead))
+
+
+@leads.patch("/{lead_id}", response={200: LeadOut, **PRECONDITIONS}, summary="Change a lead")
+def lead_patch(
+    request: HttpRequest, lead_id: uuid.UUID, payload: LeadPatch, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    user = caller(request)
+    lead = queries.lead_get(user, lead_id)
+    expected = expected_version(if_match, lead.version)
+    with acting_via("api"), overwriting(expected is None):
+        updated = actions.lead_update(
+            actor=user, lead=lead, values=_values(payload.model_dump(exclude_unset=True)), expected_version=expected
+        )
+    response["ETag"] = etag_for(updated)
+    return lead_body(user, queries.lead_get(user, lead_id))
+
+
+@leads.delete("/{lead_id}", response={200: LeadOut, **PRECONDITIONS}, summary="Move a lead to the trash")
+def lead_delete(request: HttpRequest, lead_id: uuid.UUID, if_match: IfMatch, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    lead = queries.lead_get(user, lead_id)
+    expected = expected_version(if_match, lead.version)
+    with acting_via("api"), overwriting(expected is None):
+        trashed = actions.lead_trash(actor=user, lead=lead, expected_version=expected)
+    response["ETag"] = etag_for(trashed)
+    return lead_body(user, queries.lead_get(user, lead_id, include_trash=True))
+
+
+@leads.post("/{lead_id}/restore", response={200: LeadOut, **WITH_RECORD}, summary="Restore a lead from the trash")
+def lead_restore(request: HttpRequest, lead_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    lead = queries.lead_get(user, lead_id, include_trash=True)
+    with acting_via("api"):
+        restored = actions.lead_restore(actor=user, lead=lead)
+    response["ETag"] = etag_for(restored)
+    return lead_body(user, queries.lead_get(user, lead_id))
+
+
+@leads.post("/{lead_id}/disqualify", response={200: LeadOut, **WITH_RECORD, 409: ErrorOut}, summary="Disqualify")
+def lead_disqualify(request: HttpRequest, lead_id: uuid.UUID, payload: DisqualifyIn, response: HttpResponse) -> Any:
+    """Close the lead as not worth pursuing, with a reason (409 `lead_closed` once converted)."""
+    user = caller(request)
+    lead = queries.lead_get(user, lead_id)
+    with acting_via("api"):
+        updated = actions.lead_disqualify(actor=user, lead=lead, reason=payload.reason, note=payload.note)
+    response["ETag"] = etag_for(updated)
+    return lead_body(user, queries.lead_get(user, lead_id))
+
+
+@leads.post(
+    "/{lead_id}/convert",
+    response={200: ConvertOut, 201: ConvertOut, **WITH_RECORD, 409: ErrorOut},
+    summary="Convert a lead into an organization, a contact and a deal",
+)
+def lead_convert(request: HttpRequest, lead_id: uuid.UUID, payload: ConvertIn) -> Any:
+    """Links existing records instead of duplicating them: the `organization` and `contact` you
+    name, else look-alikes you can see (same e-mail or phone, same company name). 201 when this
+    call converted the lead; converting it again creates nothing and answers 200 with the same ids.
+    A disqualified lead is refused (409 `lead_closed`)."""
+    user = caller(request)
+    lead = queries.lead_get(user, lead_id)
+    organization = parties_queries.organization_get(user, payload.organization) if payload.organization else None
+    contact = parties_queries.contact_get(user, payload.contact) if payload.contact else None
+    deal_values = _values(payload.deal.model_dump(exclude_unset=True)) if payload.deal else None
+    already = lead.status == "converted"
+    with acting_via("api"):
+        made = actions.lead_convert(
+            actor=user,
+            lead=lead,
+            organization=organization,
+            contact=contact,
+            deal_values=deal_values,
+            create_deal=payload.create_deal,
+        )
+    body = {
+        "organization": made.organization.public_id if made.organization else None,
+        "contact": made.contact.public_id,
+        "deal": made.deal.public_id if made.deal else None,
+        "created": sorted(made.created),
+    }
+    return Status(200 if already or not made.created else 201, body)
+
+
+# --- deals -------------------------------------------------------------------------------------
+
+
+@deals.get("", response={200: DealPage, **COMMON}, summary="List and search deals")
+def deal_list(request: HttpRequest, params: Query[DealListParams]) -> dict[str, Any]:
+    user = caller(request)
+    queryset = deals_filtered(queries.deals_visible(user, trash=params.trash), params, user=user)
+    keys = parse_sort(params.sort, allowed=DEAL_SORTS, default=DEFAULT_SORT[DEAL.name])
+    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit)
+    return {"items": [deal_summary(user, deal) for deal in page.items], "next_cursor": page.next_cursor}
+
+
+@deals.post("", response={201: DealOut, **COMMON, 409: ErrorOut}, summary="Create a deal")
+def deal_create(
+    request: HttpRequest, payload: DealCreate, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    """Without `pipeline` and `stage` the deal starts in the default pipeline's first stage; its
+    `probability` is the stage's unless you send one."""
+    user = caller(request)
+
+    def create() -> dict[str, Any]:
+        deal = actions.deal_create(actor=user, values=_values(payload.model_dump(exclude_unset=True)))
+        return _json(DealOut, deal_body(user, queries.deal_get(user, deal.public_id)))
+
+    return _create(request, user, payload, idempotency_key, "deals", create)
+
+
+@deals.get("/{deal_id}", response={200: DealOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a deal")
+def deal_read(
+    request: HttpRequest, deal_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> dict[str, Any] | HttpResponse:
+    user = caller(request)
+    deal = queries.deal_get(user, deal_id)
+    return conditional_read(response, if_none_match, deal.version, deal_body(user, deal))
+
+
+@deals.patch("/{deal_id}", response={200: DealOut, **PRECONDITIONS}, summary="Change or move a deal")
+def deal_patch(
+    request: HttpRequest, deal_id: uuid.UUID, payload: DealPatch, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    """Send only the fields to change, with `If-Match` set to the ETag you read: a deal somebody
+    moved or changed since is a 412 with what changed, never overwritten."""
+    user = caller(request)
+    deal = queries.deal_get(user, deal_id)
+    expected = expected_version(if_match, deal.version)
+    with acting_via("api"), overwriting(expected is None):
+        updated = actions.deal_update(
+            actor=user, deal=deal, values=_values(payload.model_dump(exclude_unset=True)), expected_version=expected
+        )
+    response["ETag"] = etag_for(updated)
+    return deal_body(user, queries.deal_get(user, deal_id))
+
+
+@deals.delete("/{deal_id}", response={200: DealOut, **PRECONDITIONS}, summary="Move a deal to the trash")
+def deal_delete(request: HttpRequest, deal_id: uuid.UUID, if_match: IfMatch, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    deal = queries.deal_get(user, deal_id)
+    expected = expected_version(if_match, deal.version)
+    with acting_via("api"), overwriting(expected is None):
+        trashed = actions.deal_trash(actor=user, deal=deal, expected_version=expected)
+    response["ETag"] = etag_for(trashed)
+    return deal_body(user, queries.deal_get(user, deal_id, include_trash=True))
+
+
+@deals.post("/{deal_id}/restore", response={200: DealOut, **WITH_RECORD}, summary="Restore a deal from the trash")
+def deal_restore(request: HttpRequest, deal_id: uuid.UUID, response: HttpResponse) -> dict[str, Any]:
+    user = caller(request)
+    deal = queries.deal_get(user, deal_id, include_trash=True)
+    with acting_via("api"):
+        restored = actions.deal_restore(actor=user, deal=deal)
+    response["ETag"] = etag_for(restored)
+    return deal_body(user, queries.deal_get(user, deal_id))
+
+
+@deals.get("/{deal_id}/history", response={200: StageHistory, **WITH_RECORD}, summary="A deal's stage history")
+def deal_history(request: HttpRequest, deal_id: uuid.UUID) -> dict[str, Any]:
+    """The stages in the order the deal entered them, with how long it stayed in the one before."""
+    user = caller(request)
+    deal = queries.deal_get(user, deal_id)
+
+    def link(stage: Any) -> dict[str, Any] | None:
+        return None if stage is None else {"id": stage.public_id, "name": stage.name}
+
+    return {
+        "items": [
+            {
+                "from_stage": link(change.from_stage),
+                "to_stage": link(change.to_stage),
+                "changed_at": change.changed_at,
+                "seconds_in_previous": change.seconds_in_previous,
+            }
+            for change in queries.stage_history(deal)
+        ]
+    }
+
+
+# --- pipelines -----------------------------------------------------------------------------------
+
+
+@pipelines.get("", response={200: PipelineList, **COMMON}, summary="List the pipelines and their stages")
+def pipeline_list(request: HttpRequest) -> dict[str, Any]:
+    caller(request)
+    return {"items": [pipeline_body(p) for p in queries.pipelines()]}
+
+
+@pipelines.post("", response={201: PipelineOut, **COMMON, 409: ErrorOut}, summary="Create a pipeline (administrators)")
+def pipeline_create(
+    request: HttpRequest, payload: PipelineCreate, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    user = caller(request)
+    data = payload.model_dump(exclude_unset=True)
+    stages = [_values(stage) for stage in data.pop("stages")]
+
+    def create() -> dict[str, Any]:
+        pipeline = actions.pipeline_create(actor=user, values=data, stages=stages)
+        return _json(PipelineOut, pipeline_body(queries.pipeline_get(pipeline.public_id)))
+
+    return _create(request, user, payload, idempotency_key, "pipelines", create)
+
+
+@pipelines.get("/{pipeline_id}", response={200: PipelineOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a pipeline")
+def pipeline_read(
+    request: HttpRequest, pipeline_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> dict[str, Any] | HttpResponse:
+    caller(request)
+    pipeline = queries.pipeline_get(pipeline_id)
+    return conditional_read(response, if_none_match, pipeline.version, pipeline_body(pipeline))
+
+
+@pipelines.patch("/{pipeline_id}", response={200: PipelineOut, **PRECONDITIONS}, summary="Change a pipeline")
+def pipeline_patch(
+    request: HttpRequest, pipeline_id: uuid.UUID, payload: PipelinePatch, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    """`stages` replaces the stages in the order given: name an existing stage by `id` to keep
+    it and its deals; a stage left out is removed, refused while deals are in it."""
+    user = caller(request)
+    pipeline = queries.pipeline_get(pipeline_id)
+    expected = expected_version(if_match, pipeline.version)
+    data = payload.model_dump(exclude_unset=True)
+    stages = [_values(stage) for stage in data.pop("stages")] if "stages" in data else None
+    with acting_via("api"), overwriting(expected is None):
+        updated = actions.pipeline_update(
+            actor=user, pipeline=pipeline, values=data, stages=stages, expected_version=expected
+        )
+    response["ETag"] = etag_for(updated)
+    return pipeline_body(queries.pipeline_get(pipeline_id))
+
+
+# --- lost reasons ----------------------------------------------------------------------------------
+
+
+@lost_reasons.get("", response={200: LostReasonList, **COMMON}, summary="List the reasons deals are lost for")
+def lost_reason_list(request: HttpRequest, active: bool = False) -> dict[str, Any]:
+    caller(request)
+    return {"items": [lost_reason_body(r) for r in queries.lost_reasons(active_only=active)]}
+
+
+@lost_reasons.post(
+    "", response={201: LostReasonOut, **COMMON, 409: ErrorOut}, summary="Add a lost reason (administrators)"
+)
+def lost_reason_create(
+    request: HttpRequest, payload: LostReasonIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    user = caller(request)
+
+    def create() -> dict[str, Any]:
+        reason = actions.lost_reason_create(actor=user, values=payload.model_dump(exclude_unset=True))
+        return _json(LostReasonOut, lost_reason_body(reason))
+
+    return _create(request, user, payload, idempotency_key, "lost-reasons", create)
+
+
+@lost_reasons.patch("/{reason_id}", response={200: LostReasonOut, **PRECONDITIONS}, summary="Change a lost reason")
+def lost_reason_patch(
+    request: HttpRequest, reason_id: uuid.UUID, payload: LostReasonPatch, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    """Rename, reorder or retire (`active: false`): a retired reason stays on the deals lost for it."""
+    user = caller(request)
+    reason = queries.lost_reason_get(reason_id)
+    expected = expected_version(if_match, reason.version)
+    with acting_via("api"), overwriting(expected is None):
+        updated = actions.lost_reason_update(
+            actor=user, lost_reason=reason, values=payload.model_dump(exclude_unset=True), expected_version=expected
+        )
+    response["ETag"] = etag_for(updated)
+    return lost_reason_body(updated)

@@ -1,0 +1,199 @@
+"""What the sales API routers share: list filters, and records turned into response bodies
+(as the caller may see them: a linked organization or contact of another team shows as
+null, exactly as a missing one)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from clientela.core.apikit.bodies import team_ref, user_ref
+from clientela.core.errors import ApiError
+from clientela.core.visibility import can_see
+from clientela.parties import normalize
+from clientela.sales.models import Deal, Lead
+from clientela.sales.schemas import DealListParams, LeadListParams, stage_body
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+
+CENT = Decimal("0.01")
+
+
+def _owner_filter(user: User, owner: str) -> Q:
+    if owner == "me":
+        return Q(owner_id=user.pk)
+    try:
+        return Q(owner__public_id=uuid.UUID(owner))
+    except ValueError:
+        raise ApiError.single(422, "owner", "invalid", _("must be `me` or a user id")) from None
+
+
+def _words(text: str | None) -> list[str]:
+    return [word for word in (text or "").split() if word][:8]
+
+
+def leads_filtered(queryset: QuerySet[Lead], params: LeadListParams, *, user: User) -> QuerySet[Lead]:
+    for word in _words(params.q):
+        digits = normalize.phone_e164(word) if sum(c.isdigit() for c in word) >= 5 else ""
+        condition = (
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(company__icontains=word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word)
+        )
+        if digits:
+            condition |= Q(phone_normalized__contains=digits.lstrip("+"))
+        queryset = queryset.filter(condition)
+    if params.status:
+        queryset = queryset.filter(status=params.status)
+    if params.source:
+        queryset = queryset.filter(source=params.source)
+    if params.owner:
+        queryset = queryset.filter(_owner_filter(user, params.owner))
+    if params.team:
+        queryset = queryset.filter(team__public_id=params.team)
+    if params.created_after:
+        queryset = queryset.filter(created_at__gte=params.created_after)
+    if params.created_before:
+        queryset = queryset.filter(created_at__lt=params.created_before)
+    return queryset
+
+
+def deals_filtered(queryset: QuerySet[Deal], params: DealListParams, *, user: User) -> QuerySet[Deal]:
+    for word in _words(params.q):
+        queryset = queryset.filter(
+            Q(name__icontains=word) | Q(organization__name__icontains=word) | Q(contact__last_name__icontains=word)
+        )
+    exact = {
+        "pipeline__public_id": params.pipeline,
+        "stage__public_id": params.stage,
+        "team__public_id": params.team,
+        "organization__public_id": params.organization,
+        "contact__public_id": params.contact,
+        "expected_close_date__gte": params.closing_after,
+        "expected_close_date__lt": params.closing_before,
+        "created_at__gte": params.created_after,
+        "created_at__lt": params.created_before,
+    }
+    for lookup, value in exact.items():
+        if value is not None:
+            queryset = queryset.filter(**{lookup: value})
+    if params.status:
+        queryset = queryset.filter(stage__outcome=params.status)
+    if params.owner:
+        queryset = queryset.filter(_owner_filter(user, params.owner))
+    return queryset
+
+
+# --- bodies -----------------------------------------------------------------------------------
+
+
+def _link(user: User, record: Any, name: str) -> dict[str, Any] | None:
+    if record is None or record.deleted_at is not None or not can_see(user, record):
+        return None
+    return {"id": record.public_id, "name": name}
+
+
+def _public_id(record: Any) -> Any:
+    return None if record is None else record.public_id
+
+
+def lead_body(user: User, lead: Lead) -> dict[str, Any]:
+    organization = lead.converted_organization
+    contact = lead.converted_contact
+    deal = lead.converted_deal
+    return {
+        "id": lead.public_id,
+        "version": lead.version,
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+        "deleted_at": lead.deleted_at,
+        **{name: getattr(lead, name) for name in _LEAD_VALUES},
+        "owner": user_ref(lead.owner),
+        "team": team_ref(lead.team),
+        "full_name": lead.full_name,
+        "disqualify_reason": lead.disqualify_reason,
+        "disqualify_note": lead.disqualify_note,
+        "converted_at": lead.converted_at,
+        "converted_organization": _public_id(organization) if organization and can_see(user, organization) else None,
+        "converted_contact": _public_id(contact) if contact and can_see(user, contact) else None,
+        "converted_deal": _public_id(deal) if deal and can_see(user, deal) else None,
+    }
+
+
+_LEAD_VALUES = (
+    "first_name", "last_name", "company", "title", "email", "phone", "website", "country", "source", "status",
+    "estimated_amount", "currency", "qualification_notes",
+)  # fmt: skip
+
+
+def deal_status(deal: Deal) -> str:
+    return str(deal.stage.outcome)
+
+
+def deal_summary(user: User, deal: Deal) -> dict[str, Any]:
+    contact = deal.contact
+    return {
+        "id": deal.public_id,
+        "version": deal.version,
+        "created_at": deal.created_at,
+        "updated_at": deal.updated_at,
+        "deleted_at": deal.deleted_at,
+        "name": deal.name,
+        "amount": deal.amount,
+        "currency": deal.currency,
+        "expected_close_date": deal.expected_close_date,
+        "probability": deal.probability,
+        "forecast_category": deal.forecast_category,
+        "owner": user_ref(deal.owner),
+        "team": team_ref(deal.team),
+        "pipeline": deal.pipeline.public_id,
+        "stage": stage_body(deal.stage),
+        "organization": _link(user, deal.organization, deal.organization.name if deal.organization else ""),
+        "contact": _link(user, contact, contact.full_name if contact else ""),
+        "status": deal_status(deal),
+        "weighted_amount": (deal.amount * deal.probability / 100).quantize(CENT, rounding=ROUND_HALF_UP),
+        "stage_entered_at": deal.stage_entered_at,
+        "closed_on": deal.closed_on,
+    }
+
+
+def deal_body(user: User, deal: Deal) -> dict[str, Any]:
+    reason = deal.lost_reason
+    return {
+        **deal_summary(user, deal),
+        "products_of_interest": deal.products_of_interest,
+        "competitors": deal.competitors,
+        "lost_note": deal.lost_note,
+        "description": deal.description,
+        "lost_reason": None if reason is None else {"id": reason.public_id, "name": reason.name},
+        "lead": _public_id(deal.lead) if deal.lead_id and can_see(user, deal.lead) else None,
+    }
+
+
+def pipeline_body(pipeline: Any) -> dict[str, Any]:
+    return {
+        "id": pipeline.public_id,
+        "version": pipeline.version,
+        "name": pipeline.name,
+        "is_default": pipeline.is_default,
+        "position": pipeline.position,
+        "stages": [stage_body(stage) for stage in pipeline.stages.all()],
+    }
+
+
+def lost_reason_body(reason: Any) -> dict[str, Any]:
+    return {
+        "id": reason.public_id,
+        "version": reason.version,
+        "name": reason.name,
+        "position": reason.position,
+        "active": reason.active,
+    }

@@ -1,0 +1,313 @@
+"""The sales pipeline: leads, pipelines with their stages, deals and their stage history.
+
+A lead is an enquiry not yet qualified: a person (and the company they speak for) that
+may become a customer. Qualified, it is converted into an organization, a contact and a
+deal (`actions.lead_convert`), linked to the records that already exist instead of
+duplicating them. A deal moves through the ordered stages of one pipeline until it is won
+or lost; every move is one `StageChange`, from which time in stage and the probabilities
+learned from closed deals are read.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from clientela.core.choices import TextChoices
+from clientela.core.models import Record, _user_stamp
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Pipeline(Record):
+    """A sales process: its stages in order, at least one open, one won and one lost."""
+
+    name = models.CharField(_("name"), max_length=100)
+    is_default = models.BooleanField(_("default pipeline"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(deleted_at__isnull=True), name="pipeline_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outcome(TextChoices):
+    OPEN = "open", _("Open")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class Stage(models.Model):
+    """One step of a pipeline. Its probability is the default chance that a deal in it is won."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"))
+    probability = models.PositiveSmallIntegerField(_("probability (%)"), validators=[MaxValueValidator(100)])
+    outcome = models.CharField(_("outcome"), max_length=4, choices=Outcome.choices, default=Outcome.OPEN)
+
+    class Meta:
+        ordering = ["pipeline", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["pipeline", "position"], name="stage_position_unique"),
+            models.UniqueConstraint(fields=["pipeline", "name"], name="stage_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.outcome != Outcome.OPEN
+
+
+class LostReason(Record):
+    """Why a deal was lost, from a list the administrators keep (quality, price, delivery...)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(deleted_at__isnull=True), name="lost_reason_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadSource(TextChoices):
+    WEB_FORM = "web_form", _("Web form")
+    WEBSITE = "website", _("Website")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    REFERRAL = "referral", _("Referral")
+    EVENT = "event", _("Event")
+    CAMPAIGN = "campaign", _("Campaign")
+    PARTNER = "partner", _("Partner")
+    COLD_CALL = "cold_call", _("Cold call")
+    IMPORT = "import", _("Import")
+    OTHER = "other", pgettext_lazy("lead source", "Other")
+
+
+class LeadStatus(TextChoices):
+    NEW = "new", _("New")
+    WORKING = "working", _("Working")
+    QUALIFIED = "qualified", _("Qualified")
+    CONVERTED = "converted", _("Converted")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+
+
+class DisqualifyReason(TextChoices):
+    NO_BUDGET = "no_budget", _("No budget")
+    NO_NEED = "no_need", _("No need")
+    NO_AUTHORITY = "no_authority", _("Not a decision maker")
+    TIMING = "timing", _("Bad timing")
+    COMPETITOR = "competitor", _("Chose a competitor")
+    UNREACHABLE = "unreachable", _("Could not be reached")
+    DUPLICATE = "duplicate", _("Duplicate")
+    SPAM = "spam", _("Spam")
+    OTHER = "other", pgettext_lazy("reason", "Other")
+
+
+class Lead(Record):
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    source = models.CharField(_("source"), max_length=12, choices=LeadSource.choices, default=LeadSource.OTHER)
+    status = models.CharField(_("status"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    estimated_amount = models.DecimalField(_("estimated amount"), null=True, blank=True, **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    qualification_notes = models.TextField(_("qualification notes"), blank=True)
+    disqualify_reason = models.CharField(
+        _("disqualification reason"), max_length=12, choices=DisqualifyReason.choices, blank=True
+    )
+    disqualify_note = models.CharField(_("disqualification note"), max_length=500, blank=True)
+    # Set by the conversion (`actions.lead_convert`): what the lead became.
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
+    converted_organization = models.ForeignKey(
+        "parties.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    converted_contact = models.ForeignKey(
+        "parties.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    converted_deal = models.ForeignKey(
+        "sales.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # The E.164 form of `phone` (as a contact's), for matching at conversion.
+    phone_normalized = models.CharField(max_length=40, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["team", "owner"], name="lead_scope_idx"),
+            models.Index(fields=["status", "created_at"], name="lead_status_idx"),
+            models.Index(fields=["deleted_at"], name="lead_trash_idx", condition=models.Q(deleted_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ForecastCategory(TextChoices):
+    PIPELINE = "pipeline", _("Pipeline")
+    BEST_CASE = "best_case", _("Best case")
+    COMMIT = "commit", _("Commit")
+    CLOSED = "closed", _("Closed")
+    OMITTED = "omitted", _("Omitted")
+
+
+class Deal(Record):
+    name = models.CharField(_("name"), max_length=200)
+    organization = models.ForeignKey(
+        "parties.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+        verbose_name=_("organization"),
+    )
+    contact = models.ForeignKey(
+        "parties.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+        verbose_name=_("contact"),
+    )
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals", verbose_name=_("pipeline"))
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", verbose_name=_("stage"))
+    amount = models.DecimalField(_("amount"), default=0, **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    # The chance of winning, in percent: the stage's until somebody sets it.
+    probability = models.PositiveSmallIntegerField(_("probability (%)"), validators=[MaxValueValidator(100)])
+    forecast_category = models.CharField(
+        _("forecast category"), max_length=10, choices=ForecastCategory.choices, default=ForecastCategory.PIPELINE
+    )
+    products_of_interest = models.CharField(_("products of interest"), max_length=500, blank=True)
+    competitors = models.CharField(_("competitors"), max_length=500, blank=True)
+    lost_reason = models.ForeignKey(
+        LostReason,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+        verbose_name=_("lost reason"),
+    )
+    lost_note = models.CharField(_("lost note"), max_length=500, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    lead = models.ForeignKey(
+        Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("lead")
+    )
+    # Kept by the actions: when the deal entered its stage, and the day it was won or lost.
+    stage_entered_at = models.DateTimeField(editable=False)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["team", "owner"], name="deal_scope_idx"),
+            models.Index(fields=["pipeline", "stage"], name="deal_stage_idx"),
+            models.Index(fields=["expected_close_date"], name="deal_close_idx"),
+            models.Index(fields=["closed_on"], name="deal_closed_idx"),
+            models.Index(fields=["deleted_at"], name="deal_trash_idx", condition=models.Q(deleted_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def weighted_amount(self) -> object:
+        return self.amount * self.probability / 100
+
+
+class StageChange(models.Model):
+    """A deal entering a stage (its first stage too): the stage history, and what time in stage
+    and the learned win probabilities are computed from."""
+
+    id = models.BigAutoField(primary_key=True)
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    from_stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    changed_at = models.DateTimeField()
+    actor = _user_stamp()
+    # How long the deal had been in `from_stage` (null for the first stage).
+    seconds_in_previous = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["deal", "changed_at", "id"]
+        indexes = [models.Index(fields=["deal", "changed_at"], name="stage_change_deal_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}: {self.from_stage_id} -> {self.to_stage_id}"
+
+
+class ForecastAdjustment(Record):
+    """A manager's judgement on top of the computed forecast: for one period (a month, by its
+    first day), one category and one rep (or the whole team when `owner` is empty), the
+    amount the manager expects instead of the computed one. The latest adjustment counts."""
+
+    period = models.DateField(_("period"))
+    category = models.CharField(_("forecast category"), max_length=10, choices=ForecastCategory.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["period", "-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["team", "owner"], name="forecast_adj_scope_idx"),
+            models.Index(fields=["period", "category"], name="forecast_adj_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period:%Y-%m} {self.category} {self.amount} {self.currency}"
+
+
+class ForecastSnapshot(models.Model):
+    """The forecast as it stood at a moment, kept unchanged so that it can be compared later
+    with what actually closed. `rows` holds one entry per owner, team, period, category and
+    currency: {"owner": id, "team": id, "period": "2026-12-01", "category": "commit",
+    "currency": "EUR", "deals": n, "amount": "…", "weighted": "…"}."""
+
+    id = models.BigAutoField(primary_key=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    taken_at = models.DateTimeField(db_index=True)
+    taken_by = _user_stamp()
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    first_period = models.DateField()
+    last_period = models.DateField()
+    rows = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"forecast of {self.taken_at:%Y-%m-%d %H:%M}"

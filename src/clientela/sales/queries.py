@@ -1,0 +1,249 @@
+"""Every read of the sales app, scoped to what the reader may see (DESIGN.md rule 3).
+
+Leads and deals are seen by role and team like contacts (`core.visibility`); pipelines,
+their stages and the lost reasons are the same for everyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clientela.core.errors import NotFound
+from clientela.core.ids import is_uuid
+from clientela.core.visibility import visible
+from clientela.sales.models import Deal, Lead, LostReason, Outcome, Pipeline, Stage, StageChange
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+
+def _get(queryset: QuerySet[Any], public_id: Any, message: str) -> Any:
+    found = queryset.filter(public_id=public_id).first() if is_uuid(public_id) else None
+    if found is None:
+        raise NotFound(message)
+    return found
+
+
+# --- pipelines and lost reasons ------------------------------------------------------------------
+
+
+def pipelines() -> QuerySet[Pipeline]:
+    """Every pipeline with its stages in order (two queries)."""
+    return Pipeline.objects.prefetch_related(Prefetch("stages", queryset=Stage.objects.order_by("position")))
+
+
+def pipeline_get(public_id: Any, *, include_trash: bool = False) -> Pipeline:
+    manager = Pipeline.all_objects if include_trash else Pipeline.objects
+    return _get(
+        manager.prefetch_related(Prefetch("stages", queryset=Stage.objects.order_by("position"))),
+        public_id,
+        _("no such pipeline"),
+    )
+
+
+def default_pipeline() -> Pipeline | None:
+    return pipelines().filter(is_default=True).first() or pipelines().first()
+
+
+def lost_reasons(*, active_only: bool = False) -> QuerySet[LostReason]:
+    reasons = LostReason.objects.all()
+    return reasons.filter(active=True) if active_only else reasons
+
+
+def lost_reason_get(public_id: Any) -> LostReason:
+    return _get(LostReason.objects.all(), public_id, _("no such lost reason"))
+
+
+def pipeline_names(_reader: User, public_ids: set[str]) -> dict[str, str]:
+    return {
+        str(pid): name
+        for pid, name in Pipeline.all_objects.filter(public_id__in=public_ids).values_list("public_id", "name")
+    }
+
+
+def stage_names(_reader: User, public_ids: set[str]) -> dict[str, str]:
+    return {
+        str(pid): name for pid, name in Stage.objects.filter(public_id__in=public_ids).values_list("public_id", "name")
+    }
+
+
+def lost_reason_names(_reader: User, public_ids: set[str]) -> dict[str, str]:
+    rows = LostReason.all_objects.filter(public_id__in=public_ids).values_list("public_id", "name")
+    return {str(pid): name for pid, name in rows}
+
+
+# --- leads -------------------------------------------------------------------------------------
+
+
+def leads_visible(user: User, *, trash: bool = False) -> QuerySet[Lead]:
+    records = Lead.all_objects.filter(deleted_at__isnull=False) if trash else Lead.objects.all()
+    return visible(records, user).select_related("owner", "team")
+
+
+def lead_get(user: User, public_id: Any, *, include_trash: bool = False) -> Lead:
+    records = Lead.all_objects if include_trash else Lead.objects
+    queryset = visible(records.all(), user).select_related(
+        "owner", "team", "converted_organization", "converted_contact", "converted_deal"
+    )
+    return _get(queryset, public_id, _("no such lead"))
+
+
+def lead_names(reader: User, public_ids: set[str]) -> dict[str, str]:
+    leads = visible(Lead.all_objects.filter(public_id__in=public_ids), reader).only(
+        "public_id", "first_name", "last_name"
+    )
+    return {str(lead.public_id): lead.full_name for lead in leads}
+
+
+# --- deals -------------------------------------------------------------------------------------
+
+
+def deals_visible(user: User, *, trash: bool = False) -> QuerySet[Deal]:
+    records = Deal.all_objects.filter(deleted_at__isnull=False) if trash else Deal.objects.all()
+    return visible(records, user).select_related(
+        "owner", "team", "pipeline", "stage", "organization", "contact", "lost_reason"
+    )
+
+
+def deal_get(user: User, public_id: Any, *, include_trash: bool = False) -> Deal:
+    records = Deal.all_objects if include_trash else Deal.objects
+    queryset = visible(records.all(), user).select_related(
+        "owner", "team", "pipeline", "stage", "organization", "contact", "lost_reason", "lead"
+    )
+    return _get(queryset, public_id, _("no such deal"))
+
+
+def deal_names(reader: User, public_ids: set[str]) -> dict[str, str]:
+    rows = visible(Deal.all_objects.filter(public_id__in=public_ids), reader).values_list("public_id", "name")
+    return {str(pid): name for pid, name in rows}
+
+
+def stage_history(deal: Deal) -> list[StageChange]:
+    """The deal's stages in the order it entered them, each with how long it stayed."""
+    return list(deal.stage_changes.select_related("from_stage", "to_stage").order_by("changed_at", "id"))
+
+
+# --- the board and the rep's own work -------------------------------------------------------------
+
+BOARD_CARDS = 50  # cards a column shows; the rest are counted and listed on the deals page
+RECENTLY_CLOSED_DAYS = 30
+STALE_DAYS = 30
+
+
+@dataclass
+class Column:
+    stage: Stage
+    cards: list[Deal]
+    count: int  # every deal of the column, not only the cards shown
+    totals: list[tuple[str, Decimal, Decimal]]  # (currency, amount, weighted) of every deal
+
+
+def _board_deals(user: User, pipeline: Pipeline, owner: User | None, team_id: int | None) -> QuerySet[Deal]:
+    deals = visible(Deal.objects.filter(pipeline=pipeline), user)
+    cutoff = timezone.localdate() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
+    deals = deals.filter(Q(stage__outcome=Outcome.OPEN) | Q(closed_on__gte=cutoff))
+    if owner is not None:
+        deals = deals.filter(owner=owner)
+    if team_id is not None:
+        deals = deals.filter(team_id=team_id)
+    return deals
+
+
+def board(user: User, pipeline: Pipeline, *, owner: User | None = None, team_id: int | None = None) -> list[Column]:
+    """The pipeline's stages as columns: open deals by expected close date, won and lost ones
+    closed in the last 30 days, at most `BOARD_CARDS` cards a column; with each column's count
+    and totals by currency. Three queries whatever the number of deals (totals, then the
+    first cards of each column through a window function, then nothing more: the cards carry
+    their organization, contact and owner)."""
+    deals = _board_deals(user, pipeline, owner, team_id)
+    totals: dict[int, list[tuple[str, Decimal, Decimal]]] = {}
+    counts: dict[int, int] = {}
+    weighted = ExpressionWrapper(F("amount") * F("probability") / 100, output_field=DecimalField())
+    sums = deals.order_by().values("stage_id", "currency")
+    for row in sums.annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(weighted)):
+        counts[row["stage_id"]] = counts.get(row["stage_id"], 0) + row["n"]
+        totals.setdefault(row["stage_id"], []).append(
+            (row["currency"], row["total"] or Decimal(0), _cents(row["weighted"]))
+        )
+    ranked = deals.annotate(
+        place=Window(
+            RowNumber(),
+            partition_by=[F("stage_id")],
+            order_by=[F("expected_close_date").asc(nulls_last=True), F("id").asc()],
+        )
+    ).filter(place__lte=BOARD_CARDS)
+    cards: dict[int, list[Deal]] = {}
+    for deal in ranked.select_related("organization", "contact", "owner", "stage").order_by(
+        F("expected_close_date").asc(nulls_last=True), "id"
+    ):
+        cards.setdefault(deal.stage_id, []).append(deal)
+    return [
+        Column(stage, cards.get(stage.pk, []), counts.get(stage.pk, 0), sorted(totals.get(stage.pk, [])))
+        for stage in pipeline.stages.all()
+    ]
+
+
+def _cents(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class MyWork:
+    by_stage: list[tuple[Stage, int, list[tuple[str, Decimal]]]]  # open deals per stage, totals by currency
+    closing_this_month: list[Deal]
+    stale: list[Deal]
+    open_leads: int
+
+
+def my_work(user: User, *, limit: int = 10) -> MyWork:
+    """What a user's home page lists: their open deals by stage (of every pipeline), the ones
+    expected to close this month, the ones that have not moved for `STALE_DAYS` days, and
+    how many of their leads are still open."""
+    mine = Deal.objects.filter(owner=user, stage__outcome=Outcome.OPEN)
+    stages = {s.pk: s for s in Stage.objects.filter(outcome=Outcome.OPEN).select_related("pipeline")}
+    per_stage: dict[int, tuple[int, dict[str, Decimal]]] = {}
+    for row in mine.order_by().values("stage_id", "currency").annotate(n=Count("id"), total=Sum("amount")):
+        count, sums = per_stage.get(row["stage_id"], (0, {}))
+        sums[row["currency"]] = row["total"] or Decimal(0)
+        per_stage[row["stage_id"]] = (count + row["n"], sums)
+    ordered = sorted(
+        per_stage, key=lambda pk: (stages[pk].pipeline.position, stages[pk].pipeline_id, stages[pk].position)
+    )
+    today = timezone.localdate()
+    month_end = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    related = ("organization", "stage")
+    return MyWork(
+        by_stage=[(stages[pk], per_stage[pk][0], sorted(per_stage[pk][1].items())) for pk in ordered],
+        closing_this_month=list(
+            mine.filter(expected_close_date__lt=month_end)
+            .select_related(*related)
+            .order_by("expected_close_date", "id")[:limit]
+        ),
+        stale=list(
+            mine.filter(stage_entered_at__lt=timezone.now() - dt.timedelta(days=STALE_DAYS))
+            .select_related(*related)
+            .order_by("stage_entered_at", "id")[:limit]
+        ),
+        open_leads=Lead.objects.filter(owner=user, status__in=OPEN_LEAD_STATUSES).count(),
+    )
+
+
+OPEN_LEAD_STATUSES = ("new", "working", "qualified")
+
+
+def deals_of(user: User, record: Any) -> list[Deal]:
+    """The deals of an organization or a contact that `user` may see, open ones first (for its
+    360° page)."""
+    field = "organization" if record._meta.model_name == "organization" else "contact"
+    deals = visible(Deal.objects.filter(**{field: record}), user).select_related("stage", "owner", "pipeline")
+    return sorted(
+        deals, key=lambda d: (d.stage.outcome != Outcome.OPEN, -(d.closed_on or dt.date.max).toordinal(), -d.pk)
+    )

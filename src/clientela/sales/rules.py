@@ -1,0 +1,296 @@
+"""The rules of leads, pipelines and deals, in one place: which values each accepts and
+how they are cleaned, how a deal's pipeline, stage and probability fit together, when a
+lost reason is required. Pure rules: nothing here writes. Every interface (pages, API,
+import, web form) checks input with these functions, so a value refused by one is refused
+with the same message by all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+from clientela.core.errors import FieldError, NotFound, ValidationFailed
+from clientela.core.ids import is_uuid
+from clientela.core.money import default_currency, is_currency
+from clientela.core.validation import clean_values, is_country_code
+from clientela.parties import normalize
+from clientela.parties import queries as parties_queries
+from clientela.parties.cleaning import check_assignment, point_problem, resolve_people
+from clientela.parties.models import ContactPoint
+from clientela.sales.entities import DEAL, LEAD
+from clientela.sales.models import Deal, ForecastCategory, Lead, LostReason, Outcome, Pipeline, Stage
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+MAX_STAGES = 20
+# A deal's forecast category follows its stage when it closes: won is closed, lost is left out.
+CLOSED_CATEGORY = {Outcome.WON: ForecastCategory.CLOSED, Outcome.LOST: ForecastCategory.OMITTED}
+
+
+def _catch(errors: list[FieldError], check: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run one check, collecting its errors so that every bad field is reported at once."""
+    try:
+        return check(*args, **kwargs)
+    except ValidationFailed as failed:
+        errors.extend(failed.errors)
+        return None
+
+
+def _clean_each(model: Any, values: dict[str, Any], allowed: Any, errors: list[FieldError]) -> dict[str, Any]:
+    """`clean_values` field by field: the valid ones cleaned, the errors of the others collected,
+    so that checks across fields still see every valid value."""
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        cleaned.update(_catch(errors, clean_values, model, {name: value}, allowed=allowed) or {})
+    return cleaned
+
+
+def _people(actor: User, values: dict[str, Any], current: Any | None) -> dict[str, Any]:
+    people = resolve_people({k: values[k] for k in ("owner", "team") if k in values})
+    check_assignment(actor, people, current)
+    return people
+
+
+def _currency(values: dict[str, Any], errors: list[FieldError]) -> None:
+    code = values.get("currency")
+    if code:
+        code = code.upper()
+        values["currency"] = code
+        if not is_currency(code):
+            errors.append(FieldError("currency", "invalid", _("is not an ISO 4217 currency code such as EUR")))
+
+
+def _amount(name: str, values: dict[str, Any], errors: list[FieldError]) -> None:
+    amount = values.get(name)
+    if isinstance(amount, Decimal) and amount < 0:
+        errors.append(FieldError(name, "invalid", _("must not be negative")))
+
+
+def require_name(entity_name_field: str, values: dict[str, Any], current: Any | None) -> None:
+    value = values.get(entity_name_field, getattr(current, entity_name_field, ""))
+    if not value:
+        raise ValidationFailed.single(entity_name_field, "required", _("is required"))
+
+
+# --- leads ---------------------------------------------------------------------------------
+
+
+def clean_lead(actor: User, values: dict[str, Any], current: Any | None) -> dict[str, Any]:
+    """A lead's values (own fields, owner, team) cleaned; every bad field in one ValidationFailed."""
+    errors: list[FieldError] = []
+    people = _catch(errors, _people, actor, values, current) or {}
+    own = {k: v for k, v in values.items() if k not in ("owner", "team")}
+    cleaned = _clean_each(LEAD.model, own, LEAD.writable, errors)
+    if cleaned.get("email"):
+        problem = point_problem(ContactPoint.Kind.EMAIL, cleaned["email"])
+        if problem:
+            errors.append(FieldError("email", "invalid", problem))
+    if cleaned.get("phone") and not normalize.is_plausible_phone(cleaned["phone"]):
+        errors.append(FieldError("phone", "invalid", _("is not a phone number")))
+    if cleaned.get("country"):
+        if is_country_code(cleaned["country"]):
+            cleaned["country"] = cleaned["country"].upper()
+        else:
+            errors.append(FieldError("country", "invalid", _("is not a two-letter country code such as HU")))
+    if cleaned.get("website"):
+        try:
+            URLValidator(schemes=["http", "https"])(cleaned["website"])
+        except ValidationError:
+            errors.append(FieldError("website", "invalid", _("must be an http(s) address")))
+    _currency(cleaned, errors)
+    _amount("estimated_amount", cleaned, errors)
+    if not any(e.field == LEAD.name_field for e in errors):
+        _catch(errors, require_name, LEAD.name_field, {**values, **cleaned}, current)
+    if errors:
+        raise ValidationFailed(errors)
+    cleaned.update(people)
+    return cleaned
+
+
+def lead_phone_normalized(lead_values: dict[str, Any], region: str) -> str:
+    phone = lead_values.get("phone") or ""
+    return normalize.phone_e164(phone, lead_values.get("country") or region) if phone else ""
+
+
+# --- pipelines -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageInput:
+    """One stage of a pipeline as written: an existing stage (by public id) or a new one."""
+
+    name: str
+    probability: int
+    outcome: str = Outcome.OPEN
+    public_id: Any = None
+
+
+def clean_stages(items: list[dict[str, Any]], current: Pipeline | None) -> list[StageInput]:
+    """A pipeline's stages in order: names unique, probabilities 0–100 (a won stage 100, a lost
+    one 0), at least one open stage, exactly one won and at least one lost; a stage named by id
+    must be one of this pipeline's."""
+    errors: list[FieldError] = []
+    known = {str(s.public_id): s for s in current.stages.all()} if current is not None else {}
+    result: list[StageInput] = []
+    seen: set[str] = set()
+    if not items:
+        raise ValidationFailed.single("stages", "required", _("a pipeline needs its stages"))
+    if len(items) > MAX_STAGES:
+        raise ValidationFailed.single("stages", "too_many", _("at most %(n)d stages") % {"n": MAX_STAGES})
+    for index, item in enumerate(items):
+        where = f"stages[{index}]"
+        name = str(item.get("name") or "").strip()
+        outcome = item.get("outcome") or Outcome.OPEN
+        probability = item.get("probability")
+        if not name:
+            errors.append(FieldError(f"{where}.name", "required", _("is required")))
+        elif len(name) > 100:
+            errors.append(FieldError(f"{where}.name", "invalid", _("at most 100 characters")))
+        elif name.casefold() in seen:
+            errors.append(FieldError(f"{where}.name", "duplicate", _("two stages have this name")))
+        seen.add(name.casefold())
+        if outcome not in Outcome.values:
+            errors.append(FieldError(f"{where}.outcome", "invalid", _("must be open, won or lost")))
+        if probability is None:
+            probability = {Outcome.WON: 100, Outcome.LOST: 0}.get(outcome)
+        if not isinstance(probability, int) or isinstance(probability, bool) or not 0 <= probability <= 100:
+            errors.append(FieldError(f"{where}.probability", "invalid", _("must be a whole number from 0 to 100")))
+        elif outcome == Outcome.WON and probability != 100:
+            errors.append(FieldError(f"{where}.probability", "invalid", _("a won stage has 100")))
+        elif outcome == Outcome.LOST and probability != 0:
+            errors.append(FieldError(f"{where}.probability", "invalid", _("a lost stage has 0")))
+        public_id = item.get("id")
+        if public_id is not None and str(public_id) not in known:
+            errors.append(FieldError(f"{where}.id", "not_found", _("no such stage in this pipeline")))
+        result.append(StageInput(name=name, probability=probability or 0, outcome=outcome, public_id=public_id))
+    outcomes = [s.outcome for s in result]
+    if Outcome.OPEN not in outcomes:
+        errors.append(FieldError("stages", "invalid", _("a pipeline needs at least one open stage")))
+    if outcomes.count(Outcome.WON) != 1:
+        errors.append(FieldError("stages", "invalid", _("a pipeline needs exactly one won stage")))
+    if Outcome.LOST not in outcomes:
+        errors.append(FieldError("stages", "invalid", _("a pipeline needs a lost stage")))
+    if errors:
+        raise ValidationFailed(errors)
+    return result
+
+
+def clean_pipeline(values: dict[str, Any], current: Pipeline | None) -> dict[str, Any]:
+    allowed = {"name", "is_default", "position"}
+    cleaned = clean_values(Pipeline, values, allowed=allowed)
+    require_name("name", {**values, **cleaned}, current)
+    return cleaned
+
+
+# --- deals -----------------------------------------------------------------------------------
+
+
+def _by_public_id(model: Any, value: Any, name: str, message: str, errors: list[FieldError], **where: Any) -> Any:
+    if isinstance(value, model):  # checked like an id: it must still exist and fit `where`
+        value = value.public_id
+    found = model.objects.filter(public_id=value, **where).first() if is_uuid(value) else None
+    if found is None:
+        errors.append(FieldError(name, "not_found", message))
+    return found
+
+
+def _visible(get: Any, actor: User, value: Any, name: str, message: str, errors: list[FieldError]) -> Any:
+    if value is None or hasattr(value, "pk"):
+        return value
+    try:
+        return get(actor, value)
+    except NotFound:
+        errors.append(FieldError(name, "not_found", message))
+        return None
+
+
+def clean_deal(actor: User, values: dict[str, Any], current: Deal | None) -> dict[str, Any]:
+    """A deal's values cleaned and made consistent, every bad field in one ValidationFailed:
+    - its organization and contact are records the actor may see;
+    - its stage belongs to its pipeline (a pipeline alone puts it in the first stage; a new
+      deal without either goes to the default pipeline);
+    - a lost stage needs a lost reason from the active list; an open stage clears it;
+    - the probability is the stage's unless given; the forecast category follows a closed stage;
+    - amounts are not negative, the currency is an ISO 4217 code (the site's by default)."""
+    errors: list[FieldError] = []
+    values = dict(values)
+    if values.get("currency") in (None, ""):  # not given: the site's for a new deal, unchanged for another
+        values.pop("currency", None)
+    people = _catch(errors, _people, actor, values, current) or {}
+    refs: dict[str, Any] = {}
+    if "organization" in values:
+        refs["organization"] = _visible(
+            parties_queries.organization_get, actor, values.pop("organization") or None,
+            "organization", _("no such organization"), errors,
+        )  # fmt: skip
+    if "contact" in values:
+        refs["contact"] = _visible(
+            parties_queries.contact_get, actor, values.pop("contact") or None, "contact", _("no such contact"), errors
+        )
+    if "lead" in values:  # set by the conversion only, to the lead converted
+        lead = values.pop("lead")
+        if not isinstance(lead, Lead):
+            errors.append(FieldError("lead", "unknown_field", _("is not a field you can set")))
+        refs["lead"] = lead
+    pipeline = current.pipeline if current is not None else None
+    if values.get("pipeline"):
+        pipeline = _by_public_id(Pipeline, values["pipeline"], "pipeline", _("no such pipeline"), errors)
+    values.pop("pipeline", None)
+    stage = current.stage if current is not None else None
+    stage_given = values.pop("stage", None)
+    if stage_given:
+        where = {"pipeline": pipeline} if pipeline is not None else {}
+        stage = _by_public_id(Stage, stage_given, "stage", _("no such stage in this pipeline"), errors, **where)
+        if stage is not None and pipeline is None:
+            pipeline = stage.pipeline
+    elif pipeline is not None and (stage is None or stage.pipeline_id != pipeline.pk):
+        stage = pipeline.stages.filter(outcome=Outcome.OPEN).order_by("position").first()
+    if pipeline is None and current is None and not errors:
+        pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
+        stage = pipeline.stages.filter(outcome=Outcome.OPEN).order_by("position").first() if pipeline else None
+        if pipeline is None:
+            errors.append(FieldError("pipeline", "required", _("no pipeline exists yet: an administrator creates one")))
+    lost_reason = current.lost_reason if current is not None else None
+    if "lost_reason" in values:
+        given = values.pop("lost_reason")
+        lost_reason = (
+            _by_public_id(LostReason, given, "lost_reason", _("no such lost reason"), errors, active=True)
+            if given
+            else None
+        )
+    own = {k: v for k, v in values.items() if k not in ("owner", "team")}
+    cleaned = _clean_each(Deal, own, DEAL.writable, errors)
+    _currency(cleaned, errors)
+    _amount("amount", cleaned, errors)
+    if stage is not None:
+        if stage.outcome == Outcome.LOST and lost_reason is None:
+            errors.append(FieldError("lost_reason", "required", _("say why the deal was lost")))
+        if stage.outcome != Outcome.LOST:
+            lost_reason = None
+    if not any(e.field == DEAL.name_field for e in errors):
+        _catch(errors, require_name, DEAL.name_field, {**values, **cleaned}, current)
+    if errors:
+        raise ValidationFailed(errors)
+    cleaned.update(people)
+    cleaned.update(refs)
+    if current is None:
+        cleaned.setdefault("currency", default_currency())
+    if stage is not None and (current is None or stage.pk != current.stage_id):
+        cleaned["pipeline"] = pipeline
+        cleaned["stage"] = stage
+        if "probability" not in cleaned or stage.is_closed:
+            cleaned["probability"] = stage.probability
+        if stage.is_closed:
+            cleaned["forecast_category"] = CLOSED_CATEGORY[Outcome(stage.outcome)]
+        elif current is not None and current.stage.is_closed and "forecast_category" not in cleaned:
+            cleaned["forecast_category"] = ForecastCategory.PIPELINE  # reopened
+    if current is None or lost_reason != current.lost_reason:
+        cleaned["lost_reason"] = lost_reason
+    return cleaned

@@ -1,0 +1,353 @@
+"""Request and response shapes of the sales API (leads, deals, pipelines, lost reasons).
+
+A lead's and a deal's bodies are derived from their declarations (`entities.py`) by
+`core/apikit/entity_schemas.py`; this module adds who looks after a record, what a list
+shows beside the declared fields (the names of linked records, the stage's outcome), the
+conversion's and the pipeline's bodies, and the list parameters. Money is a decimal string
+("53.97") beside an ISO 4217 `currency`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+
+from pydantic import Field
+
+from clientela.core.apikit.bodies import (
+    NEXT_CURSOR,
+    OWNER_PATTERN,
+    PEOPLE,
+    Limit,
+    Out,
+    PatchBody,
+    Strict,
+    sort_param,
+)
+from clientela.core.apikit.entity_schemas import Bases, EntitySchemas, Property, choice_type, entity_schemas
+from clientela.core.apikit.pagination import CURSOR_PATTERN
+from clientela.core.apikit.text import (
+    SEARCH_TEXT,
+    DateParam,
+    DateTimeParam,
+    QueryParams,
+    decimal_text,
+    required_text,
+    text,
+    whole,
+)
+from clientela.core.money import currencies
+from clientela.parties.schemas import PHONE_PATTERN
+from clientela.sales.entities import DEAL, LEAD
+from clientela.sales.models import DisqualifyReason, LeadSource, LeadStatus
+
+MAX_NOTES = 20_000
+LIMITS = {
+    "qualification_notes": {"max_length": MAX_NOTES},
+    "description": {"max_length": MAX_NOTES},
+    "amount": {"ge": 0},
+    "estimated_amount": {"ge": 0},
+}
+LEAD_SORTS = LEAD.sorts
+DEAL_SORTS = DEAL.sorts
+DEFAULT_SORT = {LEAD.name: ("-created_at",), DEAL.name: ("-created_at",)}
+_PATCH_DOC = "Only the fields you send change."
+
+
+class LinkOut(Out):
+    id: uuid.UUID
+    name: str
+
+
+class StageOut(Out):
+    id: uuid.UUID
+    name: str
+    position: int
+    probability: int = Field(description="The default chance, in percent, that a deal in this stage is won")
+    outcome: str
+
+
+def _people_in() -> dict[str, Property]:
+    return {name: PEOPLE[name][0] for name in ("owner", "team")}
+
+
+# An ISO 4217 code in capitals (the list CLDR knows), as the actions check it.
+if TYPE_CHECKING:
+    Currency: TypeAlias = str
+else:
+    Currency = Annotated[choice_type(sorted(currencies()), blank=False), Field(description="ISO 4217, e.g. EUR")]
+OpenLeadStatus = Literal["new", "working", "qualified"]
+Email = Annotated[str, Field(min_length=3, max_length=254, json_schema_extra={"format": "email"})]
+
+
+def _people_out() -> dict[str, Property]:
+    return {name: PEOPLE[name][1] for name in ("owner", "team")}
+
+
+_LEAD = entity_schemas(
+    LEAD,
+    bases=Bases(create=Strict, patch=PatchBody, out=Out),
+    module=__name__,
+    inputs={
+        **_people_in(),
+        "currency": (Currency | Literal[""], ""),
+        "email": (Email | Literal[""], ""),
+        "phone": (Annotated[str, Field(max_length=30, pattern=PHONE_PATTERN)] | Literal[""], ""),
+        "country": (Annotated[str, Field(max_length=2, pattern=r"^(?:[A-Za-z]{2})?$")], ""),
+        "status": (
+            OpenLeadStatus,
+            Field(default="new", description="converted and disqualified are reached by their own calls"),
+        ),
+    },
+    summary=("first_name", "last_name", "company", "title", "email", "phone", "source", "status",
+             "estimated_amount", "currency"),
+    summary_extra={**_people_out(), "full_name": (str, ...)},
+    detail_extra={
+        "disqualify_reason": (str, ...),
+        "disqualify_note": (str, ...),
+        "converted_at": (dt.datetime | None, ...),
+        "converted_organization": (uuid.UUID | None, ...),
+        "converted_contact": (uuid.UUID | None, ...),
+        "converted_deal": (uuid.UUID | None, ...),
+    },
+    limits=LIMITS,
+    patch_doc=_PATCH_DOC,
+)  # fmt: skip
+
+_DEAL = entity_schemas(
+    DEAL,
+    bases=Bases(create=Strict, patch=PatchBody, out=Out),
+    module=__name__,
+    inputs={
+        **_people_in(),
+        "currency": (Currency | None, Field(default=None, description="ISO 4217; default: the site's currency")),
+    },
+    summary=("name", "amount", "currency", "expected_close_date", "probability", "forecast_category"),
+    summary_extra={
+        **_people_out(),
+        "pipeline": (uuid.UUID, ...),
+        "stage": (StageOut, ...),
+        "organization": (LinkOut | None, ...),
+        "contact": (LinkOut | None, ...),
+        "status": (Literal["open", "won", "lost"], ...),
+        "weighted_amount": (Decimal, Field(description="amount × probability / 100")),
+        "stage_entered_at": (dt.datetime, ...),
+        "closed_on": (dt.date | None, ...),
+    },
+    detail_extra={  # the references as the list shows them (not the bare ids the declaration gives)
+        "stage": (StageOut, ...),
+        "organization": (LinkOut | None, ...),
+        "contact": (LinkOut | None, ...),
+        "lost_reason": (LinkOut | None, ...),
+        "lead": (uuid.UUID | None, ...),
+    },
+    limits=LIMITS,
+    patch_doc=_PATCH_DOC + " Moving a deal is a change of `stage` (with `lost_reason` when the stage is a lost one);"
+    " `probability` follows the new stage unless you send one.",
+)
+SCHEMAS: dict[str, EntitySchemas] = {LEAD.name: _LEAD, DEAL.name: _DEAL}
+
+if TYPE_CHECKING:  # built at import time from the declarations: to mypy, bodies of their kind
+    LeadCreate: TypeAlias = Strict
+    LeadPatch: TypeAlias = PatchBody
+    LeadSummary: TypeAlias = Out
+    LeadOut: TypeAlias = Out
+    DealCreate: TypeAlias = Strict
+    DealPatch: TypeAlias = PatchBody
+    DealSummary: TypeAlias = Out
+    DealOut: TypeAlias = Out
+    LeadStatusChoice: TypeAlias = str
+    LeadSourceChoice: TypeAlias = str
+    Reason: TypeAlias = str
+    LeadSort: TypeAlias = list[str]
+    DealSort: TypeAlias = list[str]
+else:
+    LeadCreate, LeadPatch, LeadSummary, LeadOut = (getattr(_LEAD, k) for k in ("create", "patch", "summary", "out"))
+    DealCreate, DealPatch, DealSummary, DealOut = (getattr(_DEAL, k) for k in ("create", "patch", "summary", "out"))
+    LeadStatusChoice = choice_type(LeadStatus.values, blank=False)
+    LeadSourceChoice = choice_type(LeadSource.values, blank=False)
+    Reason = choice_type(DisqualifyReason.values, blank=False)
+    LeadSort = sort_param(LEAD_SORTS, ", ".join(DEFAULT_SORT[LEAD.name]))
+    DealSort = sort_param(DEAL_SORTS, ", ".join(DEFAULT_SORT[DEAL.name]))
+
+
+class LeadPage(Out):
+    items: list[LeadSummary]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class DealPage(Out):
+    items: list[DealSummary]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+# --- list parameters -------------------------------------------------------------------------
+
+Owner = Annotated[str | None, Field(pattern=OWNER_PATTERN, description="`me` or a user id")]
+Cursor = Annotated[str | None, Field(max_length=1000, pattern=CURSOR_PATTERN)]
+
+
+class LeadListParams(QueryParams):
+    q: SEARCH_TEXT = Field(default=None, description="Words to find in names, companies, e-mails and phones")
+    status: LeadStatusChoice | None = None
+    source: LeadSourceChoice | None = None
+    owner: Owner = None
+    team: uuid.UUID | None = None
+    created_after: DateTimeParam = None
+    created_before: DateTimeParam = None
+    trash: bool = Field(default=False, description="List the trash instead")
+    sort: LeadSort = []
+    cursor: Cursor = None
+    limit: Limit = 50
+
+
+class DealListParams(QueryParams):
+    q: SEARCH_TEXT = Field(default=None, description="Words to find in deal, organization and contact names")
+    pipeline: uuid.UUID | None = None
+    stage: uuid.UUID | None = None
+    status: Literal["open", "won", "lost"] | None = None
+    owner: Owner = None
+    team: uuid.UUID | None = None
+    organization: uuid.UUID | None = None
+    contact: uuid.UUID | None = None
+    closing_after: DateParam = Field(default=None, description="Expected to close on or after this day")
+    closing_before: DateParam = Field(default=None, description="Expected to close before this day")
+    created_after: DateTimeParam = None
+    created_before: DateTimeParam = None
+    trash: bool = Field(default=False, description="List the trash instead")
+    sort: DealSort = []
+    cursor: Cursor = None
+    limit: Limit = 50
+
+
+# --- conversion and disqualification -------------------------------------------------------------
+
+
+class ConvertDeal(Strict):
+    """The deal a conversion makes; left out: named after the company, the lead's amount."""
+
+    name: Annotated[str, required_text(200)] | None = None
+    amount: Annotated[str, decimal_text(18, 2, signed=False)] | None = None
+    currency: Currency | None = None
+    pipeline: uuid.UUID | None = None
+    stage: uuid.UUID | None = None
+    expected_close_date: dt.date | None = None
+
+
+class ConvertIn(Strict):
+    organization: uuid.UUID | None = Field(
+        default=None, description="An existing organization to link; default: a look-alike you can see, else a new one"
+    )
+    contact: uuid.UUID | None = Field(
+        default=None, description="An existing contact to link; default: a look-alike you can see, else a new one"
+    )
+    create_deal: bool = True
+    deal: ConvertDeal | None = None
+
+
+class ConvertOut(Out):
+    organization: uuid.UUID | None
+    contact: uuid.UUID
+    deal: uuid.UUID | None
+    created: list[str] = Field(description="Which of them this call created (the others were linked); [] on a repeat")
+
+
+class DisqualifyIn(Strict):
+    reason: Reason
+    note: Annotated[str, text(500)] = ""
+
+
+# --- pipelines and lost reasons ------------------------------------------------------------------
+
+
+class StageIn(Strict):
+    id: uuid.UUID | None = Field(default=None, description="An existing stage to keep (its deals stay in it)")
+    name: Annotated[str, required_text(100)]
+    probability: Annotated[int, *whole(ge=0, le=100)] | None = Field(
+        default=None, description="Percent; a won stage has 100, a lost one 0 (the default for them)"
+    )
+    outcome: Literal["open", "won", "lost"] = "open"
+
+
+Stages = Annotated[list[StageIn], Field(min_length=1, max_length=20)]
+
+
+class PipelineCreate(Strict):
+    name: Annotated[str, required_text(100)]
+    is_default: bool = False
+    position: Annotated[int, *whole(ge=0, le=10_000)] = 0
+    stages: Stages
+
+
+class PipelinePatch(PatchBody):
+    name: Annotated[str, required_text(100)] = None  # type: ignore[assignment]
+    is_default: bool = None  # type: ignore[assignment]
+    position: Annotated[int, *whole(ge=0, le=10_000)] = None  # type: ignore[assignment]
+    stages: Stages = None  # type: ignore[assignment]
+
+
+class LearnedOdds(Out):
+    stage: uuid.UUID
+    probability: int
+    learned: float | None = Field(description="Percent of the closed deals that reached this stage and were won")
+    deals: int = Field(description="The closed deals behind `learned`")
+
+
+class PipelineOut(Out):
+    id: uuid.UUID
+    version: int
+    name: str
+    is_default: bool
+    position: int
+    stages: list[StageOut]
+
+
+class PipelineList(Out):
+    items: list[PipelineOut]
+
+
+class LostReasonIn(Strict):
+    name: Annotated[str, required_text(100)]
+    position: Annotated[int, *whole(ge=0, le=10_000)] = 0
+    active: bool = True
+
+
+class LostReasonPatch(PatchBody):
+    name: Annotated[str, required_text(100)] = None  # type: ignore[assignment]
+    position: Annotated[int, *whole(ge=0, le=10_000)] = None  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
+
+
+class LostReasonOut(Out):
+    id: uuid.UUID
+    version: int
+    name: str
+    position: int
+    active: bool
+
+
+class LostReasonList(Out):
+    items: list[LostReasonOut]
+
+
+class StageChangeOut(Out):
+    from_stage: LinkOut | None
+    to_stage: LinkOut
+    changed_at: dt.datetime
+    seconds_in_previous: int | None = Field(description="How long the deal had been in `from_stage`")
+
+
+class StageHistory(Out):
+    items: list[StageChangeOut]
+
+
+def stage_body(stage: Any) -> dict[str, Any]:
+    return {
+        "id": stage.public_id,
+        "name": stage.name,
+        "position": stage.position,
+        "probability": stage.probability,
+        "outcome": stage.outcome,
+    }

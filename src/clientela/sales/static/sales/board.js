@@ -1,0 +1,86 @@
+// The kanban board: drag a card to another column to move the deal. The move is posted
+// with the version the card was drawn at; the server refuses a stale one (somebody else
+// moved or changed the deal meanwhile), and after every answer the columns are drawn
+// again from the server, so a refused card goes back to where the deal really is.
+// Without this script every card keeps its "Move to…" form.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var headers = document.body.getAttribute("hx-headers");
+    try { return JSON.parse(headers)["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function say(text, level) {
+    var box = document.getElementById("board-message");
+    if (!box) return;
+    box.textContent = text;
+    box.className = "board-message msg msg-" + (level || "info");
+    box.dataset.level = level || "info";
+  }
+
+  function redraw() {
+    document.body.dispatchEvent(new CustomEvent("board-changed"));
+  }
+
+  function askLostReason() {
+    var dialog = document.getElementById("lost-dialog");
+    return new Promise(function (resolve) {
+      if (!dialog || typeof dialog.showModal !== "function") { resolve(null); return; }
+      var form = dialog.querySelector("form");
+      form.reset();
+      dialog.addEventListener("close", function onClose() {
+        dialog.removeEventListener("close", onClose);
+        if (dialog.returnValue !== "confirm") { resolve(null); return; }
+        resolve({ reason: form.elements.lost_reason.value, note: form.elements.lost_note.value });
+      });
+      dialog.showModal();
+    });
+  }
+
+  function post(card, stage, extra) {
+    var body = new URLSearchParams();
+    body.set("stage", stage);
+    body.set("version", card.dataset.version);
+    Object.keys(extra || {}).forEach(function (key) { body.set(key, extra[key]); });
+    return fetch(card.dataset.moveUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+      body: body,
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        say(data.message || response.statusText, data.level || (response.ok ? "success" : "error"));
+      });
+    }).catch(function () {
+      say(document.getElementById("board").dataset.offline || "The move could not be sent.", "error");
+    }).then(redraw);
+  }
+
+  function moved(event) {
+    var card = event.item;
+    var target = event.to.closest(".column");
+    if (!target || event.from === event.to) return;
+    if (target.dataset.outcome === "lost") {
+      askLostReason().then(function (answer) {
+        if (!answer || !answer.reason) { redraw(); return; }
+        post(card, target.dataset.stage, { lost_reason: answer.reason, lost_note: answer.note });
+      });
+      return;
+    }
+    post(card, target.dataset.stage, {});
+  }
+
+  function attach() {
+    if (typeof Sortable === "undefined") return;
+    document.querySelectorAll("#board ol.cards").forEach(function (list) {
+      if (list.dataset.sortable) return;
+      list.dataset.sortable = "1";
+      Sortable.create(list, { group: "deals", animation: 120, filter: "details, select, button, input", preventOnFilter: false, onEnd: moved });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", attach);
+  document.addEventListener("htmx:afterSwap", attach);
+  if (document.readyState !== "loading") attach();
+})();

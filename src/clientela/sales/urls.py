@@ -1,0 +1,20 @@
+from django.urls import path
+
+from clientela.sales import views
+
+app_name = "sales"
+urlpatterns = [
+    path("deals/", views.deal_list, name="deal_list"),
+    path("deals/board/", views.deal_board, name="deal_board"),
+    path("deals/new/", views.deal_new, name="deal_new"),
+    path("deals/<uuid:public_id>/", views.deal_detail, name="deal_detail"),
+    path("deals/<uuid:public_id>/edit/", views.deal_edit, name="deal_edit"),
+    path("deals/<uuid:public_id>/move/", views.deal_move, name="deal_move"),
+    path("deals/<uuid:public_id>/trash/", views.deal_trash, name="deal_trash"),
+    path("leads/", views.lead_list, name="lead_list"),
+    path("leads/new/", views.lead_new, name="lead_new"),
+    path("leads/<uuid:public_id>/", views.lead_detail, name="lead_detail"),
+    path("leads/<uuid:public_id>/edit/", views.lead_edit, name="lead_edit"),
+    path("leads/<uuid:public_id>/convert/", views.lead_convert, name="lead_convert"),
+    path("leads/<uuid:public_id>/disqualify/", views.lead_disqualify, name="lead_disqualify"),
+]
