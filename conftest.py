@@ -34,11 +34,21 @@ def _english_unless_asked(settings):
     translation.activate(settings.LANGUAGE_CODE)
 
 
+# Data a fresh installation has from its data migrations (a flush after a transactional test
+# removes it with everything else): each is the migration's own function, idempotent.
+_INSTALLATION_DATA = ("clientela.sales.migrations.0002_default_pipeline_and_lost_reasons",)
+
+
 def _store_cast_unless_stored() -> None:
+    import importlib
+
+    from django.apps import apps
     from django.test.utils import override_settings
 
     from clientela.testing.cast import load_cast, make_cast
 
+    for module in _INSTALLATION_DATA:
+        importlib.import_module(module).create(apps, None)
     if load_cast() is None:
         with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
             make_cast()

@@ -9,6 +9,7 @@ meanwhile is refused and the board shows where the card is now.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import json
 from typing import Any
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clientela.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientela.core.money import default_currency
 from clientela.parties import queries as parties_queries
-from clientela.sales import actions, conversion, queries
+from clientela.sales import actions, conversion, queries, reports
 from clientela.sales.actions.leads import LeadClosed
 from clientela.sales.entities import DEAL, LEAD
 from clientela.sales.forms import DEAL_INPUTS, LEAD_INPUTS, NO_PIPELINE, fields, posted, record_values, stage_choices
@@ -481,3 +482,140 @@ def lead_disqualify(request: HttpRequest, public_id: str) -> HttpResponse:
     else:
         messages.success(request, _("Lead disqualified."))
     return HttpResponseRedirect(reverse("sales:lead_detail", args=[lead.public_id]))
+
+
+# --- the sales dashboard ---------------------------------------------------------------------------
+
+DASHBOARD_MONTHS = 12
+
+
+def _dashboard_scope(request: HttpRequest) -> tuple[reports.Scope, list[str]]:
+    """Whose deals (the reader's, narrowed to `team` or `mine=1`) and which currency: the one
+    asked for, else the site's; the currencies the reader's deals are in, to pick from."""
+    user = request.user
+    offered = sorted(set(queries.deals_visible(user).order_by().values_list("currency", flat=True).distinct()))
+    currency = request.GET.get("currency") or default_currency()
+    if currency not in offered and offered:
+        currency = default_currency() if default_currency() in offered else offered[0]
+    owner_id = user.pk if request.GET.get("mine") == "1" else None
+    return reports.Scope(user, currency, owner_id=owner_id), offered
+
+
+def _dashboard_data(request: HttpRequest) -> dict[str, Any]:
+    scope, currencies = _dashboard_scope(request)
+    pipeline = _pipeline(request)
+    return {
+        "scope": scope,
+        "currencies": currencies,
+        "pipeline": pipeline,
+        "pipelines": list(queries.pipelines()),
+        "mine": scope.owner_id is not None,
+        "by_stage": reports.pipeline_by_stage(scope, pipeline),
+        "by_month": reports.won_lost_by_month(scope, DASHBOARD_MONTHS),
+        "reasons": reports.lost_reasons(scope, DASHBOARD_MONTHS),
+        "funnel": reports.funnel(scope, DASHBOARD_MONTHS),
+        "performance": reports.performance(scope, DASHBOARD_MONTHS),
+    }
+
+
+def _csv_tables(data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """Each chart's data as a table: headers and rows (the page shows them, CSV downloads them)."""
+    currency = data["scope"].currency
+    funnel = data["funnel"]
+    return {
+        "pipeline": (
+            [
+                _("Stage"),
+                _("Probability (%)"),
+                _("Deals"),
+                _("Amount (%(c)s)") % {"c": currency},
+                _("Weighted (%(c)s)") % {"c": currency},
+            ],
+            [[r.stage, r.probability, r.deals, r.amount, r.weighted] for r in data["by_stage"]],
+        ),
+        "months": (
+            [
+                _("Month"),
+                _("Won"),
+                _("Won (%(c)s)") % {"c": currency},
+                _("Lost"),
+                _("Lost (%(c)s)") % {"c": currency},
+                _("Win rate (%)"),
+            ],
+            [
+                [r.month.strftime("%Y-%m"), r.won, r.won_amount, r.lost, r.lost_amount, r.win_rate]
+                for r in data["by_month"]
+            ],
+        ),
+        "reasons": (
+            [_("Lost reason"), _("Deals"), _("Amount (%(c)s)") % {"c": currency}],
+            [[r.reason, r.deals, r.amount] for r in data["reasons"]],
+        ),
+        "funnel": (
+            [_("Step"), _("Count"), _("Rate (%)")],
+            [
+                [_("Leads created"), funnel.leads, ""],
+                [_("Leads converted"), funnel.converted, funnel.lead_to_deal],
+                [_("Deals created"), funnel.deals, ""],
+                [_("Deals won"), funnel.won, funnel.deal_to_won],
+                [_("Deals lost"), funnel.lost, ""],
+            ],
+        ),
+    }
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Pipeline by stage, won and lost by month with lost reasons, lead → deal → won, average
+    deal size and cycle length; each chart beside its table and a CSV of it."""
+    data = _dashboard_data(request)
+    tables = _csv_tables(data)
+    stages, months, reasons = data["by_stage"], data["by_month"], data["reasons"]
+    funnel_rows = tables["funnel"][1][:4]
+    charts = {
+        "pipeline": {
+            "labels": [r.stage for r in stages],
+            "amount": [float(r.amount) for r in stages],
+            "weighted": [float(r.weighted) for r in stages],
+        },
+        "months": {
+            "labels": [r.month.strftime("%Y-%m") for r in months],
+            "won": [float(r.won_amount) for r in months],
+            "lost": [float(r.lost_amount) for r in months],
+        },
+        "reasons": {"labels": [r.reason for r in reasons], "deals": [r.deals for r in reasons]},
+        "funnel": {"labels": [str(row[0]) for row in funnel_rows], "counts": [row[1] for row in funnel_rows]},
+    }
+    query = request.GET.urlencode()
+    return render(request, "sales/dashboard.html", {**data, "tables": tables, "charts": charts, "query": query})
+
+
+@login_required
+@require_GET
+def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
+    tables = _csv_tables(_dashboard_data(request))
+    if table not in tables:
+        raise Http404(_("no such table"))
+    headers, rows = tables[table]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="sales-{table}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([str(h) for h in headers])
+    for row in rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+    return response
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell as text; one that a spreadsheet would read as a formula is quoted with an apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -76,7 +76,10 @@
     document.querySelectorAll("#board ol.cards").forEach(function (list) {
       if (list.dataset.sortable) return;
       list.dataset.sortable = "1";
-      Sortable.create(list, { group: "deals", animation: 120, filter: "details, select, button, input", preventOnFilter: false, onEnd: moved });
+      Sortable.create(list, {
+        group: "deals", animation: 120, forceFallback: true, fallbackTolerance: 4,
+        filter: "details, select, button, input, summary", preventOnFilter: false, onEnd: moved
+      });
     });
   }
 
