@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
@@ -21,6 +22,8 @@ from clientela.core.apikit.etag import NOT_MODIFIED, IfMatch, IfNoneMatch, condi
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
 from clientela.core.apikit.pagination import paginate, parse_sort
 from clientela.core.context import acting_via, overwriting
+from clientela.core.errors import NotFound
+from clientela.core.visibility import require_admin
 from clientela.parties import queries as parties_queries
 from clientela.parties.api_support import record_headers
 from clientela.sales import actions, queries
@@ -29,6 +32,7 @@ from clientela.sales.api_support import (
     deal_summary,
     deals_filtered,
     lead_body,
+    lead_form_body,
     leads_filtered,
     lost_reason_body,
     pipeline_body,
@@ -47,6 +51,10 @@ from clientela.sales.schemas import (
     DealPatch,
     DisqualifyIn,
     LeadCreate,
+    LeadFormIn,
+    LeadFormList,
+    LeadFormOut,
+    LeadFormPatch,
     LeadListParams,
     LeadOut,
     LeadPage,
@@ -69,6 +77,7 @@ leads = Router(tags=["leads"])
 deals = Router(tags=["deals"])
 pipelines = Router(tags=["pipelines"])
 lost_reasons = Router(tags=["lost reasons"])
+lead_forms = Router(tags=["lead forms"])
 
 
 def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -404,3 +413,53 @@ def lost_reason_patch(
         )
     response["ETag"] = etag_for(updated)
     return lost_reason_body(updated)
+
+
+# --- web-to-lead forms ------------------------------------------------------------------------------
+
+
+def _lead_form(user: Any, form_id: uuid.UUID) -> Any:
+    require_admin(user)
+    found = queries.lead_forms().filter(public_id=form_id).first()
+    if found is None:
+        raise NotFound(_("no such form"))
+    return found
+
+
+@lead_forms.get("", response={200: LeadFormList, **COMMON}, summary="List the web-to-lead forms (administrators)")
+def lead_form_list(request: HttpRequest) -> dict[str, Any]:
+    require_admin(caller(request))
+    return {"items": [lead_form_body(request, f) for f in queries.lead_forms()]}
+
+
+@lead_forms.post("", response={201: LeadFormOut, **COMMON, 409: ErrorOut}, summary="Create a web-to-lead form")
+def lead_form_create(
+    request: HttpRequest, payload: LeadFormIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    """The answer's `url` is where a website's form posts its fields (`first_name`, `last_name`,
+    `company`, `title`, `email`, `phone`, `website`, `country`, `message`)."""
+    user = caller(request)
+
+    def create() -> dict[str, Any]:
+        form = actions.lead_form_create(actor=user, values=_values(payload.model_dump(exclude_unset=True)))
+        return _json(LeadFormOut, lead_form_body(request, form))
+
+    return _create(request, user, payload, idempotency_key, "lead-forms", create)
+
+
+@lead_forms.patch("/{form_id}", response={200: LeadFormOut, **PRECONDITIONS}, summary="Change a web-to-lead form")
+def lead_form_patch(
+    request: HttpRequest, form_id: uuid.UUID, payload: LeadFormPatch, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    user = caller(request)
+    form = _lead_form(user, form_id)
+    expected = expected_version(if_match, form.version)
+    with acting_via("api"), overwriting(expected is None):
+        updated = actions.lead_form_update(
+            actor=user,
+            lead_form=form,
+            values=_values(payload.model_dump(exclude_unset=True)),
+            expected_version=expected,
+        )
+    response["ETag"] = etag_for(updated)
+    return lead_form_body(request, _lead_form(user, form_id))

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from clientela.core.apikit.bodies import team_ref, user_ref
@@ -196,4 +197,18 @@ def lost_reason_body(reason: Any) -> dict[str, Any]:
         "name": reason.name,
         "position": reason.position,
         "active": reason.active,
+    }
+
+
+def lead_form_body(request: Any, lead_form: Any) -> dict[str, Any]:
+    return {
+        "id": lead_form.public_id,
+        "version": lead_form.version,
+        "name": lead_form.name,
+        "active": lead_form.active,
+        "source": lead_form.source,
+        "redirect_url": lead_form.redirect_url,
+        "team": team_ref(lead_form.team),
+        "owner": user_ref(lead_form.owner),
+        "url": request.build_absolute_uri(reverse("sales:webform", args=[lead_form.token])),
     }

@@ -10,6 +10,7 @@ learned from closed deals are read.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.core.validators import MaxValueValidator
@@ -311,3 +312,45 @@ class ForecastSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"forecast of {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+def _form_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class LeadForm(Record):
+    """A web-to-lead form: a public address (`/f/<token>/`) that a company's website posts
+    enquiries to. Each enquiry becomes a lead of the form's source, owned in turn by the
+    sales members of the form's team (round robin), else by the form's owner."""
+
+    name = models.CharField(_("name"), max_length=100)
+    token = models.CharField(max_length=64, unique=True, default=_form_token, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(_("source"), max_length=12, choices=LeadSource.choices, default=LeadSource.WEB_FORM)
+    redirect_url = models.URLField(_("page after sending"), max_length=300, blank=True)
+    # The last member of the team a lead went to (round robin).
+    last_assigned = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FormSubmission(models.Model):
+    """A post to a lead form, kept for an hour to limit how often one address may post
+    (`actions.webforms`): bookkeeping, not a record."""
+
+    id = models.BigAutoField(primary_key=True)
+    form = models.ForeignKey(LeadForm, on_delete=models.CASCADE, related_name="+")
+    address = models.GenericIPAddressField(null=True, blank=True)
+    submitted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["form", "address", "submitted_at"], name="form_submission_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.form_id} {self.address} {self.submitted_at:%H:%M:%S}"

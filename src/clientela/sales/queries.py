@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from clientela.core.errors import NotFound
 from clientela.core.ids import is_uuid
 from clientela.core.visibility import visible
-from clientela.sales.models import Deal, Lead, LostReason, Outcome, Pipeline, Stage, StageChange
+from clientela.sales.models import Deal, Lead, LeadForm, LostReason, Outcome, Pipeline, Stage, StageChange
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -247,3 +247,17 @@ def deals_of(user: User, record: Any) -> list[Deal]:
     return sorted(
         deals, key=lambda d: (d.stage.outcome != Outcome.OPEN, -(d.closed_on or dt.date.max).toordinal(), -d.pk)
     )
+
+
+# --- web-to-lead forms -----------------------------------------------------------------------------
+
+
+def active_lead_form(token: str) -> LeadForm | None:
+    """The active form with this token (its public address), or None."""
+    if not token or len(token) > 64:
+        return None
+    return LeadForm.objects.filter(token=token, active=True).select_related("team", "owner").first()
+
+
+def lead_forms() -> QuerySet[LeadForm]:
+    return LeadForm.objects.select_related("team", "owner")

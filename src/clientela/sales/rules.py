@@ -82,10 +82,15 @@ def require_name(entity_name_field: str, values: dict[str, Any], current: Any | 
 # --- leads ---------------------------------------------------------------------------------
 
 
-def clean_lead(actor: User, values: dict[str, Any], current: Any | None) -> dict[str, Any]:
-    """A lead's values (own fields, owner, team) cleaned; every bad field in one ValidationFailed."""
+def clean_lead(actor: User | None, values: dict[str, Any], current: Any | None) -> dict[str, Any]:
+    """A lead's values (own fields, owner, team) cleaned; every bad field in one ValidationFailed.
+    Without an actor (a web form's post) owner and team may not be given."""
     errors: list[FieldError] = []
-    people = _catch(errors, _people, actor, values, current) or {}
+    people: dict[str, Any] = {}
+    if actor is not None:
+        people = _catch(errors, _people, actor, values, current) or {}
+    elif "owner" in values or "team" in values:
+        errors.append(FieldError("owner", "forbidden", _("is not a field you can set")))
     own = {k: v for k, v in values.items() if k not in ("owner", "team")}
     cleaned = _clean_each(LEAD.model, own, LEAD.writable, errors)
     if cleaned.get("email"):

@@ -24,9 +24,18 @@ from clientela.core.apikit.bodies import (
     Out,
     PatchBody,
     Strict,
+    TeamRef,
+    UserRef,
     sort_param,
 )
-from clientela.core.apikit.entity_schemas import Bases, EntitySchemas, Property, choice_type, entity_schemas
+from clientela.core.apikit.entity_schemas import (
+    URL_PATTERN,
+    Bases,
+    EntitySchemas,
+    Property,
+    choice_type,
+    entity_schemas,
+)
 from clientela.core.apikit.pagination import CURSOR_PATTERN
 from clientela.core.apikit.text import (
     SEARCH_TEXT,
@@ -351,3 +360,46 @@ def stage_body(stage: Any) -> dict[str, Any]:
         "probability": stage.probability,
         "outcome": stage.outcome,
     }
+
+
+# --- web-to-lead forms ---------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    Source: TypeAlias = str
+else:
+    Source = choice_type(LeadSource.values, blank=False)
+RedirectUrl = Annotated[str, Field(max_length=300, pattern=URL_PATTERN)]
+
+
+class LeadFormIn(Strict):
+    name: Annotated[str, required_text(100)]
+    active: bool = True
+    source: Source = "web_form"
+    redirect_url: RedirectUrl = ""
+    team: uuid.UUID | None = Field(default=None, description="Leads go in turn to this team's sales people")
+    owner: uuid.UUID | None = Field(default=None, description="Who owns the leads when no team member can")
+
+
+class LeadFormPatch(PatchBody):
+    name: Annotated[str, required_text(100)] = None  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
+    source: Source = None  # type: ignore[assignment]
+    redirect_url: RedirectUrl = None  # type: ignore[assignment]
+    team: uuid.UUID | None = None
+    owner: uuid.UUID | None = None
+
+
+class LeadFormOut(Out):
+    id: uuid.UUID
+    version: int
+    name: str
+    active: bool
+    source: str
+    redirect_url: str
+    team: TeamRef | None
+    owner: UserRef | None
+    url: str = Field(description="Where a web page's form posts (HTML form fields or JSON)")
+
+
+class LeadFormList(Out):
+    items: list[LeadFormOut]

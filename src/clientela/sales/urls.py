@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.sales import views
+from clientela.sales import views, views_webforms
 
 app_name = "sales"
 urlpatterns = [
@@ -13,8 +13,10 @@ urlpatterns = [
     path("deals/<uuid:public_id>/trash/", views.deal_trash, name="deal_trash"),
     path("sales/dashboard/", views.dashboard, name="dashboard"),
     path("sales/dashboard/<slug:table>.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("f/<str:token>/", views_webforms.webform, name="webform"),
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_new, name="lead_new"),
+    path("leads/forms/", views.lead_forms, name="lead_forms"),
     path("leads/<uuid:public_id>/", views.lead_detail, name="lead_detail"),
     path("leads/<uuid:public_id>/edit/", views.lead_edit, name="lead_edit"),
     path("leads/<uuid:public_id>/convert/", views.lead_convert, name="lead_convert"),

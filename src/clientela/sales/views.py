@@ -30,9 +30,10 @@ from clientela.core.money import default_currency
 from clientela.parties import queries as parties_queries
 from clientela.sales import actions, conversion, queries, reports
 from clientela.sales.actions.leads import LeadClosed
+from clientela.sales.actions.webforms import POSTED_FIELDS
 from clientela.sales.entities import DEAL, LEAD
 from clientela.sales.forms import DEAL_INPUTS, LEAD_INPUTS, NO_PIPELINE, fields, posted, record_values, stage_choices
-from clientela.sales.models import DisqualifyReason, Outcome
+from clientela.sales.models import DisqualifyReason, LeadSource, Outcome
 
 PAGE_SIZE = 50
 
@@ -619,3 +620,48 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- web-to-lead forms (administrators) -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_forms(request: HttpRequest) -> HttpResponse:
+    """The web-to-lead forms with the address each posts to and the HTML to put on a website;
+    a new one, or one switched on or off."""
+    if not request.user.policy.can_administer:
+        raise DjangoPermissionDenied(_("only administrators may do this"))
+    errors: list[Any] = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("form"):
+                found = queries.lead_forms().filter(public_id=request.POST["form"]).first()
+                if found is None:
+                    raise Http404(_("no such form"))
+                actions.lead_form_update(
+                    actor=request.user, lead_form=found, values={"active": request.POST.get("active") == "1"}
+                )
+            else:
+                values = posted(request.POST, ("name", "redirect_url", "source"))
+                team = request.POST.get("team")
+                values["team"] = team or None
+                actions.lead_form_create(actor=request.user, values=values)
+        except ValidationFailed as failed:
+            errors = failed.errors
+        else:
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(reverse("sales:lead_forms"))
+    from clientela.parties.listing import selectable_teams
+
+    forms = [
+        (form, request.build_absolute_uri(reverse("sales:webform", args=[form.token]))) for form in queries.lead_forms()
+    ]
+    context = {
+        "forms": forms,
+        "errors": errors,
+        "teams": selectable_teams(request.user),
+        "sources": LeadSource.choices,
+        "fields": POSTED_FIELDS,
+    }
+    return render(request, "sales/lead_forms.html", context, status=422 if errors else 200)

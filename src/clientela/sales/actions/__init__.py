@@ -22,6 +22,7 @@ from clientela.sales.actions.pipelines import (
     pipeline_create,
     pipeline_update,
 )
+from clientela.sales.actions.webforms import lead_capture, lead_form_create, lead_form_update, submission_allowed
 
 __all__ = [
     "Conversion",
@@ -36,8 +37,12 @@ __all__ = [
     "lead_restore",
     "lead_trash",
     "lead_update",
+    "lead_capture",
+    "lead_form_create",
+    "lead_form_update",
     "lost_reason_create",
     "lost_reason_update",
     "pipeline_create",
     "pipeline_update",
+    "submission_allowed",
 ]
