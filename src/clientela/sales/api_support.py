@@ -86,8 +86,10 @@ def deals_filtered(queryset: QuerySet[Deal], params: DealListParams, *, user: Us
     for lookup, value in exact.items():
         if value is not None:
             queryset = queryset.filter(**{lookup: value})
-    if params.status:
-        queryset = queryset.filter(stage__outcome=params.status)
+    if params.status == "open":  # open deals are exactly those without `closed_on` (indexed)
+        queryset = queryset.filter(closed_on__isnull=True)
+    elif params.status:
+        queryset = queryset.filter(closed_on__isnull=False, stage__outcome=params.status)
     if params.owner:
         queryset = queryset.filter(_owner_filter(user, params.owner))
     return queryset

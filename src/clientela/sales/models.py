@@ -238,6 +238,24 @@ class Deal(Record):
             models.Index(fields=["expected_close_date"], name="deal_close_idx"),
             models.Index(fields=["closed_on"], name="deal_closed_idx"),
             models.Index(fields=["deleted_at"], name="deal_trash_idx", condition=models.Q(deleted_at__isnull=False)),
+            # Open deals only (a tenth of a long history): the board's columns and "open, by close date".
+            models.Index(
+                fields=["pipeline", "stage", "expected_close_date", "id"],
+                name="deal_board_idx",
+                condition=models.Q(closed_on__isnull=True, deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["expected_close_date", "id"],
+                name="deal_open_close_idx",
+                condition=models.Q(closed_on__isnull=True, deleted_at__isnull=True),
+            ),
+            # The board's counts and totals of open deals read from this index alone (PostgreSQL).
+            models.Index(
+                fields=["pipeline", "stage"],
+                include=["currency", "amount", "probability", "owner", "team"],
+                name="deal_open_totals_idx",
+                condition=models.Q(closed_on__isnull=True, deleted_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -88,7 +88,6 @@ def deal_board(request: HttpRequest) -> HttpResponse:
         "mine": mine,
         "reasons": list(queries.lost_reasons(active_only=True)),
         "can_move": request.user.policy.can_write,
-        "stage_targets": [(str(s.public_id), s.name, s.outcome) for s in pipeline.stages.all()],
     }
     template = (
         "sales/_board_columns.html" if request.htmx and request.GET.get("part") == "columns" else "sales/board.html"
@@ -157,6 +156,11 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         deals = deals.filter(stage__outcome=status)
     if request.GET.get("mine") == "1":
         deals = deals.filter(owner=user)
+    stage = request.GET.get("stage", "")
+    if stage:
+        from clientela.core.ids import is_uuid
+
+        deals = deals.filter(stage__public_id=stage) if is_uuid(stage) else deals.none()
     text = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
     if text:
         deals = deals.filter(name__icontains=text) | deals.filter(organization__name__icontains=text)

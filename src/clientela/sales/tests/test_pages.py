@@ -78,8 +78,7 @@ def test_readers_see_the_board_without_move_forms_and_cannot_move(cast):
     deal = actions.deal_create(actor=cast.sales_north, values={"name": "Boiler"})
     client = _client(cast.readonly_north)
     page = client.get(reverse("sales:deal_board")).content.decode()
-    assert "Boiler" in page and "sales/deals/" not in page.split("Boiler")[1][:10]
-    assert 'name="stage"' not in page
+    assert "Boiler" in page and "Move to…" not in page
     url = reverse("sales:deal_move", args=[deal.public_id])
     assert client.post(url, {"stage": _stage("Won").public_id, "version": 1}).status_code == 403
 
