@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.sales import views, views_webforms
+from clientela.sales import views, views_settings, views_webforms
 
 app_name = "sales"
 urlpatterns = [
@@ -14,6 +14,10 @@ urlpatterns = [
     path("sales/dashboard/", views.dashboard, name="dashboard"),
     path("sales/dashboard/<slug:table>.csv", views.dashboard_csv, name="dashboard_csv"),
     path("f/<str:token>/", views_webforms.webform, name="webform"),
+    path("settings/pipelines/", views_settings.pipelines, name="settings_pipelines"),
+    path("settings/pipelines/new/", views_settings.pipeline_edit, name="settings_pipeline_new"),
+    path("settings/pipelines/<uuid:public_id>/", views_settings.pipeline_edit, name="settings_pipeline"),
+    path("settings/lost-reasons/", views_settings.lost_reasons, name="settings_lost_reasons"),
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_new, name="lead_new"),
     path("leads/forms/", views.lead_forms, name="lead_forms"),
