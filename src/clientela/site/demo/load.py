@@ -7,7 +7,12 @@
   (`parties.actions.organizations_import_batch` / `contacts_import_batch`) from rows
   built as `ValidatedRow`s, one creation event per record, so ten thousand contacts take
   seconds; each owner's records are one batch written by that owner;
-- relationships through `relationship_create`, which logs them on both parties.
+- relationships through `relationship_create`, which logs them on both parties;
+- the sales history (`site/demo/sales.py` plans it): a second pipeline through
+  `pipeline_create` by the administrator, then leads and deals with their whole history —
+  each stage a deal entered and each status a lead had, dated in the past — through the sales
+  app's batch actions (`leads_load_history`, `deals_load_history`), each owner's records in
+  batches that owner writes, one event per change.
 """
 
 from __future__ import annotations
@@ -30,11 +35,19 @@ from clientela.parties import actions
 from clientela.parties.entities import CONTACT, ORGANIZATION
 from clientela.parties.importing.rows import MATCH_CREATE, BatchResult, Point, ValidatedRow
 from clientela.parties.models import Address, Contact, ContactPoint, CustomField, Organization
+from clientela.sales import actions as sales_actions
+from clientela.sales import queries as sales_queries
+from clientela.sales.actions.history import deals_load_history, leads_load_history
+from clientela.sales.models import Pipeline
 from clientela.site.demo import business, cast
 from clientela.site.demo.generate import DemoWorld, Generator, PartyPlan, ends
+from clientela.site.demo.sales import PROJECT_STAGES, PROJECTS_PIPELINE, SalesGenerator, Shape
 
 Progress = Callable[[str, int, int], None]
 BATCH = 2000
+SALES_BATCH = 1000  # deals or leads per call of the sales batch actions
+# At scale 1: deals in the default pipeline and in the projects pipeline, and leads.
+DEALS, PROJECT_DEALS, LEADS = 4700, 300, 400
 ADDRESS_COLUMNS = ("label", "street", "city", "postal_code", "region", "country")
 
 
@@ -50,6 +63,8 @@ class Loaded:
     contacts: int
     relationships: int
     events: int
+    deals: int = 0
+    leads: int = 0
 
 
 def database_is_empty() -> bool:
@@ -225,6 +240,83 @@ def write_relationships(world: DemoWorld, report: Progress) -> int:
     return len(world.relationships)
 
 
+# --- leads and deals, through the sales app's batch actions ------------------------------------
+
+
+def ensure_projects_pipeline(admin: User) -> Pipeline:
+    """The demo's second pipeline (through `pipeline_create`); an existing one of that name is kept."""
+    existing = sales_queries.pipelines().filter(name=PROJECTS_PIPELINE).first()
+    if existing is not None:
+        return existing
+    created = sales_actions.pipeline_create(
+        actor=admin, values={"name": PROJECTS_PIPELINE, "position": 1}, stages=[dict(s) for s in PROJECT_STAGES]
+    )
+    return sales_queries.pipeline_get(created.public_id)
+
+
+def _by_owner(plans: list[Any]) -> list[list[Any]]:
+    """The plans in batches, each of one owner (who writes them), oldest first."""
+    owned: dict[int, list[Any]] = defaultdict(list)
+    for plan in plans:
+        owned[plan.owner.pk].append(plan)
+    batches = []
+    for group in owned.values():
+        group.sort(key=lambda plan: plan.steps[0][1])
+        batches += [group[start : start + SALES_BATCH] for start in range(0, len(group), SALES_BATCH)]
+    return batches
+
+
+def write_sales(
+    world: DemoWorld,
+    *,
+    seed: int,
+    scale: float,
+    seeded_ids: bool,
+    now: dt.datetime,
+    teams: dict[str, Team],
+    users: dict[str, User],
+    report: Progress,
+) -> tuple[int, int]:
+    """Plan and write the leads and deals (see the module); returns (deals, leads) written."""
+    default = sales_queries.default_pipeline()
+    if default is None:  # an administrator removed every pipeline: nothing to sell in
+        return 0, 0
+    projects = ensure_projects_pipeline(users["admin"])
+    generator = SalesGenerator(
+        seed=seed,
+        organizations=world.organizations,
+        contacts=world.contacts,
+        owners=owners_by_team(users),
+        teams=teams,
+        lost_reasons=list(sales_queries.lost_reasons(active_only=True)),
+        now=now,
+        seeded_ids=seeded_ids,
+    )
+    plan = generator.plan(
+        sales=Shape.of(default, slower=1.0, larger=1.0),
+        projects=Shape.of(projects, slower=1.5, larger=4.0) if projects.pk != default.pk else None,
+        deals=max(1, round(DEALS * scale)),
+        project_deals=max(1, round(PROJECT_DEALS * scale)),
+        leads=max(1, round(LEADS * scale)),
+    )
+    leads = _write_batches(plan.leads, leads_load_history, "leads", report)
+    deals = _write_batches(plan.deals, deals_load_history, "deals", report)
+    return deals + sum(1 for lead in plan.leads if lead.deal is not None), leads
+
+
+def _write_batches(plans: list[Any], write: Callable[..., int], stage: str, report: Progress) -> int:
+    done = 0
+    for batch in _by_owner(plans):
+        written = write(actor=batch[0].owner, plans=batch)
+        if written != len(batch):  # pragma: no cover - the action writes every plan or raises
+            raise DemoLoadError(f"the sales batch action wrote {written} of {len(batch)} {stage}")
+        done += written
+        report(stage, done, len(plans))
+    if not plans:
+        report(stage, 0, 0)
+    return done
+
+
 def _drop_unusable_custom(world: DemoWorld, usable: set[str]) -> None:
     for plan in (*world.organizations, *world.contacts):
         plan.record.custom = {k: v for k, v in plan.record.custom.items() if k in usable}
@@ -260,6 +352,9 @@ def load(
         write_parties(subsidiaries, "subsidiaries", report)
         write_parties(world.contacts, "contacts", report)
         relationships = write_relationships(world, report)
+        deals, leads = write_sales(
+            world, seed=seed, scale=scale, seeded_ids=seeded_ids, now=now, teams=teams, users=users, report=report
+        )
         events = Event.objects.count() - events_before
         report("change log", events, events)
     return Loaded(
@@ -269,4 +364,6 @@ def load(
         contacts=len(world.contacts),
         relationships=relationships,
         events=events,
+        deals=deals,
+        leads=leads,
     )

@@ -14,6 +14,7 @@ from clientela.core.models import Event
 from clientela.parties import writes
 from clientela.parties.customfields import clean_custom
 from clientela.parties.models import Affiliation, Contact, CustomField, Organization, Relationship, Tag
+from clientela.sales.models import Deal, Lead, Pipeline
 from clientela.site.demo import cast
 
 # The demo loads into the empty database of a fresh install, without the tests' stored cast.
@@ -57,6 +58,10 @@ def snapshot() -> dict[str, Any]:
 
 
 def wipe() -> None:
+    Lead.all_objects.update(converted_deal=None)
+    Deal.all_objects.all().delete()
+    Lead.all_objects.all().delete()
+    Pipeline.all_objects.filter(is_default=False).delete()
     Event.objects.all().delete()
     Relationship.objects.all().delete()
     Contact.all_objects.all().delete()

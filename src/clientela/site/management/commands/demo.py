@@ -1,5 +1,6 @@
 """`clientela demo`: load reproducible demo data (5 teams, 15 users, about 2,000
-organizations and 10,000 contacts). Refuses a database that has data unless --force."""
+organizations, 10,000 contacts, 5,000 deals in two pipelines over three years and 400
+leads). Refuses a database that has data unless --force."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="add the demo data even if the database has data")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
         parser.add_argument(
-            "--scale", type=_scale, default=1.0, help="1.0 = 2,000 organizations and 10,000 contacts (default 1.0)"
+            "--scale", type=_scale, default=1.0, help="1.0 = 2,000 organizations, 10,000 contacts and 5,000 deals (default 1.0)"
         )
         parser.add_argument("--status", action="store_true", help="only print 'empty' or 'not empty' for the database")
         parser.add_argument("--logins", action="store_true", help="only print the demo logins that exist")
@@ -65,7 +66,8 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Loaded %(organizations)s organizations, %(contacts)s contacts, %(relationships)s relationships, "
-                "%(users)s users in %(teams)s teams and %(events)s change-log events in %(seconds).1f s."
+                "%(deals)s deals, %(leads)s leads, %(users)s users in %(teams)s teams and %(events)s change-log "
+                "events in %(seconds).1f s."
             )
             % {**loaded.__dict__, "seconds": time.monotonic() - started}
         )
