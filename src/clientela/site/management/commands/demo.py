@@ -36,7 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="add the demo data even if the database has data")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
         parser.add_argument(
-            "--scale", type=_scale, default=1.0, help="1.0 = 2,000 organizations, 10,000 contacts and 5,000 deals (default 1.0)"
+            "--scale",
+            type=_scale,
+            default=1.0,
+            help="1.0 = 2,000 organizations, 10,000 contacts, 5,000 deals (default 1.0)",
         )
         parser.add_argument("--status", action="store_true", help="only print 'empty' or 'not empty' for the database")
         parser.add_argument("--logins", action="store_true", help="only print the demo logins that exist")
