@@ -9,13 +9,16 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         from clientela.core import panels as core_panels
         from clientela.core.recordtypes import register
-        from clientela.sales import panels, queries
+        from clientela.sales import forecasting, panels, queries
 
         register("sales.lead", scoped_get=queries.lead_get, names=queries.lead_names)
         register("sales.deal", scoped_get=queries.deal_get, names=queries.deal_names)
         register("sales.pipeline", public=True, names=queries.pipeline_names)
         register("sales.stage", public=True, names=queries.stage_names)
         register("sales.lostreason", public=True, names=queries.lost_reason_names)
+        register("sales.leadform", admin_only=True)
+        register("sales.forecastadjustment", scoped_get=forecasting.forecast_adjustment_get)
+        register("sales.forecastsnapshot", admin_only=True)
         # An organization's and a contact's deals on their 360° pages.
         core_panels.register("parties.organization", panels.party_deals)
         core_panels.register("parties.contact", panels.party_deals)

@@ -7,6 +7,7 @@ from clientela.sales.actions.deals import (
     deal_trash,
     deal_update,
 )
+from clientela.sales.actions.forecasts import forecast_adjust, forecast_snapshot_take
 from clientela.sales.actions.leads import (
     Conversion,
     lead_convert,
@@ -31,6 +32,8 @@ __all__ = [
     "deal_restore",
     "deal_trash",
     "deal_update",
+    "forecast_adjust",
+    "forecast_snapshot_take",
     "lead_convert",
     "lead_create",
     "lead_disqualify",
