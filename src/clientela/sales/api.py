@@ -7,26 +7,30 @@ need `If-Match` (428 without, 412 when stale); creates honour `Idempotency-Key`.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
+from clientela.accounts.people import resolve_team, resolve_user
 from clientela.core.apikit.auth import caller
+from clientela.core.apikit.bodies import team_ref, user_ref
 from clientela.core.apikit.errors import COMMON, PRECONDITIONS, WITH_RECORD, ErrorOut
 from clientela.core.apikit.etag import NOT_MODIFIED, IfMatch, IfNoneMatch, conditional_read, etag_for, expected_version
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
 from clientela.core.apikit.pagination import paginate, parse_sort
 from clientela.core.context import acting_via, overwriting
-from clientela.core.errors import NotFound
+from clientela.core.errors import FieldError, NotFound, ValidationFailed
 from clientela.core.visibility import require_admin
 from clientela.parties import queries as parties_queries
 from clientela.parties.api_support import record_headers
-from clientela.sales import actions, queries
+from clientela.sales import actions, forecasting, queries
 from clientela.sales.api_support import (
     deal_body,
     deal_summary,
@@ -42,6 +46,9 @@ from clientela.sales.schemas import (
     DEAL_SORTS,
     DEFAULT_SORT,
     LEAD_SORTS,
+    AdjustmentIn,
+    AdjustmentOut,
+    ComparisonOut,
     ConvertIn,
     ConvertOut,
     DealCreate,
@@ -50,6 +57,8 @@ from clientela.sales.schemas import (
     DealPage,
     DealPatch,
     DisqualifyIn,
+    ForecastOut,
+    ForecastParams,
     LeadCreate,
     LeadFormIn,
     LeadFormList,
@@ -59,6 +68,7 @@ from clientela.sales.schemas import (
     LeadOut,
     LeadPage,
     LeadPatch,
+    LearnedList,
     LostReasonIn,
     LostReasonList,
     LostReasonOut,
@@ -67,6 +77,9 @@ from clientela.sales.schemas import (
     PipelineList,
     PipelineOut,
     PipelinePatch,
+    SnapshotIn,
+    SnapshotList,
+    SnapshotOut,
     StageHistory,
 )
 
@@ -463,3 +476,188 @@ def lead_form_patch(
         )
     response["ETag"] = etag_for(updated)
     return lead_form_body(request, _lead_form(user, form_id))
+
+
+# --- forecasts -----------------------------------------------------------------------------------------
+
+forecasts = Router(tags=["forecasts"])
+
+
+def _month(text: str | None, default: dt.date) -> dt.date:
+    return dt.date.fromisoformat(f"{text}-01") if text else default
+
+
+def _scope_people(user: Any, team: uuid.UUID | None, owner: str | None) -> tuple[Any, Any, bool]:
+    """The team and owner a forecast is narrowed to, and whether both exist (a filter naming a
+    team or rep that does not exist matches nothing, as the lists' filters do)."""
+    errors: list[FieldError] = []
+    found_team = resolve_team(str(team), errors, field="team") if team else None
+    found_owner = user if owner == "me" else (resolve_user(owner, errors, field="owner") if owner else None)
+    return found_team, found_owner, not errors
+
+
+@forecasts.get("", response={200: ForecastOut, **COMMON}, summary="The forecast by month and category")
+def forecast_read(request: HttpRequest, params: Query[ForecastParams]) -> dict[str, Any]:
+    """Weighted pipeline of the deals you may see, per month, forecast category (pipeline, best
+    case, commit, closed) and currency, with a manager's adjusted figure where there is one, and
+    the open deals without an expected close date apart. Amounts in different currencies are
+    never added together."""
+    user = caller(request)
+    first = _month(params.first, forecasting.month_start(timezone.localdate()))
+    last = _month(params.last, first + dt.timedelta(days=5 * 31))
+    if last < first or len(forecasting.periods_between(first, last)) > 36:
+        raise ValidationFailed.single("last", "invalid", _("at most 36 months, not before the first"))
+    team, owner, exist = _scope_people(user, params.team, params.owner)
+    if not exist:
+        return {
+            "periods": forecasting.periods_between(first, forecasting.month_start(last)),
+            "cells": [],
+            "undated": [],
+        }
+    result = forecasting.forecast(
+        user, first_period=first, last_period=forecasting.month_start(last), team=team, owner=owner
+    )
+    return {
+        "periods": list(result.periods),
+        "cells": [
+            {
+                "period": c.period, "category": c.category, "currency": c.currency, "deals": c.deals,
+                "amount": c.amount, "weighted": c.weighted, "adjusted": c.adjusted,
+                "adjustment_note": c.adjustment_note,
+            }
+            for c in result.cells
+        ],
+        "undated": [
+            {
+                "category": r.category, "currency": r.currency, "deals": r.deals,
+                "amount": r.amount, "weighted": r.weighted,
+            }
+            for r in result.undated
+        ],
+    }  # fmt: skip
+
+
+def _adjustment_body(adjustment: Any) -> dict[str, Any]:
+    return {
+        "id": adjustment.public_id,
+        "period": adjustment.period,
+        "category": adjustment.category,
+        "amount": adjustment.amount,
+        "currency": adjustment.currency,
+        "team": team_ref(adjustment.team),
+        "owner": user_ref(adjustment.owner),
+        "note": adjustment.note,
+        "created_at": adjustment.created_at,
+    }
+
+
+@forecasts.post("/adjustments", response={201: AdjustmentOut, **COMMON, 409: ErrorOut}, summary="Adjust the forecast")
+def forecast_adjustment_create(
+    request: HttpRequest, payload: AdjustmentIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    """A manager's figure for one month, category and currency: of one rep (`owner`), of a team
+    (`team`), or — administrators — of the whole company. Managers adjust their own team only."""
+    user = caller(request)
+    data = _values(payload.model_dump(exclude_unset=True))
+
+    def create() -> dict[str, Any]:
+        adjustment = actions.forecast_adjust(actor=user, **data)
+        return _json(AdjustmentOut, _adjustment_body(adjustment))
+
+    def headers(body: dict[str, Any]) -> dict[str, str]:
+        return {}
+
+    return run_idempotent(
+        request, user=user, key=idempotency_key, payload=payload.model_dump(mode="json", exclude_unset=True),
+        produce=lambda: _produced(create), headers_for=headers,
+    )  # fmt: skip
+
+
+def _produced(create: Callable[[], dict[str, Any]]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    with acting_via("api"):
+        return 201, create(), {}
+
+
+def _snapshot_body(snapshot: Any) -> dict[str, Any]:
+    return {
+        "id": snapshot.public_id,
+        "taken_at": snapshot.taken_at,
+        "label": snapshot.label,
+        "first_period": snapshot.first_period,
+        "last_period": snapshot.last_period,
+        "rows": len(snapshot.rows),
+    }
+
+
+@forecasts.get("/snapshots", response={200: SnapshotList, **COMMON}, summary="The forecast's dated snapshots")
+def forecast_snapshot_list(request: HttpRequest) -> dict[str, Any]:
+    caller(request)
+    return {"items": [_snapshot_body(s) for s in forecasting.snapshots()[:100]]}
+
+
+@forecasts.post(
+    "/snapshots", response={201: SnapshotOut, **COMMON, 409: ErrorOut}, summary="Keep the forecast as it is now"
+)
+def forecast_snapshot_create(
+    request: HttpRequest, payload: SnapshotIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    """Stores the forecast of the deals you may see for the months given, to compare later with
+    what closed (`GET /forecasts/snapshots/{id}/comparison`). The worker also takes one on the
+    first day of each month."""
+    user = caller(request)
+    data = payload.model_dump(exclude_unset=True)
+
+    def create() -> dict[str, Any]:
+        snapshot = actions.forecast_snapshot_take(
+            actor=user, first_period=data["first"], last_period=data["last"], label=data.get("label", "")
+        )
+        return _json(SnapshotOut, _snapshot_body(snapshot))
+
+    return run_idempotent(
+        request, user=user, key=idempotency_key, payload=payload.model_dump(mode="json", exclude_unset=True),
+        produce=lambda: _produced(create), headers_for=lambda body: {},
+    )  # fmt: skip
+
+
+@forecasts.get(
+    "/snapshots/{snapshot_id}/comparison",
+    response={200: ComparisonOut, **WITH_RECORD},
+    summary="A snapshot beside what has been won since",
+)
+def forecast_snapshot_comparison(request: HttpRequest, snapshot_id: uuid.UUID) -> dict[str, Any]:
+    user = caller(request)
+    snapshot = forecasting.snapshot_get(snapshot_id)
+    rows = forecasting.compare_snapshot(user, snapshot)
+    return {
+        "snapshot": _snapshot_body(snapshot),
+        "items": [
+            {
+                "period": r.period, "owner": r.owner, "team": r.team, "currency": r.currency,
+                "forecast_weighted": r.weighted, "commit": r.commit, "best_case": r.best_case,
+                "won_deals": r.won_deals, "won_amount": r.won_amount,
+            }
+            for r in rows
+        ],
+    }  # fmt: skip
+
+
+@pipelines.get(
+    "/{pipeline_id}/learned", response={200: LearnedList, **WITH_RECORD}, summary="Learned win probabilities"
+)
+def pipeline_learned(request: HttpRequest, pipeline_id: uuid.UUID) -> dict[str, Any]:
+    """For each stage, beside its default probability: the share of the closed deals you may see
+    that reached the stage and were won, and how many closed deals that is."""
+    user = caller(request)
+    pipeline = queries.pipeline_get(pipeline_id)
+    return {
+        "items": [
+            {
+                "stage": o.stage.public_id,
+                "name": o.stage.name,
+                "probability": o.default,
+                "learned": o.learned,
+                "deals": o.deals,
+            }
+            for o in forecasting.learned_probabilities(user, pipeline)
+        ]
+    }

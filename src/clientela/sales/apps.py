@@ -7,6 +7,7 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
 
     def ready(self) -> None:
+        from clientela.core import housekeeping
         from clientela.core import panels as core_panels
         from clientela.core.recordtypes import register
         from clientela.sales import forecasting, panels, queries
@@ -22,3 +23,5 @@ class SalesConfig(AppConfig):
         # An organization's and a contact's deals on their 360° pages.
         core_panels.register("parties.organization", panels.party_deals)
         core_panels.register("parties.contact", panels.party_deals)
+        # The worker keeps the forecast of each month, to compare later with what closed.
+        housekeeping.register("sales.forecast_snapshot", "clientela.sales.tasks.take_monthly_snapshot")

@@ -299,8 +299,9 @@ class PipelinePatch(PatchBody):
 
 class LearnedOdds(Out):
     stage: uuid.UUID
-    probability: int
-    learned: float | None = Field(description="Percent of the closed deals that reached this stage and were won")
+    name: str
+    probability: int = Field(description="The stage's default, in percent")
+    learned: Decimal | None = Field(description="Percent of the closed deals that reached this stage and were won")
     deals: int = Field(description="The closed deals behind `learned`")
 
 
@@ -403,3 +404,102 @@ class LeadFormOut(Out):
 
 class LeadFormList(Out):
     items: list[LeadFormOut]
+
+
+# --- forecasts -----------------------------------------------------------------------------------
+
+Month = Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", description="A month: 2026-12")]
+
+
+class ForecastParams(QueryParams):
+    first: Month | None = Field(default=None, description="The first month (default: this month)")
+    last: Month | None = Field(default=None, description="The last month (default: five months after the first)")
+    team: uuid.UUID | None = None
+    owner: Owner = None
+
+
+class ForecastCellOut(Out):
+    period: dt.date
+    category: str
+    currency: str
+    deals: int
+    amount: Decimal
+    weighted: Decimal = Field(description="Σ amount × probability / 100")
+    adjusted: Decimal | None = Field(description="The manager's figure, when adjusted (the latest counts)")
+    adjustment_note: str
+
+
+class UndatedOut(Out):
+    category: str
+    currency: str
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+
+
+class ForecastOut(Out):
+    periods: list[dt.date]
+    cells: list[ForecastCellOut]
+    undated: list[UndatedOut] = Field(description="Open deals without an expected close date")
+
+
+class AdjustmentIn(Strict):
+    period: Month
+    category: Literal["pipeline", "best_case", "commit"]
+    amount: Annotated[str, decimal_text(18, 2, signed=False)]
+    currency: Currency
+    team: uuid.UUID | None = Field(default=None, description="A team (no owner): the team's figure")
+    owner: uuid.UUID | None = Field(default=None, description="A rep: the rep's figure")
+    note: Annotated[str, text(500)] = ""
+
+
+class AdjustmentOut(Out):
+    id: uuid.UUID
+    period: dt.date
+    category: str
+    amount: Decimal
+    currency: str
+    team: TeamRef | None
+    owner: UserRef | None
+    note: str
+    created_at: dt.datetime
+
+
+class SnapshotIn(Strict):
+    first: Month
+    last: Month
+    label: Annotated[str, text(100)] = ""
+
+
+class SnapshotOut(Out):
+    id: uuid.UUID
+    taken_at: dt.datetime
+    label: str
+    first_period: dt.date
+    last_period: dt.date
+    rows: int
+
+
+class SnapshotList(Out):
+    items: list[SnapshotOut]
+
+
+class ComparisonRow(Out):
+    period: dt.date
+    owner: str | None
+    team: str | None
+    currency: str
+    forecast_weighted: Decimal
+    commit: Decimal
+    best_case: Decimal
+    won_deals: int
+    won_amount: Decimal
+
+
+class ComparisonOut(Out):
+    snapshot: SnapshotOut
+    items: list[ComparisonRow]
+
+
+class LearnedList(Out):
+    items: list[LearnedOdds]

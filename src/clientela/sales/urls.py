@@ -12,6 +12,7 @@ urlpatterns = [
     path("deals/<uuid:public_id>/move/", views.deal_move, name="deal_move"),
     path("deals/<uuid:public_id>/trash/", views.deal_trash, name="deal_trash"),
     path("sales/dashboard/", views.dashboard, name="dashboard"),
+    path("sales/forecast/", views.forecast, name="forecast"),
     path("sales/dashboard/<slug:table>.csv", views.dashboard_csv, name="dashboard_csv"),
     path("f/<str:token>/", views_webforms.webform, name="webform"),
     path("settings/pipelines/", views_settings.pipelines, name="settings_pipelines"),

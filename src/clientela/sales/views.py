@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,12 +29,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clientela.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientela.core.money import default_currency
 from clientela.parties import queries as parties_queries
-from clientela.sales import actions, conversion, queries, reports
+from clientela.sales import actions, conversion, forecasting, queries, reports
 from clientela.sales.actions.leads import LeadClosed
 from clientela.sales.actions.webforms import POSTED_FIELDS
 from clientela.sales.entities import DEAL, LEAD
 from clientela.sales.forms import DEAL_INPUTS, LEAD_INPUTS, NO_PIPELINE, fields, posted, record_values, stage_choices
-from clientela.sales.models import DisqualifyReason, LeadSource, Outcome
+from clientela.sales.models import DisqualifyReason, ForecastCategory, LeadSource, Outcome
 
 PAGE_SIZE = 50
 
@@ -669,3 +670,103 @@ def lead_forms(request: HttpRequest) -> HttpResponse:
         "fields": POSTED_FIELDS,
     }
     return render(request, "sales/lead_forms.html", context, status=422 if errors else 200)
+
+
+# --- the forecast --------------------------------------------------------------------------------------
+
+FORECAST_MONTHS = 6
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def forecast(request: HttpRequest) -> HttpResponse:
+    """Months × forecast categories of the deals the user sees (one currency at a time), with the
+    managers' adjusted figures; a manager's adjustment form; the stages' learned probabilities
+    beside their defaults; snapshots, and how one compares with what closed."""
+    user = request.user
+    errors: list[Any] = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("kind") == "snapshot":
+                first = forecasting.month_start(timezone.localdate())
+                actions.forecast_snapshot_take(
+                    actor=user, first_period=first, last_period=_months_after(first, FORECAST_MONTHS - 1),
+                    label=request.POST.get("label", ""),
+                )  # fmt: skip
+            else:
+                actions.forecast_adjust(
+                    actor=user,
+                    period=request.POST.get("period", ""),
+                    category=request.POST.get("category", ""),
+                    amount=request.POST.get("amount", "").strip(),
+                    currency=request.POST.get("currency", ""),
+                    owner=request.POST.get("owner") or None,
+                    team=request.POST.get("team") or (None if user.policy.can_administer else user.team),
+                    note=request.POST.get("note", ""),
+                )
+        except ValidationFailed as failed:
+            errors = failed.errors
+        except PermissionDenied as denied:
+            raise DjangoPermissionDenied(str(denied)) from None
+        else:
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(request.get_full_path())
+    first = forecasting.month_start(timezone.localdate())
+    mine = request.GET.get("mine") == "1"
+    # A team's people see their team's forecast (and its adjustments); those who see every
+    # record, the company's; "only my deals", the user's own.
+    team = None if mine or user.policy.visibility == "all" else user.team
+    result = forecasting.forecast(
+        user, first_period=first, last_period=_months_after(first, FORECAST_MONTHS - 1),
+        owner=user if mine else None, team=team,
+    )  # fmt: skip
+    currencies = list(result.currencies) or [default_currency()]
+    currency = request.GET.get("currency") if request.GET.get("currency") in currencies else currencies[0]
+    if default_currency() in currencies and not request.GET.get("currency"):
+        currency = default_currency()
+    rows = [
+        (label, [result.cell(period, value, currency) for period in result.periods])
+        for value, label in ForecastCategory.choices
+        if value != ForecastCategory.OMITTED
+    ]
+    pipeline = _pipeline(request)
+    snapshot = None
+    comparison: list[Any] = []
+    if request.GET.get("snapshot"):
+        try:
+            snapshot = forecasting.snapshot_get(request.GET["snapshot"])
+        except NotFound:
+            raise Http404(_("no such snapshot")) from None
+        comparison = [row for row in forecasting.compare_snapshot(user, snapshot) if row.currency == currency]
+    can_adjust = user.policy.can_administer or user.role == "manager"
+    context = {
+        "periods": result.periods,
+        "rows": rows,
+        "currency": currency,
+        "currencies": currencies,
+        "mine": mine,
+        "undated": [r for r in result.undated if r.currency == currency],
+        "odds": forecasting.learned_probabilities(user, pipeline),
+        "pipeline": pipeline,
+        "pipelines": list(queries.pipelines()),
+        "snapshots": list(forecasting.snapshots()[:12]),
+        "snapshot": snapshot,
+        "comparison": comparison,
+        "can_adjust": can_adjust,
+        "adjustable": [(v, label) for v, label in ForecastCategory.choices if v in ("pipeline", "best_case", "commit")],
+        "team_members": _team_members(user) if can_adjust else [],
+        "errors": errors,
+    }
+    return render(request, "sales/forecast.html", context, status=422 if errors else 200)
+
+
+def _months_after(month: dt.date, count: int) -> dt.date:
+    for _n in range(count):
+        month = forecasting.next_month(month)
+    return month
+
+
+def _team_members(user: Any) -> list[Any]:
+    from clientela.parties.listing import assignable_users
+
+    return [u for u in assignable_users(user) if user.policy.can_administer or u.team_id == user.team_id]

@@ -105,6 +105,9 @@ def _ground_sales(case: Any, body: dict[str, Any], existing: Existing) -> None:
             if target.get(name) is not None:
                 target[name] = real
     path = case.operation.path
+    if path.endswith(("/forecasts/snapshots", "/forecasts/adjustments")):
+        month = "2026-12"
+        body.update({k: month for k in ("first", "last") if k in body})
     if "/pipelines" in path or "/lost-reasons" in path:
         if body.get("name") is not None:
             body["name"] = f"n{uuid.uuid4().hex[:12]}"
@@ -127,6 +130,8 @@ def ground_positive_case(case: Any, existing: Existing) -> None:
         return
     if isinstance(case.query, dict):
         case.query.pop("cursor", None)
+        if case.operation.path.endswith("/forecasts"):  # a range of at most 36 months: two fields together
+            case.query.pop("last", None)
     if case.method.upper() == "POST" and case.operation.path.rstrip("/").endswith(("/contacts", "/organizations")):
         case.query = {**(case.query or {}), "allow_duplicates": "true"}
     body = case.body

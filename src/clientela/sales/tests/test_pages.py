@@ -225,3 +225,35 @@ def test_an_organizations_page_shows_the_deals_its_reader_may_see(cast):
     assert "Admin&#x27;s deal" in page and "North&#x27;s deal" in page and "Arrives with the sales module" not in page
     north = _client(cast.sales_north).get(url).content.decode()
     assert "North&#x27;s deal" in north and "Admin&#x27;s deal" not in north
+
+
+def test_the_forecast_page_shows_months_by_category_and_a_manager_adjusts_it(cast):
+    from django.utils import timezone
+
+    month = timezone.localdate().replace(day=1)
+    actions.deal_create(
+        actor=cast.sales_north,
+        values={"name": "A", "amount": "1000", "currency": "EUR", "expected_close_date": month.isoformat(),
+                "forecast_category": "commit"},
+    )  # fmt: skip
+    manager = _client(cast.manager_north)
+    page = manager.get(reverse("sales:forecast"), {"currency": "EUR"})
+    assert page.status_code == 200 and 'data-testid="adjust-form"' in page.content.decode()
+    saved = manager.post(
+        reverse("sales:forecast") + "?currency=EUR",
+        {"period": month.strftime("%Y-%m"), "category": "commit", "amount": "750", "currency": "EUR", "note": "late"},
+    )
+    assert saved.status_code == 302
+    assert "adjusted: 750" in manager.get(reverse("sales:forecast"), {"currency": "EUR"}).content.decode()
+    rep = _client(cast.sales_north)
+    rep_page = rep.get(reverse("sales:forecast")).content.decode()
+    assert 'data-testid="adjust-form"' not in rep_page
+    assert rep.post(reverse("sales:forecast"), {"period": month.strftime("%Y-%m"), "category": "commit",
+                                                 "amount": "1", "currency": "EUR"}).status_code == 403  # fmt: skip
+    taken = rep.post(reverse("sales:forecast"), {"kind": "snapshot", "label": "mine"})
+    assert taken.status_code == 302
+    from clientela.sales import forecasting
+
+    snapshot = forecasting.snapshots().get()
+    compared = rep.get(reverse("sales:forecast"), {"snapshot": snapshot.public_id, "currency": "EUR"})
+    assert 'data-testid="comparison"' in compared.content.decode()
