@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -737,10 +738,14 @@ def forecast(request: HttpRequest) -> HttpResponse:
             snapshot = forecasting.snapshot_get(request.GET["snapshot"])
         except NotFound:
             raise Http404(_("no such snapshot")) from None
-        comparison = [row for row in forecasting.compare_snapshot(user, snapshot) if row.currency == currency]
+        comparison = [
+            {**row.__dict__, "weighted": row.weighted, "commit": row.commit, "month": _month_label(row.period)}
+            for row in forecasting.compare_snapshot(user, snapshot)
+            if row.currency == currency
+        ]
     can_adjust = user.policy.can_administer or user.role == "manager"
     context = {
-        "periods": result.periods,
+        "months": [(period.strftime("%Y-%m"), _month_label(period)) for period in result.periods],
         "rows": rows,
         "currency": currency,
         "currencies": currencies,
@@ -758,6 +763,11 @@ def forecast(request: HttpRequest) -> HttpResponse:
         "errors": errors,
     }
     return render(request, "sales/forecast.html", context, status=422 if errors else 200)
+
+
+def _month_label(month: dt.date) -> str:
+    """A month as the reader's language writes it ("2026. december", "Aralık 2026")."""
+    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def _months_after(month: dt.date, count: int) -> dt.date:
