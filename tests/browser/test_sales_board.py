@@ -55,6 +55,8 @@ def test_a_converted_leads_deal_is_dragged_into_won_and_a_stale_drag_is_refused(
     stale_card = colleague.locator(f'[data-deal="{deal.public_id}"]')
     expect(stale_card).to_be_visible()
 
+    rep.goto("/sales/dashboard/")
+    won_before = int(rep.get_by_test_id("won-count").inner_text())
     rep.goto("/deals/board/")
     card = rep.locator(f'[data-deal="{deal.public_id}"]')
     _drag(rep, card, rep.get_by_test_id("column-proposal"))
@@ -75,6 +77,9 @@ def test_a_converted_leads_deal_is_dragged_into_won_and_a_stale_drag_is_refused(
     won = Deal.objects.get(pk=deal.pk)
     assert won.stage.name == "Won" and won.probability == 100 and won.closed_on is not None
 
+    rep.goto("/sales/dashboard/")
+    expect(rep.get_by_test_id("won-count")).to_have_text(str(won_before + 1))
+    expect(rep.locator('canvas[data-chart="months"]')).to_be_visible()
     rep.goto(f"/organizations/{company.public_id}/")
     expect(rep.get_by_test_id("party-deals")).to_contain_text("Heat pumps for Kovács")
     expect(rep.get_by_test_id("party-deals")).to_contain_text("Won")
