@@ -5,7 +5,6 @@ null, exactly as a missing one)."""
 from __future__ import annotations
 
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from clientela.accounts.models import User
 
 
-CENT = Decimal("0.01")
 
 
 def _owner_filter(user: User, owner: str) -> Q:
@@ -162,7 +160,7 @@ def deal_summary(user: User, deal: Deal) -> dict[str, Any]:
         "organization": _link(user, deal.organization, deal.organization.name if deal.organization else ""),
         "contact": _link(user, contact, contact.full_name if contact else ""),
         "status": deal_status(deal),
-        "weighted_amount": (deal.amount * deal.probability / 100).quantize(CENT, rounding=ROUND_HALF_UP),
+        "weighted_amount": deal.weighted_amount,
         "stage_entered_at": deal.stage_entered_at,
         "closed_on": deal.closed_on,
     }

@@ -13,10 +13,8 @@ from clientela.core.entities import CHOICE, Entity
 from clientela.core.errors import FieldError
 from clientela.core.money import currencies
 from clientela.sales.entities import LEAD
-from clientela.sales.models import LeadStatus
 
 if TYPE_CHECKING:
-    from clientela.accounts.models import User
     from clientela.sales.models import Pipeline
 
 # What a page form shows of each entity, in order (references are picked apart).
@@ -77,11 +75,4 @@ def stage_choices(pipelines: list[Pipeline]) -> list[tuple[str, list[tuple[str, 
     return [(p.name, [(str(s.public_id), s.name) for s in p.stages.all()]) for p in pipelines]
 
 
-def owner_choices(user: User) -> list[tuple[str, str]]:
-    from clientela.parties.listing import assignable_users
-
-    return [(str(u.public_id), u.display_name) for u in assignable_users(user)]
-
-
-OPEN_STATUSES = [(value, label) for value, label in LeadStatus.choices if value not in ("converted", "disqualified")]
 NO_PIPELINE = _("No pipeline exists yet: an administrator creates one.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -262,8 +263,9 @@ class Deal(Record):
         return self.name
 
     @property
-    def weighted_amount(self) -> object:
-        return self.amount * self.probability / 100
+    def weighted_amount(self) -> Decimal:
+        """amount × probability / 100, rounded half-up to the cent."""
+        return (self.amount * self.probability / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class StageChange(models.Model):

@@ -27,8 +27,9 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clientela.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from clientela.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from clientela.core.money import default_currency
+from clientela.core.visibility import can_see
 from clientela.parties import queries as parties_queries
 from clientela.sales import actions, conversion, forecasting, queries, reports
 from clientela.sales.actions.leads import LeadClosed
@@ -206,8 +207,6 @@ def _deal_input(request: HttpRequest, user: Any) -> tuple[dict[str, Any], list[A
     if name:
         organization = parties_queries.organizations_visible(user).filter(name=name).first()
         if organization is None:
-            from clientela.core.errors import FieldError
-
             errors.append(FieldError("organization", "not_found", _("no organization you can see has this name")))
         else:
             values["organization"] = organization
@@ -272,8 +271,6 @@ def deal_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationFailed as failed:
         return _deal_form(request, deal, shown, failed.errors, status=422)
     except Conflict as conflict:
-        from clientela.core.errors import FieldError
-
         who = ", ".join(conflict.detail.their_actors) or _("someone")
         overlap = [DEAL.label(f) if f in DEAL.writable else f for f in conflict.detail.overlapping]
         message = _("%(who)s changed %(fields)s while you were editing. Check the values and save again.") % {
@@ -319,8 +316,6 @@ def _stayed(until: Any, seconds: int | None) -> str:
 
 
 def _sees(user: Any, record: Any) -> bool:
-    from clientela.core.visibility import can_see
-
     return record.deleted_at is None and can_see(user, record)
 
 
@@ -403,8 +398,6 @@ def lead_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationFailed as failed:
         return _lead_form(request, lead, {**values, "version": version}, failed.errors, status=422)
     except Conflict as conflict:
-        from clientela.core.errors import FieldError
-
         who = ", ".join(conflict.detail.their_actors) or _("someone")
         message = _("%(who)s changed this lead while you were editing. Check the values and save again.") % {"who": who}
         current = _lead(request, public_id)

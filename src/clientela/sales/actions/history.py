@@ -57,6 +57,7 @@ from clientela.sales.models import (
     Stage,
     StageChange,
 )
+from clientela.sales.queries import OPEN_LEAD_STATUSES
 from clientela.sales.rules import CLOSED_CATEGORY, clean_lead, lead_phone_normalized
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ DEAL_VALUES = frozenset(DEAL.value_fields)
 # Given in a plan, these are the deal's values at its last stage (a closed stage sets its own).
 AT_LAST_STEP = ("probability", "forecast_category", "lost_note")
 LEAD_VALUES = frozenset(name for name in LEAD.value_fields if name != "status")
-OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED)
+OPEN_STATUSES = OPEN_LEAD_STATUSES
 STATUS_ACTIONS: dict[str, str] = {LeadStatus.CONVERTED: "lead.convert", LeadStatus.DISQUALIFIED: "lead.disqualify"}
 EMPTY: tuple[Any, ...] = (None, "", {}, [])
 
