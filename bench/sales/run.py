@@ -77,12 +77,14 @@ def forecast_timings(repeat: int) -> list[tuple[str, float]]:
     from clientela.sales import forecasting, queries, reports
 
     admin = User.objects.get(username="bench_admin")
+    sales = User.objects.get(username="bench_sales_1_1")
     pipeline = queries.default_pipeline()
     today = timezone.localdate().replace(day=1)
     first = (today - dt.timedelta(days=365)).replace(day=1)
     scope = reports.Scope(admin, "EUR")
     cases = [
         ("learned stage probabilities (all closed deals)", lambda: forecasting.learned_probabilities(admin, pipeline)),
+        ("learned stage probabilities (a rep's team)", lambda: forecasting.learned_probabilities(sales, pipeline)),
         (
             "weighted pipeline, 24 months by owner",
             lambda: forecasting.weighted_pipeline(
@@ -91,6 +93,8 @@ def forecast_timings(repeat: int) -> list[tuple[str, float]]:
         ),
         ("dashboard: won and lost by month", lambda: reports.won_lost_by_month(scope, 12)),
         ("dashboard: lead to won funnel", lambda: reports.funnel(scope, 12)),
+        ("dashboard: lost reasons", lambda: reports.lost_reasons(scope, 12)),
+        ("dashboard: deal size and cycle length", lambda: reports.performance(scope, 12)),
     ]
     results = []
     for name, call in cases:
@@ -110,9 +114,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each in-process forecast read")
+    parser.add_argument("--reads-only", action="store_true", help="only the in-process forecast and dashboard reads")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     info = prepare(url)
+    if args.reads_only:
+        _print_reads(args.repeat)
+        return
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": url, "CLIENTELA_DEBUG": "false", "CLIENTELA_LOG_LEVEL": "ERROR"}
@@ -127,6 +135,7 @@ def main() -> None:
         ("health (trivial)", "/api/v1/health", {}),
         ("board page, sales user (own team)", "/deals/board/", {"Cookie": info["sales_cookie"]}),
         ("board page, admin (all deals)", "/deals/board/", {"Cookie": info["admin_cookie"]}),
+        ("sales dashboard page, admin (all deals)", "/sales/dashboard/", {"Cookie": info["admin_cookie"]}),
         ("API deals, first page (admin)", "/api/v1/deals?limit=50", {"Authorization": f"Bearer {info['admin_token']}"}),
         ("API deals, open, by close date (sales)", "/api/v1/deals?limit=50&status=open&sort=expected_close_date",
          {"Authorization": f"Bearer {info['sales_token']}"}),
@@ -164,8 +173,12 @@ def main() -> None:
             f"{r.percentile(50) / baseline.percentile(50):11.1f} {r.percentile(95) / baseline.percentile(95):11.1f} "
             f"{app * 1000:8.2f} {database * 1000:6.2f}  {r.statuses}"
         )
-    print("\nforecast reads over the whole history, in process (median of", args.repeat, "runs):")
-    for name, seconds in forecast_timings(args.repeat):
+    _print_reads(args.repeat)
+
+
+def _print_reads(repeat: int) -> None:
+    print("\nforecast and dashboard reads over the whole history, in process (median of", repeat, "runs):")
+    for name, seconds in forecast_timings(repeat):
         print(f"  {name:50} {seconds * 1000:9.1f} ms")
 
 

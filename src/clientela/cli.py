@@ -24,6 +24,7 @@ commands:
   user add         add a user: user add USERNAME --role ROLE [--team TEAM] --password-stdin
   token create     print a new API token for a user: token create USERNAME
   import           import organizations or contacts from CSV/XLSX
+  import_leads     import leads from CSV/XLSX: import_leads FILE --as USERNAME
   export           export organizations or contacts to CSV/XLSX
   analytics        customer analytics on transaction files (no database needed)
   (any Django management command, e.g. `clientela check --deploy`)

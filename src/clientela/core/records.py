@@ -22,6 +22,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clientela.core import tallies
 from clientela.core.changelog import append_event, bulk_append_events, event_for, jsonable
 from clientela.core.errors import Conflict, ConflictDetail, NotFound
 from clientela.core.models import Event, Record
@@ -109,6 +110,7 @@ def create_record(
         if after_insert is not None:
             changes.update(after_insert(record))
         append_event(actor=actor, action=action, kind=Event.Kind.CREATED, record=record, changes=changes)
+        tallies.settle(record, None)
     return record
 
 
@@ -235,6 +237,7 @@ def _update_locked(
         if not merge or overlapping:
             raise Conflict(detail, current)
         values = intended
+    counted = tallies.count(current)
     changes = diff(current, values)
     for name, value in values.items():
         setattr(current, name, value)
@@ -255,6 +258,7 @@ def _update_locked(
     current.version += 1
     current.updated_at = now
     append_event(actor=actor, action=action, kind=Event.Kind.UPDATED, record=current, changes=changes)
+    tallies.settle(current, counted)
     return current
 
 
@@ -387,11 +391,13 @@ def trash_locked(
 ) -> R:
     """Move a record the caller has locked (and checked) to the trash, as a new version, with one event."""
     now = now or timezone.now()
+    counted = tallies.count(record)
     type(record).all_objects.filter(pk=record.pk).update(
         deleted_at=now, deleted_by=_who(actor), version=F("version") + 1, updated_at=now
     )
     record.deleted_at = now
     record.version += 1
+    tallies.settle(record, counted)
     changes = {"deleted_at": [None, jsonable(now)]}
     append_event(actor=actor, action=action, kind=kind, record=record, changes=changes, data=data, occurred_at=now)
     return record
@@ -413,6 +419,7 @@ def restore_record(record: R, *, actor: User | None, action: str) -> R:
         current = type(record).all_objects.select_for_update().get(pk=record.pk)
         if current.deleted_at is None:
             return current
+        counted = tallies.count(current)
         old = current.deleted_at
         now = timezone.now()
         type(record).all_objects.filter(pk=current.pk).update(
@@ -427,4 +434,5 @@ def restore_record(record: R, *, actor: User | None, action: str) -> R:
             record=current,
             changes={"deleted_at": [jsonable(old), None]},
         )
+        tallies.settle(current, counted)
         return current

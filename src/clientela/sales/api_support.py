@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from clientela.accounts.models import User
 
 
-
-
 def _owner_filter(user: User, owner: str) -> Q:
     if owner == "me":
         return Q(owner_id=user.pk)

@@ -25,3 +25,13 @@ class SalesConfig(AppConfig):
         core_panels.register("parties.contact", panels.party_deals)
         # The worker keeps the forecast of each month, to compare later with what closed.
         housekeeping.register("sales.forecast_snapshot", "clientela.sales.tasks.take_monthly_snapshot")
+        housekeeping.register("sales.lead_import_files", "clientela.sales.tasks.purge_lead_import_files")
+        # The figures the dashboard and forecasts read, kept in step by every write of a deal or a
+        # lead (and built by the worker when missing).
+        from clientela.core import tallies
+        from clientela.sales.actions import figures
+        from clientela.sales.models import Deal, Lead
+
+        tallies.register(Deal, figures.DEALS)
+        tallies.register(Lead, figures.LEADS)
+        housekeeping.register("sales.figures", "clientela.sales.tasks.build_missing_figures")

@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import BigIntegerField, Count, DateField, ExpressionWrapper, F, Func, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from clientela.accounts.models import Team, User
@@ -42,8 +42,8 @@ from clientela.sales.models import (
     Outcome,
     Pipeline,
     Stage,
-    StageChange,
 )
+from clientela.sales.models_figures import DealFigure, StageFigure
 
 if TYPE_CHECKING:
     from clientela.core.actors import Policy
@@ -101,16 +101,14 @@ def _as_date(value: Any) -> dt.date:
 
 
 # Closed deals fall in the month they closed, open ones in the month they are expected to close.
-PERIOD = TruncMonth(Coalesce("closed_on", "expected_close_date"), output_field=DateField())
+PERIOD = TruncMonth("expected_close_date", output_field=DateField())
 
 
-def _in_periods(first_period: dt.date, last_period: dt.date) -> Q:
-    """Deals whose period is in [first_period, last_period], written as two date ranges (not on
-    the COALESCE) so that PostgreSQL reads them from `deal_closed_idx` and `deal_open_close_idx`."""
+def _open_in_periods(first_period: dt.date, last_period: dt.date) -> Q:
+    """Open deals expected to close in [first_period, last_period] (read from
+    `deal_open_close_idx`). Closed deals are read from the kept figures (`_closed_rows`)."""
     start, end = month_start(first_period), next_month(last_period)
-    closed = Q(closed_on__gte=start, closed_on__lt=end)
-    open_ = Q(closed_on__isnull=True, expected_close_date__gte=start, expected_close_date__lt=end)
-    return closed | open_
+    return Q(closed_on__isnull=True, expected_close_date__gte=start, expected_close_date__lt=end)
 
 
 # --- exact sums ----------------------------------------------------------------------------------
@@ -165,30 +163,21 @@ def learned_probabilities(user: User, pipeline: Pipeline) -> list[StageOdds]:
     in too. A deal that entered a stage twice counts once; open deals do not count (their end is
     not known yet). The won stage shows 100 % and the lost stage 0 % whenever a closed deal
     reached it, by their meaning (a deal won then reopened and lost still counts among the won
-    stage's deals). One query for the stages, one for the counts of every stage."""
+    stage's deals). Read from the kept figures (`StageFigure`: closed deals per stage reached,
+    owner, team and outcome), summed over the owners and teams the reader sees: one query for the
+    stages, one for the counts of every stage, whatever the length of the history."""
     stages = list(pipeline.stages.order_by("position"))
-    won_ids = [s.pk for s in stages if s.outcome == Outcome.WON]
-    closed_ids = [s.pk for s in stages if s.outcome != Outcome.OPEN]
-    changes = StageChange.objects.filter(
-        to_stage_id__in=[s.pk for s in stages],
-        deal__pipeline=pipeline,
-        deal__stage_id__in=closed_ids,
-        deal__deleted_at__isnull=True,
-    )
-    changes = visible(changes, user, owner_field="deal__owner", team_field="deal__team")
+    figures = visible(StageFigure.objects.filter(pipeline=pipeline, stage_id__in=[s.pk for s in stages]), user)
     counts = {
-        row["to_stage_id"]: row
-        for row in changes.order_by()
-        .values("to_stage_id")
-        .annotate(
-            deal_count=Count("deal_id", distinct=True),
-            won_count=Count("deal_id", distinct=True, filter=Q(deal__stage_id__in=won_ids)),
-        )
+        row["stage_id"]: row
+        for row in figures.order_by()
+        .values("stage_id")
+        .annotate(deal_count=Sum("deals"), won_count=Sum("deals", filter=Q(won=True)))
     }
     result = []
     for stage in stages:
         row = counts.get(stage.pk, {})
-        deals, won = row.get("deal_count", 0), row.get("won_count", 0)
+        deals, won = row.get("deal_count") or 0, row.get("won_count") or 0
         learned: Decimal | None = None
         if deals:
             if stage.outcome == Outcome.OPEN:
@@ -228,42 +217,90 @@ def _grouping(group_by: Iterable[str]) -> list[str]:
     return [key for key in GROUP_FIELDS if key in wanted]
 
 
-def _narrowed(
-    deals: QuerySet[Deal], pipeline: Pipeline | None, team: Team | None, owner: User | None
-) -> QuerySet[Deal]:
+def _narrowed(rows: QuerySet[Any], pipeline: Pipeline | None, team: Team | None, owner: User | None) -> QuerySet[Any]:
+    """Deals or their kept figures (the same column names) narrowed to a pipeline, team or owner."""
     if pipeline is not None:
-        deals = deals.filter(pipeline_id=pipeline.pk)
+        rows = rows.filter(pipeline_id=pipeline.pk)
     if team is not None:
-        deals = deals.filter(team_id=team.pk)
+        rows = rows.filter(team_id=team.pk)
     if owner is not None:
-        deals = deals.filter(owner_id=owner.pk)
-    return deals
+        rows = rows.filter(owner_id=owner.pk)
+    return rows
 
 
-def _rows(deals: QuerySet[Deal], keys: Sequence[str]) -> list[ForecastRow]:
-    """The deals grouped by `keys`: one GROUP BY query."""
+# (period, owner id, team id, category, currency) -> [deals, cents, cents × probability]
+Sums = dict[tuple[Any, ...], list[int]]
+
+
+def _add_open(sums: Sums, deals: QuerySet[Deal], keys: Sequence[str]) -> None:
+    """The open deals grouped by `keys`: one GROUP BY query."""
     if "period" in keys:
         deals = deals.annotate(period=PERIOD)
-    columns = [GROUP_FIELDS[key] for key in keys]
     grouped = (
         deals.order_by()
-        .values(*columns)
+        .values(*(GROUP_FIELDS[key] for key in keys))
         .annotate(deal_count=Count("id"), amount_cents=_amount_cents(), weighted_cents=_weighted_cents())
     )
+    for row in grouped:
+        _add(sums, row, keys, row.get("period"))
+
+
+def _add_closed(sums: Sums, figures: QuerySet[DealFigure], keys: Sequence[str], first: dt.date, last: dt.date) -> None:
+    """The closed deals of [first, last] from the kept figures (`DealFigure`: a row per owner,
+    team, month closed, category and currency...), grouped by `keys`: one GROUP BY query whose
+    cost follows owners × months, not the number of deals."""
+    closed = figures.exclude(outcome=Outcome.OPEN).filter(
+        closed_month__gte=month_start(first), closed_month__lt=next_month(last)
+    )
+    columns = ["closed_month" if key == "period" else GROUP_FIELDS[key] for key in keys]
+    grouped = (
+        closed.order_by()
+        .values(*columns)
+        .annotate(deal_count=Sum("deals"), amount_cents=Sum("amount_cents"), weighted_cents=Sum("weighted"))
+    )
+    for row in grouped:
+        if row["deal_count"]:
+            _add(sums, row, keys, row.get("closed_month"))
+
+
+def _add(sums: Sums, row: dict[str, Any], keys: Sequence[str], period: Any) -> None:
+    key = (
+        _as_date(period) if "period" in keys else None,
+        row.get("owner_id"),
+        row.get("team_id"),
+        row.get("forecast_category"),
+        row["currency"],
+    )
+    totals = sums.setdefault(key, [0, 0, 0])
+    totals[0] += row["deal_count"]
+    totals[1] += int(row["amount_cents"] or 0)
+    totals[2] += int(row["weighted_cents"] or 0)
+
+
+def _rows(sums: Sums) -> list[ForecastRow]:
     rows = [
         ForecastRow(
-            period=_as_date(row["period"]) if "period" in keys else None,
-            owner_id=row.get("owner_id"),
-            team_id=row.get("team_id"),
-            category=row.get("forecast_category"),
-            currency=row["currency"],
-            deals=row["deal_count"],
-            amount=_money(row["amount_cents"]),
-            weighted=_money(row["weighted_cents"], 10_000),
-        )
-        for row in grouped
+            period=period,
+            owner_id=owner_id,
+            team_id=team_id,
+            category=category,
+            currency=currency,
+            deals=deals,
+            amount=_money(cents),
+            weighted=_money(weighted, 10_000),
+        )  # fmt: skip
+        for (period, owner_id, team_id, category, currency), (deals, cents, weighted) in sums.items()
     ]
     return sorted(rows, key=_row_order)
+
+
+def _pipeline_rows(
+    deals: QuerySet[Deal], figures: QuerySet[DealFigure], first: dt.date, last: dt.date, keys: Sequence[str]
+) -> list[ForecastRow]:
+    sums: Sums = {}
+    _add_open(sums, deals.filter(_open_in_periods(first, last)), keys)
+    _add_closed(sums, figures, keys, first, last)
+    return _rows(sums)
 
 
 def _row_order(row: ForecastRow) -> tuple[Any, ...]:
@@ -293,7 +330,8 @@ def weighted_pipeline(
     in no period: `undated_pipeline` counts them. Narrowed to a pipeline, a team or an owner
     when given."""
     deals = _narrowed(visible(Deal.objects.all(), user), pipeline, team, owner)
-    return _rows(deals.filter(_in_periods(first_period, last_period)), _grouping(group_by))
+    figures = _narrowed(visible(DealFigure.objects.all(), user), pipeline, team, owner)
+    return _pipeline_rows(deals, figures, first_period, last_period, _grouping(group_by))
 
 
 def weighted_pipeline_all(
@@ -302,7 +340,8 @@ def weighted_pipeline_all(
     """`weighted_pipeline` over every deal, seen by nobody in particular: for the background
     worker's snapshots (`actions.forecast_snapshot_take(actor=None, ...)`). Pages and
     endpoints use `weighted_pipeline`, which is scoped to the reader."""
-    return _rows(Deal.objects.filter(_in_periods(first_period, last_period)), _grouping(group_by))
+    keys = _grouping(group_by)
+    return _pipeline_rows(Deal.objects.all(), DealFigure.objects.all(), first_period, last_period, keys)
 
 
 def undated_pipeline(
@@ -318,7 +357,9 @@ def undated_pipeline(
     sight either."""
     keys = [key for key in _grouping(group_by) if key != "period"]
     deals = _narrowed(visible(Deal.objects.all(), user), pipeline, team, owner)
-    return _rows(deals.filter(closed_on__isnull=True, expected_close_date__isnull=True), keys)
+    sums: Sums = {}
+    _add_open(sums, deals.filter(closed_on__isnull=True, expected_close_date__isnull=True), keys)
+    return _rows(sums)
 
 
 # --- the forecast with the managers' adjustments --------------------------------------------------
@@ -559,22 +600,23 @@ def compare_snapshot(user: User, snapshot: ForecastSnapshot) -> list[SnapshotCom
     currency, within what `user` may see: the snapshot's rows of owners and teams `user` may
     see, and the deals won in its periods that both `user` and the snapshot's taker may see
     (every deal for a snapshot of the background worker). A group won without having been
-    forecast is listed too, with an empty forecast. Four queries whatever the history."""
+    forecast is listed too, with an empty forecast. What was won is read from the kept figures.
+    Four queries whatever the history."""
     first, last = snapshot.first_period, snapshot.last_period
-    won = Deal.objects.filter(
-        stage__outcome=Outcome.WON, closed_on__gte=month_start(first), closed_on__lt=next_month(last)
+    won = DealFigure.objects.filter(
+        outcome=Outcome.WON, closed_month__gte=month_start(first), closed_month__lt=next_month(last)
     )
     won = visible(won, user)
     taker = _taker(snapshot)
     if taker is not None:
         won = visible(won, taker)
     actual = (
-        won.annotate(period=TruncMonth("closed_on", output_field=DateField()))
-        .order_by()
-        .values("period", "owner_id", "team_id", "currency")
-        .annotate(deal_count=Count("id"), amount_cents=_amount_cents())
+        won.order_by()
+        .values("closed_month", "owner_id", "team_id", "currency")
+        .annotate(deal_count=Sum("deals"), amount_cents=Sum("amount_cents"))
+        .filter(deal_count__gt=0)
     )
-    actual_rows = [dict(row, period=_as_date(row["period"])) for row in actual]
+    actual_rows = [dict(row, period=_as_date(row["closed_month"])) for row in actual]
     stored = [row for row in snapshot.rows if row.get("period")]
     owner_ids, team_ids = _ids_of(stored, actual_rows)
     owners_pk = {pid: pk for pk, pid in owner_ids.items()}

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from clientela.core.errors import NotFound
 from clientela.core.ids import is_uuid
 from clientela.core.visibility import visible
 from clientela.sales.models import Deal, Lead, LeadForm, LostReason, Outcome, Pipeline, Stage, StageChange
+from clientela.sales.models_figures import DealFigure, LeadFigure, StageFigure
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -269,3 +271,33 @@ def active_lead_form(token: str) -> LeadForm | None:
 
 def lead_forms() -> QuerySet[LeadForm]:
     return LeadForm.objects.select_related("team", "owner")
+
+
+def lead_emails_known(user: User, emails: set[str]) -> set[str]:
+    """Which of `emails` (lower case) are already the e-mail of a lead `user` can see."""
+    found = (
+        visible(Lead.objects.all(), user)
+        .annotate(email_folded=Lower("email"))
+        .filter(email_folded__in=emails)
+        .values_list("email_folded", flat=True)
+    )
+    return set(found)
+
+
+def figures_missing() -> bool:
+    """Deals or leads exist but the figures kept from them do not (see `models_figures.py`)."""
+    deals_uncounted = Deal.objects.exists() and not DealFigure.objects.exists()
+    return deals_uncounted or (Lead.objects.exists() and not LeadFigure.objects.exists())
+
+
+def figures_kept() -> set[tuple[str, str, tuple[int, ...]]]:
+    """Every kept figure row with a number, as (table, key, numbers): to compare two states."""
+    rows: set[tuple[str, str, tuple[int, ...]]] = set()
+    deal_numbers = ("key", "deals", "amount_cents", "weighted", "cycle_days")
+    for key, *numbers in DealFigure.objects.exclude(deals=0).values_list(*deal_numbers):
+        rows.add(("deal", key, tuple(numbers)))
+    for key, deals in StageFigure.objects.exclude(deals=0).values_list("key", "deals"):
+        rows.add(("stage", key, (deals,)))
+    for key, leads in LeadFigure.objects.exclude(leads=0).values_list("key", "leads"):
+        rows.add(("lead", key, (leads,)))
+    return rows

@@ -1,6 +1,11 @@
-"""The sales dashboard's figures, each computed in SQL over the deals and leads the reader
-may see: the pipeline by stage, won and lost by month with the reasons deals were lost, the
-conversion from lead to deal to won, average deal size and sales cycle length.
+"""The sales dashboard's figures over the deals and leads the reader may see: the pipeline by
+stage, won and lost by month with the reasons deals were lost, the conversion from lead to deal
+to won, average deal size and sales cycle length.
+
+The open pipeline is read from the open deals themselves (a partial index holds them). Every
+figure about the history is read from the kept figures (`models_figures.py`, DESIGN.md rule
+6), summed over the rows of the owners and teams the reader may see: its cost follows the number
+of owners and months, not of deals.
 
 Amounts are never added across currencies (exchange rates come with the documents of the
 sales module): each figure with an amount is for one currency, the one the reader picks.
@@ -11,23 +16,30 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Avg, Count, DecimalField, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from clientela.sales.models import Deal, Lead, LeadStatus, Outcome, Pipeline
-from clientela.sales.queries import deals_visible, leads_visible
+from clientela.core.visibility import visible
+from clientela.sales.models import Deal, Outcome, Pipeline
+from clientela.sales.models_figures import DealFigure, LeadFigure
+from clientela.sales.queries import deals_visible
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
+
+M = TypeVar("M", DealFigure, LeadFigure)
 
 CENT = Decimal("0.01")
 
 
 def _money(value: Any) -> Decimal:
     return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _from_cents(cents: Any) -> Decimal:
+    return _money(Decimal(cents or 0) / 100)
 
 
 def month_starts(months: int, today: dt.date | None = None) -> list[dt.date]:
@@ -57,13 +69,15 @@ class Scope:
             deals = deals.filter(owner_id=self.owner_id)
         return deals
 
-    def leads(self) -> QuerySet[Lead]:
-        leads = leads_visible(self.reader).select_related(None)
+    def figures(self, model: type[M]) -> QuerySet[M]:
+        """The kept figures of the deals or leads in scope: the rows of the owners and teams the
+        reader may see, narrowed like `deals`."""
+        rows = visible(model.objects.all(), self.reader)
         if self.team_id is not None:
-            leads = leads.filter(team_id=self.team_id)
+            rows = rows.filter(team_id=self.team_id)
         if self.owner_id is not None:
-            leads = leads.filter(owner_id=self.owner_id)
-        return leads
+            rows = rows.filter(owner_id=self.owner_id)
+        return rows
 
 
 # --- pipeline by stage ----------------------------------------------------------------------------
@@ -127,28 +141,27 @@ class MonthRow:
 
 def won_lost_by_month(scope: Scope, months: int = 12) -> list[MonthRow]:
     starts = month_starts(months)
-    closed = scope.deals().filter(closed_on__gte=starts[0], stage__outcome__in=(Outcome.WON, Outcome.LOST))
+    closed = scope.figures(DealFigure).filter(closed_month__gte=starts[0], outcome__in=(Outcome.WON, Outcome.LOST))
     in_currency = Q(currency=scope.currency)
-    won, lost = Q(stage__outcome=Outcome.WON), Q(stage__outcome=Outcome.LOST)
+    won, lost = Q(outcome=Outcome.WON), Q(outcome=Outcome.LOST)
     rows = {
-        _as_date(row["month"]): row
-        for row in closed.annotate(month=TruncMonth("closed_on"))
-        .order_by()
-        .values("month")
+        _as_date(row["closed_month"]): row
+        for row in closed.order_by()
+        .values("closed_month")
         .annotate(
-            won=Count("id", filter=won),
-            won_amount=Sum("amount", filter=won & in_currency),
-            lost=Count("id", filter=lost),
-            lost_amount=Sum("amount", filter=lost & in_currency),
+            won=Sum("deals", filter=won),
+            won_cents=Sum("amount_cents", filter=won & in_currency),
+            lost=Sum("deals", filter=lost),
+            lost_cents=Sum("amount_cents", filter=lost & in_currency),
         )
     }
     return [
         MonthRow(
             month,
-            rows.get(month, {}).get("won", 0),
-            _money(rows.get(month, {}).get("won_amount")),
-            rows.get(month, {}).get("lost", 0),
-            _money(rows.get(month, {}).get("lost_amount")),
+            rows.get(month, {}).get("won") or 0,
+            _from_cents(rows.get(month, {}).get("won_cents")),
+            rows.get(month, {}).get("lost") or 0,
+            _from_cents(rows.get(month, {}).get("lost_cents")),
         )
         for month in starts
     ]
@@ -169,14 +182,15 @@ def lost_reasons(scope: Scope, months: int = 12) -> list[ReasonRow]:
     """Why deals closed as lost in the period were lost, most frequent first."""
     start = month_starts(months)[0]
     rows = (
-        scope.deals()
-        .filter(closed_on__gte=start, stage__outcome=Outcome.LOST)
+        scope.figures(DealFigure)
+        .filter(closed_month__gte=start, outcome=Outcome.LOST)
         .order_by()
         .values("lost_reason__name")
-        .annotate(n=Count("id"), total=Sum("amount", filter=Q(currency=scope.currency)))
+        .annotate(n=Sum("deals"), cents=Sum("amount_cents", filter=Q(currency=scope.currency)))
+        .filter(n__gt=0)
         .order_by("-n", "lost_reason__name")
     )
-    return [ReasonRow(row["lost_reason__name"] or "—", row["n"], _money(row["total"])) for row in rows]
+    return [ReasonRow(row["lost_reason__name"] or "—", row["n"], _from_cents(row["cents"])) for row in rows]
 
 
 # --- conversion, deal size, cycle length -----------------------------------------------------------
@@ -204,22 +218,22 @@ class Funnel:
 
 
 def funnel(scope: Scope, months: int = 12) -> Funnel:
-    start = timezone.make_aware(dt.datetime.combine(month_starts(months)[0], dt.time()))
+    start = month_starts(months)[0]
     leads = (
-        scope.leads()
-        .filter(created_at__gte=start)
-        .aggregate(n=Count("id"), converted=Count("id", filter=Q(status=LeadStatus.CONVERTED)))
+        scope.figures(LeadFigure)
+        .filter(created_month__gte=start)
+        .aggregate(n=Sum("leads"), converted=Sum("leads", filter=Q(converted=True)))
     )
     deals = (
-        scope.deals()
-        .filter(created_at__gte=start)
+        scope.figures(DealFigure)
+        .filter(created_month__gte=start)
         .aggregate(
-            n=Count("id"),
-            won=Count("id", filter=Q(stage__outcome=Outcome.WON)),
-            lost=Count("id", filter=Q(stage__outcome=Outcome.LOST)),
+            n=Sum("deals"),
+            won=Sum("deals", filter=Q(outcome=Outcome.WON)),
+            lost=Sum("deals", filter=Q(outcome=Outcome.LOST)),
         )
     )
-    return Funnel(leads["n"], leads["converted"], deals["n"], deals["won"], deals["lost"])
+    return Funnel(leads["n"] or 0, leads["converted"] or 0, deals["n"] or 0, deals["won"] or 0, deals["lost"] or 0)
 
 
 @dataclass(frozen=True)
@@ -231,18 +245,18 @@ class Performance:
 
 def performance(scope: Scope, months: int = 12) -> Performance:
     start = month_starts(months)[0]
-    won = scope.deals().filter(closed_on__gte=start, stage__outcome=Outcome.WON)
-    size = won.filter(currency=scope.currency).aggregate(avg=Avg("amount"))["avg"]
-    cycle = _average_cycle(won)
-    return Performance(
-        won.count(),
-        None if size is None else _money(size),
-        None if cycle is None else cycle.quantize(Decimal("0.1")),
+    in_currency = Q(currency=scope.currency)
+    won = (
+        scope.figures(DealFigure)
+        .filter(closed_month__gte=start, outcome=Outcome.WON)
+        .aggregate(
+            n=Sum("deals"),
+            days=Sum("cycle_days"),
+            n_in_currency=Sum("deals", filter=in_currency),
+            cents=Sum("amount_cents", filter=in_currency),
+        )
     )
-
-
-def _average_cycle(won: QuerySet[Deal]) -> Decimal | None:
-    """The mean days from creation to close, in SQL (for a large history)."""
-    length = ExpressionWrapper(F("closed_on") - F("created_at__date"), output_field=DurationField())
-    average = won.aggregate(avg=Avg(length))["avg"]
-    return None if average is None else Decimal(average.total_seconds() / 86400)
+    count, in_currency_count = won["n"] or 0, won["n_in_currency"] or 0
+    size = _from_cents(Decimal(won["cents"] or 0) / in_currency_count) if in_currency_count else None
+    cycle = (Decimal(won["days"] or 0) / count).quantize(Decimal("0.1")) if count else None
+    return Performance(count, size, cycle)

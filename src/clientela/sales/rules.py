@@ -24,7 +24,7 @@ from clientela.parties import queries as parties_queries
 from clientela.parties.cleaning import check_assignment, point_problem, resolve_people
 from clientela.parties.models import ContactPoint
 from clientela.sales.entities import DEAL, LEAD
-from clientela.sales.models import Deal, ForecastCategory, Lead, LostReason, Outcome, Pipeline, Stage
+from clientela.sales.models import Deal, ForecastCategory, Lead, LeadStatus, LostReason, Outcome, Pipeline, Stage
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -117,6 +117,12 @@ def clean_lead(actor: User | None, values: dict[str, Any], current: Any | None) 
         raise ValidationFailed(errors)
     cleaned.update(people)
     return cleaned
+
+
+def require_open_status(cleaned: dict[str, Any]) -> None:
+    """A lead is created open: converted and disqualified are reached by their own actions."""
+    if cleaned.get("status") in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED):
+        raise ValidationFailed.single("status", "invalid", _("a lead is converted or disqualified by its own action"))
 
 
 def lead_phone_normalized(lead_values: dict[str, Any], region: str) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.sales import views, views_settings, views_webforms
+from clientela.sales import views, views_import, views_settings, views_webforms
 
 app_name = "sales"
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_new, name="lead_new"),
     path("leads/forms/", views.lead_forms, name="lead_forms"),
+    path("leads/import/", views_import.lead_import, name="lead_import"),
     path("leads/<uuid:public_id>/", views.lead_detail, name="lead_detail"),
     path("leads/<uuid:public_id>/edit/", views.lead_edit, name="lead_edit"),
     path("leads/<uuid:public_id>/convert/", views.lead_convert, name="lead_convert"),

@@ -17,6 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clientela.core import entities
+from clientela.core.entities import Entity
 from clientela.parties import normalize
 from clientela.parties.entities import DECLARATIONS, MOBILE, ORGANIZATIONS
 from clientela.parties.models import CustomField
@@ -106,12 +108,22 @@ def header_key(text: str) -> str:
     return _NOT_WORD.sub("", normalize.fold(text))
 
 
+def own_targets(declared: Entity) -> dict[str, Target]:
+    """The record's own value fields as targets, from any app's entity declaration: what a row of
+    an entity without collections (a lead) can fill, besides its people (`people_targets`)."""
+    return {name: Target(name, declared.label(name), FIELD) for name in declared.value_fields}
+
+
+def people_targets() -> dict[str, Target]:
+    """Owner (a username) and team (a name)."""
+    return {key: Target(key, _LABELS[key], PEOPLE) for key in ("owner", "team")}
+
+
 def targets(entity: str, custom_fields: list[CustomField] | None = None) -> dict[str, Target]:
-    """Every field a row of `entity` can fill, in display order (from the entity's declaration)."""
+    """Every field a row of `entity` (a contact or an organization) can fill, in display order
+    (from the entity's declaration)."""
     declared = DECLARATIONS[entity]
-    result: dict[str, Target] = {}
-    for name in declared.value_fields:
-        result[name] = Target(name, declared.label(name), FIELD)
+    result = own_targets(declared)
     result["email"] = Target("email", _LABELS["email"], EMAIL)
     result["other_emails"] = Target("other_emails", _LABELS["other_emails"], EMAIL)
     result["phone"] = Target("phone", _LABELS["phone"], PHONE)
@@ -121,8 +133,7 @@ def targets(entity: str, custom_fields: list[CustomField] | None = None) -> dict
     result["tags"] = Target("tags", _LABELS["tags"], TAGS)
     for name in ADDRESS_FIELDS:
         result[name] = Target(name, _LABELS[name], ADDRESS)
-    result["owner"] = Target("owner", _LABELS["owner"], PEOPLE)
-    result["team"] = Target("team", _LABELS["team"], PEOPLE)
+    result.update(people_targets())
     if ORGANIZATIONS in declared.collections:
         result["organization"] = Target("organization", _LABELS["organization"], AFFILIATION)
         result["organization_role"] = Target("organization_role", _LABELS["organization_role"], AFFILIATION)
@@ -137,8 +148,8 @@ def targets(entity: str, custom_fields: list[CustomField] | None = None) -> dict
 
 
 def synonyms(entity: str, key: str) -> tuple[str, ...]:
-    """Header words that map to `key`: declared with the entity's field, or a collection's."""
-    declared = DECLARATIONS[entity]
+    """Header words that map to `key`: declared with the entity's field (of any app), or a collection's."""
+    declared = entities.entity(entity)
     if key in declared.value_fields or any(r.name == key for r in declared.references):
         return declared.field(key).synonyms
     return SYNONYMS.get(key, ())

@@ -46,7 +46,7 @@ def unquote(text: str) -> str:
     return text
 
 
-def _choice_aliases(model: type[Model], name: str) -> dict[str, str]:
+def choice_aliases(model: type[Model], name: str) -> dict[str, str]:
     """Folded value or label (in every language) -> stored value, for choice fields."""
     from django.conf import settings
 
@@ -88,7 +88,7 @@ class RowValidator:
             t.custom.key: t.custom for t in available.values() if t.custom is not None
         }
         self._aliases = {
-            key: _choice_aliases(self.model, key)
+            key: choice_aliases(self.model, key)
             for _i, kind, key, _h in self.columns
             if kind == mapping_module.FIELD and self.model._meta.get_field(key).choices
         }

@@ -7,6 +7,7 @@ from clientela.sales.actions.deals import (
     deal_trash,
     deal_update,
 )
+from clientela.sales.actions.figures import figures_rebuild
 from clientela.sales.actions.forecasts import forecast_adjust, forecast_snapshot_take
 from clientela.sales.actions.leads import (
     Conversion,
@@ -16,6 +17,7 @@ from clientela.sales.actions.leads import (
     lead_restore,
     lead_trash,
     lead_update,
+    leads_import_batch,
 )
 from clientela.sales.actions.pipelines import (
     lost_reason_create,
@@ -32,6 +34,7 @@ __all__ = [
     "deal_restore",
     "deal_trash",
     "deal_update",
+    "figures_rebuild",
     "forecast_adjust",
     "forecast_snapshot_take",
     "lead_convert",
@@ -40,6 +43,7 @@ __all__ = [
     "lead_restore",
     "lead_trash",
     "lead_update",
+    "leads_import_batch",
     "lead_capture",
     "lead_form_create",
     "lead_form_update",

@@ -43,6 +43,7 @@ from clientela.core.money import default_currency, is_currency
 from clientela.core.records import logged_value
 from clientela.core.validation import clean_values
 from clientela.core.visibility import AssignmentScope, assignment_scope, can_see, require_write
+from clientela.sales.actions.figures import deal_counts, figures_add, lead_counts
 from clientela.sales.conversion import region
 from clientela.sales.entities import DEAL, LEAD
 from clientela.sales.models import (
@@ -435,10 +436,12 @@ def _plan_lead(actor: User, plan: LeadPlan, own: dict[str, Any], lead: Lead, dea
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def _insert_leads(written: list[_Written]) -> None:
-    """Insert the leads, then put back the creation and change moments the insert stamped over
-    (`created_at` and `updated_at` are stamped "now" by any insert)."""
+def _insert_leads(written: list[_Written], *, restamp: bool = True) -> None:
+    """Insert the leads, then (`restamp`) put back the creation and change moments the insert
+    stamped over (`created_at` and `updated_at` are stamped "now" by any insert)."""
     Lead.all_objects.bulk_create([w.record for w in written], batch_size=BATCH_SIZE)
+    if not restamp:
+        return
     for w in written:
         w.record.created_at, w.record.updated_at = w.created_at, w.updated_at
     Lead.all_objects.bulk_update([w.record for w in written], ["created_at", "updated_at"], batch_size=BATCH_SIZE)
@@ -467,6 +470,14 @@ def _log(written: list[_Written]) -> None:
     bulk_append_events((Event(**fields) for fields in events), batch_size=BATCH_SIZE * 4)
 
 
+def _count(deals: list[_Written], leads: list[_Written]) -> None:
+    """Add the new records to the sales figures (`core.records` does it for one record at a time)."""
+    counts = [
+        deal_counts(w.record, w.record.stage.outcome, [change.to_stage_id for change in w.stage_changes]) for w in deals
+    ]
+    figures_add([*counts, *(lead_counts(w.record) for w in leads)])
+
+
 def _raise(errors: list[FieldError]) -> None:
     if errors:
         raise ValidationFailed(errors)
@@ -487,12 +498,15 @@ def deals_load_history(*, actor: User, plans: list[DealPlan]) -> int:
     with transaction.atomic():
         _insert_deals(written)
         _log(written)
+        _count(written, [])
     return len(written)
 
 
-def leads_load_history(*, actor: User, plans: list[LeadPlan]) -> int:
+def leads_load_history(*, actor: User, plans: list[LeadPlan], happening_now: bool = False) -> int:
     """Write the planned leads with their status histories and events, and the deals converted
-    leads became (with theirs); returns how many leads. Nothing is written if any plan is refused."""
+    leads became (with theirs); returns how many leads. Nothing is written if any plan is refused.
+    `happening_now`: the plans are new leads of this moment (an import), so the insert's own
+    stamps stand and are not set again from the plans."""
     require_write(actor)
     checks = _Checks.of(actor, (plan.owner for plan in plans))
     errors: list[FieldError] = []
@@ -517,10 +531,11 @@ def leads_load_history(*, actor: User, plans: list[LeadPlan]) -> int:
     for lead, _deal in converted:
         lead.converted_deal = None  # the lead first, then its deal (which names it), then the link back
     with transaction.atomic():
-        _insert_leads(leads)
+        _insert_leads(leads, restamp=not happening_now)
         _insert_deals(deals)
         for lead, deal in converted:
             lead.converted_deal = deal
         Lead.all_objects.bulk_update([lead for lead, _deal in converted], ["converted_deal"], batch_size=BATCH_SIZE)
         _log([*deals, *leads])  # a conversion logs its deal first, as `lead_convert` does
+        _count(deals, leads)
     return len(leads)

@@ -58,6 +58,7 @@ def _closed(actor, deal, stage, on):
     deal = _move(actor, deal, stage)
     Deal.all_objects.filter(pk=deal.pk).update(closed_on=on)
     deal.refresh_from_db()
+    actions.figures_rebuild()  # the day was set behind the actions' back: the figures are rebuilt
     return deal
 
 
@@ -186,10 +187,10 @@ def test_the_weighted_pipeline_by_team_keeps_currencies_apart(cast, pipeline_his
     ]
 
 
-def test_the_weighted_pipeline_narrows_to_an_owner_and_costs_one_query(
+def test_the_weighted_pipeline_narrows_to_an_owner_and_costs_two_queries(
     cast, pipeline_history, django_assert_num_queries
 ):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the open deals, the kept figures of the closed ones
         rows = forecasting.weighted_pipeline(
             cast.admin, first_period=FEB, last_period=FEB, group_by=("owner",), owner=cast.sales_north_2
         )

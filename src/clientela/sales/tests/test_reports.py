@@ -32,6 +32,7 @@ def _closed(actor, name, amount, stage, *, days_ago=0, created_days_ago=10, curr
         closed_on=today - dt.timedelta(days=days_ago),
         created_at=timezone.now() - dt.timedelta(days=created_days_ago + days_ago),
     )
+    actions.figures_rebuild()  # the moments were set behind the actions' back: the figures are rebuilt
     return deal
 
 

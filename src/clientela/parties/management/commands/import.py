@@ -7,7 +7,6 @@ be used, or when rows have errors in all-or-nothing mode (then nothing is writte
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from clientela.parties.import_jobs import ImportOptions, ImportReport, run_impor
 from clientela.parties.importing.mapping import MappingError
 from clientela.parties.importing.reading import ImportFileError
 from clientela.parties.importing.rows import ALL_OR_NOTHING, MATCH_CHOICES, MATCH_UPDATE, MODE_CHOICES
+from clientela.parties.management.options import parse_mapping
 
 ENTITIES = {
     "contacts": "contact",
@@ -27,25 +27,6 @@ ENTITIES = {
     "organizations": "organization",
     "organization": "organization",
 }
-
-
-def parse_mapping(text: str | None) -> dict[str, Any] | None:
-    """A JSON object given inline or as the path of a JSON file."""
-    if not text:
-        return None
-    source = text
-    if not text.lstrip().startswith("{"):
-        try:
-            source = Path(text).read_text(encoding="utf-8-sig")
-        except OSError as error:
-            raise CommandError(f"--mapping: cannot read {text}: {error.strerror}") from None
-    try:
-        mapping = json.loads(source)
-    except json.JSONDecodeError as error:
-        raise CommandError(f"--mapping is not valid JSON: {error.msg} (line {error.lineno})") from None
-    if not isinstance(mapping, dict):
-        raise CommandError('--mapping must be a JSON object: {"column header": "field", ...}')
-    return mapping
 
 
 class _Progress:

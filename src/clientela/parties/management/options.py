@@ -1,0 +1,28 @@
+"""Options the import commands share."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError
+
+
+def parse_mapping(text: str | None) -> dict[str, Any] | None:
+    """A JSON object given inline or as the path of a JSON file."""
+    if not text:
+        return None
+    source = text
+    if not text.lstrip().startswith("{"):
+        try:
+            source = Path(text).read_text(encoding="utf-8-sig")
+        except OSError as error:
+            raise CommandError(f"--mapping: cannot read {text}: {error.strerror}") from None
+    try:
+        mapping = json.loads(source)
+    except json.JSONDecodeError as error:
+        raise CommandError(f"--mapping is not valid JSON: {error.msg} (line {error.lineno})") from None
+    if not isinstance(mapping, dict):
+        raise CommandError('--mapping must be a JSON object: {"column header": "field", ...}')
+    return mapping
