@@ -100,3 +100,21 @@ def test_dropping_a_card_into_lost_asks_for_the_reason(new_page, login, live_cas
     expect(page.get_by_test_id("column-lost").locator(f'[data-deal="{deal.public_id}"]')).to_be_visible()
     lost = Deal.objects.get(pk=deal.pk)
     assert lost.stage.name == "Lost" and lost.lost_reason is not None and lost.lost_reason.name == "Price"
+
+
+def test_a_card_moves_with_the_arrow_keys_and_keeps_the_focus(new_page, login, live_cast):
+    expect = _expect()
+    deal = actions.deal_create(actor=live_cast.sales_north, values={"name": "Keyboard"})
+    page = new_page()
+    login(page, "sales_north")
+    page.goto("/deals/board/")
+    card = page.locator(f'[data-deal="{deal.public_id}"]')
+    card.focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#board-message")).to_contain_text("moved to Needs analysis")
+    moved = page.get_by_test_id("column-needs-analysis").locator(f'[data-deal="{deal.public_id}"]')
+    expect(moved).to_have_attribute("data-version", "2")  # drawn again from the server
+    expect(moved).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#board-message")).to_contain_text("moved to Qualification")
+    assert Deal.objects.get(pk=deal.pk).stage.name == "Qualification"

@@ -49,14 +49,18 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV or XLSX file"))
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(EXTENSIONS):
-            raise forms.ValidationError(_("Choose a .csv or .xlsx file."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(size)s MB.") % {"size": MAX_UPLOAD_BYTES >> 20})
-        if upload.size == 0:
-            raise forms.ValidationError(_("The file is empty."))
-        return upload
+        return checked_upload(self.cleaned_data["file"], MAX_UPLOAD_BYTES)
+
+
+def checked_upload(upload: Any, max_bytes: int) -> Any:
+    """An uploaded import file: a .csv or .xlsx name, not empty, at most `max_bytes`."""
+    if not upload.name.lower().endswith(EXTENSIONS):
+        raise forms.ValidationError(_("Choose a .csv or .xlsx file."))
+    if upload.size > max_bytes:
+        raise forms.ValidationError(_("The file is larger than %(size)s MB.") % {"size": max_bytes >> 20})
+    if upload.size == 0:
+        raise forms.ValidationError(_("The file is empty."))
+    return upload
 
 
 class OptionsForm(forms.Form):

@@ -26,11 +26,11 @@ from clientela.parties.importing.mapping import auto_map
 from clientela.parties.importing.reading import ImportFileError
 from clientela.parties.importing.rows import ALL_OR_NOTHING, VALID_ROWS_ONLY
 from clientela.parties.rules import require_import
+from clientela.parties.views_import import checked_upload
 from clientela.sales import importing
 from clientela.sales.entities import LEAD
 from clientela.sales.importing import LeadImportReport, MappingError, upload_directory
 
-EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SESSION_KEY = "lead_imports"
 KEPT_FILES = 5  # per session: the newest uploads
@@ -56,15 +56,7 @@ class LeadImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
-        if upload is None:
-            return None
-        if not upload.name.lower().endswith(EXTENSIONS):
-            raise forms.ValidationError(_("Choose a .csv or .xlsx file."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(size)s MB.") % {"size": MAX_UPLOAD_BYTES >> 20})
-        if upload.size == 0:
-            raise forms.ValidationError(_("The file is empty."))
-        return upload
+        return None if upload is None else checked_upload(upload, MAX_UPLOAD_BYTES)
 
 
 def _keep(request: HttpRequest, upload: Any) -> str:

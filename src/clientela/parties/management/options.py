@@ -4,9 +4,30 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import CommandError
+
+from clientela.accounts import queries as accounts_queries
+from clientela.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
+
+
+def actor_named(username: str) -> User:
+    """The user an import acts as (`--as USERNAME`)."""
+    try:
+        return accounts_queries.user_by_username(username)
+    except NotFound:
+        raise CommandError(f"no user named {username!r}") from None
+
+
+def existing_file(name: str) -> Path:
+    path = Path(name)
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    return path
 
 
 def parse_mapping(text: str | None) -> dict[str, Any] | None:

@@ -8,18 +8,16 @@ be used, or when rows have errors in all-or-nothing mode (then nothing is writte
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clientela.accounts import queries as accounts_queries
-from clientela.core.errors import NotFound, PermissionDenied
+from clientela.core.errors import PermissionDenied
 from clientela.parties.import_jobs import ImportOptions, ImportReport, run_import
 from clientela.parties.importing.mapping import MappingError
 from clientela.parties.importing.reading import ImportFileError
 from clientela.parties.importing.rows import ALL_OR_NOTHING, MATCH_CHOICES, MATCH_UPDATE, MODE_CHOICES
-from clientela.parties.management.options import parse_mapping
+from clientela.parties.management.options import actor_named, existing_file, parse_mapping
 
 ENTITIES = {
     "contacts": "contact",
@@ -75,13 +73,8 @@ class Command(BaseCommand):
             raise CommandError(f"--match must be one of: {', '.join(MATCH_CHOICES)}")
         if not 1 <= options["batch_size"] <= 100_000:
             raise CommandError("--batch-size must be between 1 and 100000")
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"no such file: {path}")
-        try:
-            actor = accounts_queries.user_by_username(options["username"])
-        except NotFound:
-            raise CommandError(f"no user named {options['username']!r}") from None
+        path = existing_file(options["file"])
+        actor = actor_named(options["username"])
         import_options = ImportOptions(
             entity=ENTITIES[options["entity"]], mapping=parse_mapping(options["mapping"]), mode=options["mode"],
             match=options["match"], dry_run=options["dry_run"], batch_size=options["batch_size"],

@@ -6,16 +6,14 @@ cannot be used, or when rows have errors in all-or-nothing mode (then nothing is
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clientela.accounts import queries as accounts_queries
-from clientela.core.errors import NotFound, PermissionDenied
+from clientela.core.errors import PermissionDenied
 from clientela.parties.importing.reading import ImportFileError
 from clientela.parties.importing.rows import ALL_OR_NOTHING, MODE_CHOICES
-from clientela.parties.management.options import parse_mapping
+from clientela.parties.management.options import actor_named, existing_file, parse_mapping
 from clientela.sales.importing import MappingError, import_leads
 
 
@@ -33,13 +31,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["mode"] not in MODE_CHOICES:
             raise CommandError(f"--mode must be one of: {', '.join(MODE_CHOICES)}")
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"no such file: {path}")
-        try:
-            actor = accounts_queries.user_by_username(options["username"])
-        except NotFound:
-            raise CommandError(f"no user named {options['username']!r}") from None
+        path = existing_file(options["file"])
+        actor = actor_named(options["username"])
         try:
             report = import_leads(
                 path, actor=actor, mapping=parse_mapping(options["mapping"]), mode=options["mode"],

@@ -2,7 +2,9 @@
 // with the version the card was drawn at; the server refuses a stale one (somebody else
 // moved or changed the deal meanwhile), and after every answer the columns are drawn
 // again from the server, so a refused card goes back to where the deal really is.
-// Without this script every card keeps its "Move to…" form.
+// A focused card moves with the left and right arrow keys to the previous or next stage, through
+// the same post; the card keeps the focus once the columns are drawn again.
+// Without this script every card keeps its "Move to…" link.
 (function () {
   "use strict";
 
@@ -57,10 +59,9 @@
     }).then(redraw);
   }
 
-  function moved(event) {
-    var card = event.item;
-    var target = event.to.closest(".column");
-    if (!target || event.from === event.to) return;
+  var focusAfterRedraw = null;
+
+  function moveTo(card, target) {
     if (target.dataset.outcome === "lost") {
       askLostReason().then(function (answer) {
         if (!answer || !answer.reason) { redraw(); return; }
@@ -69,6 +70,36 @@
       return;
     }
     post(card, target.dataset.stage, {});
+  }
+
+  function moved(event) {
+    var target = event.to.closest(".column");
+    if (!target || event.from === event.to) return;
+    moveTo(event.item, target);
+  }
+
+  function keyed(event) {
+    var card = event.target;
+    if (!card.classList || !card.classList.contains("card") || !card.hasAttribute("tabindex")) return;
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var columns = Array.prototype.slice.call(document.querySelectorAll("#board .column"));
+    var index = columns.indexOf(card.closest(".column"));
+    var target = columns[index + (event.key === "ArrowRight" ? 1 : -1)];
+    if (index < 0 || !target) return;
+    event.preventDefault();
+    if (focusAfterRedraw) return;  // the last move is still on its way: its answer redraws the card
+    focusAfterRedraw = card.dataset.deal;
+    target.querySelector("ol.cards").appendChild(card);
+    card.focus();
+    moveTo(card, target);
+  }
+
+  function refocus() {
+    if (!focusAfterRedraw) return;
+    var card = document.querySelector('#board .card[data-deal="' + focusAfterRedraw + '"]');
+    focusAfterRedraw = null;
+    if (card) card.focus();
   }
 
   function attach() {
@@ -84,6 +115,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", attach);
-  document.addEventListener("htmx:afterSwap", attach);
+  document.addEventListener("htmx:afterSwap", function () { attach(); refocus(); });
+  document.addEventListener("htmx:responseError", function () { focusAfterRedraw = null; });
+  document.addEventListener("htmx:sendError", function () { focusAfterRedraw = null; });
+  document.addEventListener("keydown", keyed);
   if (document.readyState !== "loading") attach();
 })();
