@@ -21,12 +21,14 @@ _PEOPLE = {"null": True, "blank": True, "on_delete": models.DO_NOTHING, "db_cons
 
 
 class DealFigure(models.Model):
-    """Deals (not in the trash) by pipeline, owner, team, month created, month closed (none while
-    open), outcome, lost reason, forecast category and currency: how many, their amount, their
-    amount weighted by their probability, their days from creation to close."""
+    """Deals (not in the trash) by pipeline, stage, owner, team, month created, month closed (none
+    while open), outcome, lost reason, forecast category and currency: how many, their amount,
+    their amount weighted by their probability, their days from creation to close. The open rows
+    by stage are the board's and the dashboard's pipeline totals."""
 
     key = models.CharField(max_length=200, unique=True)
     pipeline = models.ForeignKey("sales.Pipeline", on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey("sales.Stage", on_delete=models.CASCADE, related_name="+")
     owner = models.ForeignKey("accounts.User", **_PEOPLE)
     team = models.ForeignKey("accounts.Team", **_PEOPLE)
     created_month = models.DateField()
@@ -44,6 +46,7 @@ class DealFigure(models.Model):
         indexes = [
             models.Index(fields=["closed_month"], name="deal_figure_closed_idx"),
             models.Index(fields=["created_month"], name="deal_figure_created_idx"),
+            models.Index(fields=["pipeline", "outcome"], name="deal_figure_pipeline_idx"),
         ]
 
     def __str__(self) -> str:

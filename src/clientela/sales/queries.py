@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,7 +151,8 @@ class Column:
     totals: list[tuple[str, Decimal, Decimal]]  # (currency, amount, weighted) of every deal
 
 
-def _scoped(deals: QuerySet[Deal], user: User, owner: User | None, team_id: int | None) -> QuerySet[Deal]:
+def _scoped(deals: QuerySet[Any], user: User, owner: User | None, team_id: int | None) -> QuerySet[Any]:
+    """Deals, or their kept figures, as `user` sees them, narrowed to an owner or a team."""
     deals = visible(deals, user)
     if owner is not None:
         deals = deals.filter(owner=owner)
@@ -163,25 +164,38 @@ def _scoped(deals: QuerySet[Deal], user: User, owner: User | None, team_id: int 
 def board(user: User, pipeline: Pipeline, *, owner: User | None = None, team_id: int | None = None) -> list[Column]:
     """The pipeline's stages as columns: open deals by expected close date, won and lost ones
     closed in the last 30 days, at most `BOARD_CARDS` cards a column; with each column's count
-    and totals by currency. One query for the counts and totals, then one per column for its
-    first cards (read in order from the open deals' index, `deal_board_idx`), so a page costs
-    the same however many deals there are beyond what it shows."""
+    and totals by currency. Two queries for the counts and totals (the open deals' from the kept
+    figures, the recently closed ones' from the deals), then one per column for its first cards
+    (read in order from the open deals' index, `deal_board_idx`), so a page costs the same
+    however many deals there are beyond what it shows."""
     stages = list(pipeline.stages.all())
     open_ids = [s.pk for s in stages if s.outcome == Outcome.OPEN]
     cutoff = timezone.localdate() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
     totals: dict[int, list[tuple[str, Decimal, Decimal]]] = {}
     counts: dict[int, int] = {}
-    weighted = ExpressionWrapper(F("amount") * F("probability") / 100, output_field=DecimalField())
-    # Open deals are exactly those without `closed_on` (the actions keep the two together): their
-    # sums come from `deal_open_totals_idx` alone; the recently closed ones are few.
-    for current in (Q(closed_on__isnull=True), Q(closed_on__gte=cutoff)):
-        sums = _scoped(Deal.objects.filter(current, pipeline=pipeline), user, owner, team_id)
-        sums = sums.order_by().values("stage_id", "currency")
-        for row in sums.annotate(n=Count("*"), total=Sum("amount"), weighted=Sum(weighted)):
-            counts[row["stage_id"]] = counts.get(row["stage_id"], 0) + row["n"]
-            totals.setdefault(row["stage_id"], []).append(
-                (row["currency"], row["total"] or Decimal(0), _cents(row["weighted"]))
+
+    def add(stage_id: int, currency: str, n: int, total: Decimal, weighted: Decimal) -> None:
+        counts[stage_id] = counts.get(stage_id, 0) + n
+        totals.setdefault(stage_id, []).append((currency, total, weighted))
+
+    # The open deals' counts and sums are kept figures (`DealFigure`, by stage, owner and team);
+    # the recently closed deals are few and read from the deals themselves.
+    open_rows = _scoped(DealFigure.objects.filter(pipeline=pipeline, outcome=Outcome.OPEN), user, owner, team_id)
+    sums = open_rows.order_by().values("stage_id", "currency")
+    for row in sums.annotate(n=Sum("deals"), cents=Sum("amount_cents"), weighted=Sum("weighted")):
+        if row["n"]:
+            add(
+                row["stage_id"],
+                row["currency"],
+                row["n"],
+                Decimal(row["cents"]) / 100,
+                _cents(row["weighted"] / 10_000),
             )
+    weighted = ExpressionWrapper(F("amount") * F("probability") / 100, output_field=DecimalField())
+    closed = _scoped(Deal.objects.filter(closed_on__gte=cutoff, pipeline=pipeline), user, owner, team_id)
+    closed = closed.order_by().values("stage_id", "currency")
+    for row in closed.annotate(n=Count("*"), total=Sum("amount"), weighted=Sum(weighted)):
+        add(row["stage_id"], row["currency"], row["n"], row["total"] or Decimal(0), _cents(row["weighted"]))
     columns = []
     for stage in stages:
         cards: list[Deal] = []
@@ -301,3 +315,9 @@ def figures_kept() -> set[tuple[str, str, tuple[int, ...]]]:
     for key, leads in LeadFigure.objects.exclude(leads=0).values_list("key", "leads"):
         rows.add(("lead", key, (leads,)))
     return rows
+
+
+def deal_currencies(user: User) -> list[str]:
+    """The currencies of the deals `user` may see (from the kept figures), sorted."""
+    figures = visible(DealFigure.objects.filter(deals__gt=0), user)
+    return sorted(set(figures.order_by().values_list("currency", flat=True).distinct()))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from clientela.core.visibility import visible
@@ -94,28 +94,28 @@ class StageRow:
 
 def pipeline_by_stage(scope: Scope, pipeline: Pipeline) -> list[StageRow]:
     """The open deals of `pipeline` in each open stage: count, amount and amount weighted by
-    each deal's probability, in the scope's currency (counts cover every currency)."""
-    weighted = ExpressionWrapper(F("amount") * F("probability") / 100, output_field=DecimalField())
+    each deal's probability, in the scope's currency (counts cover every currency); from the kept
+    figures of the open deals."""
     in_currency = Q(currency=scope.currency)
     rows = {
         row["stage_id"]: row
-        for row in scope.deals()
-        .filter(pipeline=pipeline, stage__outcome=Outcome.OPEN)
+        for row in scope.figures(DealFigure)
+        .filter(pipeline=pipeline, outcome=Outcome.OPEN)
         .order_by()
         .values("stage_id")
         .annotate(
-            n=Count("id"),
-            total=Sum("amount", filter=in_currency),
-            weighted_total=Sum(weighted, filter=in_currency),
+            n=Sum("deals"),
+            cents=Sum("amount_cents", filter=in_currency),
+            weighted_cents=Sum("weighted", filter=in_currency),
         )
     }
     return [
         StageRow(
             stage.name,
             stage.probability,
-            rows.get(stage.pk, {}).get("n", 0),
-            _money(rows.get(stage.pk, {}).get("total")),
-            _money(rows.get(stage.pk, {}).get("weighted_total")),
+            rows.get(stage.pk, {}).get("n") or 0,
+            _from_cents(rows.get(stage.pk, {}).get("cents")),
+            _money(Decimal(rows.get(stage.pk, {}).get("weighted_cents") or 0) / 10_000),
         )
         for stage in pipeline.stages.all()
         if stage.outcome == Outcome.OPEN

@@ -12,6 +12,7 @@ import contextlib
 import csv
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -91,11 +92,19 @@ def deal_board(request: HttpRequest) -> HttpResponse:
         "mine": mine,
         "reasons": list(queries.lost_reasons(active_only=True)),
         "can_move": request.user.policy.can_write,
+        "deals_path": _deals_path(),
     }
     template = (
         "sales/_board_columns.html" if request.htmx and request.GET.get("part") == "columns" else "sales/board.html"
     )
     return render(request, template, context)
+
+
+def _deals_path() -> str:
+    """Where a deal's page lives, up to its id ("/deals/"): the board writes each card's links
+    from it instead of resolving two URLs for each of its hundreds of cards."""
+    some_id = uuid.UUID(int=0)
+    return reverse("sales:deal_detail", args=[some_id]).removesuffix(f"{some_id}/")
 
 
 def _move_answer(request: HttpRequest, status: int, text: str, *, level: str) -> HttpResponse:
@@ -493,7 +502,7 @@ def _dashboard_scope(request: HttpRequest) -> tuple[reports.Scope, list[str]]:
     """Whose deals (the reader's, narrowed to `team` or `mine=1`) and which currency: the one
     asked for, else the site's; the currencies the reader's deals are in, to pick from."""
     user = request.user
-    offered = sorted(set(queries.deals_visible(user).order_by().values_list("currency", flat=True).distinct()))
+    offered = queries.deal_currencies(user)
     currency = request.GET.get("currency") or default_currency()
     if currency not in offered and offered:
         currency = default_currency() if default_currency() in offered else offered[0]

@@ -30,8 +30,8 @@ from clientela.sales.forecasting import Cents
 from clientela.sales.models import Deal, Lead, LeadStatus, Outcome, Stage, StageChange
 from clientela.sales.models_figures import DealFigure, LeadFigure, StageFigure
 
-DEAL_COLUMNS = ("pipeline_id", "owner_id", "team_id", "created_month", "closed_month", "outcome", "lost_reason_id",
-                "forecast_category", "currency")  # fmt: skip
+DEAL_COLUMNS = ("pipeline_id", "stage_id", "owner_id", "team_id", "created_month", "closed_month", "outcome",
+                "lost_reason_id", "forecast_category", "currency")  # fmt: skip
 STAGE_COLUMNS = ("pipeline_id", "stage_id", "owner_id", "team_id", "won")
 LEAD_COLUMNS = ("owner_id", "team_id", "created_month", "converted")
 BATCH = 2000
@@ -64,9 +64,9 @@ def deal_counts(deal: Deal, outcome: str, reached: Iterable[int]) -> Counts:
         return {}
     created = _local_date(deal.created_at)
     closed = deal.closed_on if outcome != Outcome.OPEN else None
-    row = (deal.pipeline_id, deal.owner_id, deal.team_id, _month(created), _month(closed) if closed else None,
-           outcome, deal.lost_reason_id if outcome == Outcome.LOST else None, deal.forecast_category,
-           deal.currency)  # fmt: skip
+    lost_reason = deal.lost_reason_id if outcome == Outcome.LOST else None
+    row = (deal.pipeline_id, deal.stage_id, deal.owner_id, deal.team_id, _month(created),
+           _month(closed) if closed else None, outcome, lost_reason, deal.forecast_category, deal.currency)  # fmt: skip
     cycle = (closed - created).days if closed is not None else 0
     cents = _cents(deal.amount)
     counts: Counts = {("deal", row): (1, cents, cents * int(deal.probability or 0), cycle)}
@@ -180,6 +180,7 @@ def figures_rebuild() -> dict[str, int]:
             .order_by()
             .values(
                 "pipeline_id",
+                "stage_id",
                 "owner_id",
                 "team_id",
                 "created_month",
@@ -199,7 +200,7 @@ def figures_rebuild() -> dict[str, int]:
         counts: Counts = {}
         for row in deal_rows.iterator(chunk_size=BATCH):
             outcome = row["outcome"]
-            key = (row["pipeline_id"], row["owner_id"], row["team_id"], _as_date(row["created_month"]),
+            key = (row["pipeline_id"], row["stage_id"], row["owner_id"], row["team_id"], _as_date(row["created_month"]),
                    _as_date(row["closed_month"]) if outcome != Outcome.OPEN else None, outcome,
                    row["lost_reason_id"] if outcome == Outcome.LOST else None, row["forecast_category"],
                    row["currency"])  # fmt: skip

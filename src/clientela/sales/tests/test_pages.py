@@ -36,6 +36,9 @@ def test_the_board_shows_each_stage_with_its_deals_count_and_totals(cast):
     first = columns[0]
     assert first.stage.name == "Qualification" and first.count == 2
     assert first.totals == [("EUR", 1500, 150)]
+    boiler = Deal.objects.get(name="Boiler")
+    assert f'href="{reverse("sales:deal_detail", args=[boiler.public_id])}"' in page
+    assert f'data-move-url="{reverse("sales:deal_move", args=[boiler.public_id])}"' in page
 
 
 def test_the_board_reads_a_bounded_number_of_queries(cast, django_assert_max_num_queries):
