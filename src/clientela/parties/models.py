@@ -340,14 +340,11 @@ class CustomField(models.Model):
 
 
 class SavedView(models.Model):
-    """A named set of list filters a user keeps, optionally shared with everyone."""
-
-    class Entity(TextChoices):
-        ORGANIZATION = "organization", _("Organizations")
-        CONTACT = "contact", _("Contacts")
+    """A named set of list filters a user keeps, optionally shared with everyone. `entity`: the
+    key of the list it filters, as an app registered it (`savedviews.register_list`)."""
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="saved_views")
-    entity = models.CharField(_("entity"), max_length=20, choices=Entity.choices)
+    entity = models.CharField(_("entity"), max_length=20)
     name = models.CharField(_("name"), max_length=80)
     query_string = models.CharField(_("filters"), max_length=2000, blank=True)
     is_shared = models.BooleanField(_("shared with everyone"), default=False)

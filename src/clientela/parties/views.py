@@ -249,7 +249,8 @@ def organization_bulk(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_save(request: HttpRequest, entity: str) -> HttpResponse:
-    if entity not in ENTITIES:
+    listed = savedviews.saved_list(entity)
+    if listed is None:
         raise Http404
     query = request.POST.get("query", "")
     try:
@@ -262,20 +263,21 @@ def saved_view_save(request: HttpRequest, entity: str) -> HttpResponse:
         )
     except ValidationFailed as failed:
         messages.error(request, "; ".join(e.message for e in failed.errors))
-        return HttpResponseRedirect(ENTITIES[entity].url("list") + (f"?{query}" if query else ""))
+        return HttpResponseRedirect(listed.path() + (f"?{query}" if query else ""))
     messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
     return HttpResponseRedirect(
-        ENTITIES[entity].url("list") + (f"?{view.query_string}&" if view.query_string else "?") + f"view={view.pk}"
+        listed.path() + (f"?{view.query_string}&" if view.query_string else "?") + f"view={view.pk}"
     )
 
 
 @login_required
 @require_POST
 def saved_view_delete(request: HttpRequest, entity: str, pk: int) -> HttpResponse:
-    if entity not in ENTITIES or not actions.saved_view_delete(user=request.user, entity=entity, pk=pk):
+    listed = savedviews.saved_list(entity)
+    if listed is None or not actions.saved_view_delete(user=request.user, entity=entity, pk=pk):
         raise Http404
     messages.success(request, _("View deleted."))
-    return HttpResponseRedirect(ENTITIES[entity].url("list"))
+    return HttpResponseRedirect(listed.path())
 
 
 # --- 360° pages ----------------------------------------------------------------------------

@@ -35,3 +35,12 @@ class SalesConfig(AppConfig):
         tallies.register(Deal, figures.DEALS)
         tallies.register(Lead, figures.LEADS)
         housekeeping.register("sales.figures", "clientela.sales.tasks.build_missing_figures")
+        # The deals list keeps saved views, as the contact and organization lists do.
+        from django.urls import reverse
+
+        from clientela.parties import savedviews
+        from clientela.sales import listing
+
+        savedviews.register_list(
+            listing.ENTITY, clean=listing.clean_query_string, path=lambda: reverse("sales:deal_list")
+        )

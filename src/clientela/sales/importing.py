@@ -135,8 +135,8 @@ class _RowReader:
             cleaned = clean_lead(self.actor, values, None)
             require_open_status(cleaned)
             return cleaned, []
-        except ValidationFailed as failed:
-            return {}, [RowError(number, self.column(e.field), str(e.message)) for e in failed.errors]
+        except ValidationFailed as failed:  # the row's cells as given, for the preview
+            return values, [RowError(number, self.column(e.field), str(e.message)) for e in failed.errors]
 
     def column(self, key: str) -> str:
         """The file's header of the column that fills `key`, else the field's label."""

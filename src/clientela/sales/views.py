@@ -31,13 +31,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clientela.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from clientela.core.money import default_currency
 from clientela.core.visibility import can_see
+from clientela.parties import listing as parties_listing
 from clientela.parties import queries as parties_queries
-from clientela.sales import actions, conversion, forecasting, queries, reports
+from clientela.parties import savedviews
+from clientela.sales import actions, conversion, forecasting, listing, queries, reports
 from clientela.sales.actions.leads import LeadClosed
 from clientela.sales.actions.webforms import POSTED_FIELDS
 from clientela.sales.entities import DEAL, LEAD
 from clientela.sales.forms import DEAL_INPUTS, LEAD_INPUTS, NO_PIPELINE, fields, posted, record_values, stage_choices
-from clientela.sales.models import DisqualifyReason, ForecastCategory, LeadSource, Outcome
+from clientela.sales.models import DisqualifyReason, ForecastCategory, LeadSource
 
 PAGE_SIZE = 50
 
@@ -161,33 +163,38 @@ def deal_move(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def deal_list(request: HttpRequest) -> HttpResponse:
+    """The deals with the foundation's filters, sorting, page sizes and saved views; asked by
+    htmx (a filter changed), only the results."""
     user = request.user
-    deals = queries.deals_visible(user)
-    status = request.GET.get("status", "")
-    if status in Outcome.values:
-        deals = deals.filter(stage__outcome=status)
-    if request.GET.get("mine") == "1":
-        deals = deals.filter(owner=user)
-    stage = request.GET.get("stage", "")
-    if stage:
-        from clientela.core.ids import is_uuid
-
-        deals = deals.filter(stage__public_id=stage) if is_uuid(stage) else deals.none()
-    text = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]
-    if text:
-        deals = deals.filter(name__icontains=text) | deals.filter(organization__name__icontains=text)
-    page = Paginator(deals.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "sales/deal_list.html",
-        {
-            "page": page,
-            "status": status,
-            "q": text,
-            "mine": request.GET.get("mine") == "1",
-            "outcomes": Outcome.choices,
-        },
-    )
+    filters = listing.parse_filters(request.GET)
+    page = listing.page_of(user, filters)
+    columns = []
+    for key, label in listing.COLUMN_LABELS.items():
+        ascending = filters.sort == key
+        state = "asc" if ascending else "desc" if filters.sort == f"-{key}" else ""
+        columns.append((key, label, filters.query_string(sort=f"-{key}" if ascending else key), state))
+    pipelines = list(queries.pipelines())
+    context = {
+        "filters": filters,
+        "page": page,
+        "columns": columns,
+        "pipelines": pipelines,
+        "stages": [(p, s) for p in pipelines for s in p.stages.all()],
+        "statuses": listing.STATUSES,
+        "close_windows": listing.CLOSE_WINDOWS,
+        "people": parties_listing.assignable_users(user),
+        "teams": parties_listing.selectable_teams(user),
+        "saved_views": savedviews.saved_views(user, listing.ENTITY),
+        "saved_entity": listing.ENTITY,
+        "page_sizes": parties_listing.PAGE_SIZES,
+        "deals_path": _deals_path(),
+    }
+    if request.htmx and not request.htmx.boosted:
+        response = render(request, "sales/deal_list.html#results", context)
+        query = filters.query_string(page=page.number if page.number > 1 else None)
+        response["HX-Push-Url"] = request.path + (f"?{query}" if query else "")
+        return response
+    return render(request, "sales/deal_list.html", context)
 
 
 def _deal_form(

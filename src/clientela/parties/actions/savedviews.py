@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import FieldError, ValidationFailed
-from clientela.parties.listing import clean_query_string
 from clientela.parties.models import (
     SavedView,
 )
+from clientela.parties.savedviews import saved_list
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -34,7 +34,10 @@ def saved_view_save(*, user: User, entity: str, name: str, query_string: str, is
     name = name.replace("\x00", "").strip()
     if not name or len(name) > 80:
         raise ValidationFailed([FieldError("name", "invalid", _("a view name is 1 to 80 characters"))])
-    query = clean_query_string(entity, query_string)
+    listed = saved_list(entity)
+    if listed is None:
+        raise ValidationFailed([FieldError("entity", "invalid", _("no list keeps saved views of this kind"))])
+    query = listed.clean(query_string)
     with transaction.atomic():
         existing = SavedView.objects.select_for_update().filter(user=user, entity=entity, name=name).first()
         if existing is not None:
