@@ -18,6 +18,7 @@ class SalesConfig(AppConfig):
         register("sales.stage", public=True, names=queries.stage_names)
         register("sales.lostreason", public=True, names=queries.lost_reason_names)
         register("sales.leadform", admin_only=True)
+        register("sales.leadassignmentrule", admin_only=True)
         register("sales.forecastadjustment", scoped_get=forecasting.forecast_adjustment_get)
         register("sales.forecastsnapshot", admin_only=True)
         # An organization's and a contact's deals on their 360° pages.

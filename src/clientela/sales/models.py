@@ -360,6 +360,30 @@ class LeadForm(Record):
         return self.name
 
 
+class LeadAssignmentRule(Record):
+    """Who a lead that arrives without an owner (a web form's post, an imported row) goes to:
+    the first active rule, in `position` order, whose conditions all match the lead — its
+    source, its country, a text its company or e-mail contains; an empty condition matches
+    anything. The lead then goes to the rule's owner, or else in turn to the active sales
+    people and managers of the rule's team (round robin, the turn kept on the rule)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(_("source"), max_length=12, choices=LeadSource.choices, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    contains = models.CharField(_("company or e-mail contains"), max_length=100, blank=True)
+    last_assigned = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class FormSubmission(models.Model):
     """A post to a lead form, kept for an hour to limit how often one address may post
     (`actions.webforms`): bookkeeping, not a record."""

@@ -19,7 +19,17 @@ from django.utils.translation import gettext as _
 from clientela.core.errors import NotFound
 from clientela.core.ids import is_uuid
 from clientela.core.visibility import visible
-from clientela.sales.models import Deal, Lead, LeadForm, LostReason, Outcome, Pipeline, Stage, StageChange
+from clientela.sales.models import (
+    Deal,
+    Lead,
+    LeadAssignmentRule,
+    LeadForm,
+    LostReason,
+    Outcome,
+    Pipeline,
+    Stage,
+    StageChange,
+)
 from clientela.sales.models_figures import DealFigure, LeadFigure, StageFigure
 
 if TYPE_CHECKING:
@@ -321,3 +331,32 @@ def deal_currencies(user: User) -> list[str]:
     """The currencies of the deals `user` may see (from the kept figures), sorted."""
     figures = visible(DealFigure.objects.filter(deals__gt=0), user)
     return sorted(set(figures.order_by().values_list("currency", flat=True).distinct()))
+
+
+# --- lead assignment ------------------------------------------------------------------------------
+
+ASSIGNABLE_ROLES = ("sales", "manager")  # who takes leads in turn within a team
+
+
+def assignment_rules() -> QuerySet[LeadAssignmentRule]:
+    """Every lead assignment rule, in order (settings, administrators)."""
+    return LeadAssignmentRule.objects.select_related("owner", "team").order_by("position", "id")
+
+
+def assignment_rule_get(public_id: Any) -> LeadAssignmentRule:
+    return _get(assignment_rules(), public_id, _("no such assignment rule"))
+
+
+def takers(team_id: int) -> list[User]:
+    """The members of a team who take leads in turn: active sales people and managers, by id."""
+    from clientela.accounts.models import User
+
+    return list(User.objects.filter(team_id=team_id, is_active=True, role__in=ASSIGNABLE_ROLES).order_by("pk"))
+
+
+def next_in_turn(team_id: int, last_id: int | None) -> User | None:
+    """The team member after `last_id` in turn (round robin), the first one after the last;
+    None when nobody in the team takes leads."""
+    members = takers(team_id)
+    after = [m for m in members if last_id is not None and m.pk > last_id]
+    return (after or members)[0] if members else None

@@ -19,6 +19,7 @@ urlpatterns = [
     path("settings/pipelines/new/", views_settings.pipeline_edit, name="settings_pipeline_new"),
     path("settings/pipelines/<uuid:public_id>/", views_settings.pipeline_edit, name="settings_pipeline"),
     path("settings/lost-reasons/", views_settings.lost_reasons, name="settings_lost_reasons"),
+    path("settings/lead-assignment/", views_settings.lead_assignment, name="settings_lead_assignment"),
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_new, name="lead_new"),
     path("leads/forms/", views.lead_forms, name="lead_forms"),

@@ -1,5 +1,6 @@
-"""Settings pages of the sales app (administrators): pipelines with their stages, and the
-list of lost reasons. Each save goes through the actions; errors name the stage row."""
+"""Settings pages of the sales app (administrators): pipelines with their stages, the list of
+lost reasons, and the lead assignment rules. Each save goes through the actions; errors name
+the field (or the stage row)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clientela.core.errors import Conflict, NotFound, ValidationFailed
+from clientela.parties import listing as parties_listing
 from clientela.sales import actions, queries
-from clientela.sales.models import Outcome
+from clientela.sales.models import LeadSource, Outcome
 
 MAX_STAGE_ROWS = 20
 
@@ -139,3 +141,73 @@ def lost_reasons(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("sales:settings_lost_reasons"))
     context = {"reasons": list(queries.lost_reasons()), "errors": errors}
     return render(request, "sales/settings/lost_reasons.html", context, status=422 if errors else 200)
+
+
+# --- lead assignment rules ------------------------------------------------------------------------
+
+RULE_INPUTS = ("name", "source", "country", "contains", "owner", "team")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_assignment(request: HttpRequest) -> HttpResponse:
+    """The ordered rules that give leads arriving without an owner (web forms, imports) to a
+    person or a team in turn; add, change, reorder, retire, delete."""
+    _require_admin(request)
+    errors: list[Any] = []
+    editing = None
+    wanted = request.POST.get("rule") or request.GET.get("rule")
+    try:
+        if wanted:
+            editing = queries.assignment_rule_get(wanted)
+        if request.method == "POST":
+            _change_rule(request, editing)
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(reverse("sales:settings_lead_assignment"))
+    except NotFound:
+        raise Http404(_("no such assignment rule")) from None
+    except ValidationFailed as failed:
+        errors = failed.errors
+    except Conflict:
+        errors = [_("Somebody changed this rule meanwhile; here it is as it is now.")]
+    values = {name: request.POST.get(name, "") for name in RULE_INPUTS} if errors else _rule_values(editing)
+    context = {
+        "rules": list(queries.assignment_rules()),
+        "editing": editing,
+        "values": values,
+        "errors": errors,
+        "sources": LeadSource.choices,
+        "people": [u for u in parties_listing.assignable_users(request.user) if u.role in queries.ASSIGNABLE_ROLES],
+        "teams": parties_listing.selectable_teams(request.user),
+    }
+    return render(request, "sales/settings/lead_assignment.html", context, status=422 if errors else 200)
+
+
+def _rule_values(rule: Any) -> dict[str, Any]:
+    if rule is None:
+        return {name: "" for name in RULE_INPUTS}
+    return {
+        "name": rule.name, "source": rule.source, "country": rule.country, "contains": rule.contains,
+        "owner": str(rule.owner.public_id) if rule.owner else "", "team": str(rule.team.public_id) if rule.team else "",
+    }  # fmt: skip
+
+
+def _change_rule(request: HttpRequest, rule: Any) -> None:
+    operation = request.POST.get("operation", "save")
+    user = request.user
+    if rule is not None and operation in ("up", "down"):
+        actions.lead_rule_move(actor=user, rule=rule, step=-1 if operation == "up" else 1)
+    elif rule is not None and operation == "trash":
+        actions.lead_rule_trash(actor=user, rule=rule)
+    elif rule is not None and operation in ("retire", "activate"):
+        actions.lead_rule_update(actor=user, rule=rule, values={"active": operation == "activate"})
+    elif operation == "save":
+        values: dict[str, Any] = {name: request.POST.get(name, "").strip() for name in RULE_INPUTS}
+        if rule is None:
+            actions.lead_rule_create(actor=user, values=values)
+        else:
+            version = request.POST.get("version", "")
+            expected = int(version) if version.isdigit() else None
+            actions.lead_rule_update(actor=user, rule=rule, values=values, expected_version=expected)
+    else:
+        raise ValidationFailed.single("operation", "invalid", _("unknown operation"))

@@ -1,5 +1,12 @@
 """Every write of the sales app (DESIGN.md rule 1), one module per concept."""
 
+from clientela.sales.actions.assignment import (
+    assign_lead,
+    lead_rule_create,
+    lead_rule_move,
+    lead_rule_trash,
+    lead_rule_update,
+)
 from clientela.sales.actions.deals import (
     deal_create,
     deal_move,
@@ -28,6 +35,11 @@ from clientela.sales.actions.pipelines import (
 from clientela.sales.actions.webforms import lead_capture, lead_form_create, lead_form_update, submission_allowed
 
 __all__ = [
+    "assign_lead",
+    "lead_rule_create",
+    "lead_rule_move",
+    "lead_rule_trash",
+    "lead_rule_update",
     "Conversion",
     "deal_create",
     "deal_move",

@@ -117,6 +117,7 @@ class LeadPlan:
     contact: Contact | None = None
     deal: DealPlan | None = None
     public_id: uuid.UUID | None = None
+    by_rule: bool = False  # the owner and team come from a lead assignment rule (an import's row)
 
 
 # --- checking -------------------------------------------------------------------------------------
@@ -143,10 +144,13 @@ class _Checks:
         pipelines = {pipeline.pk: pipeline for pipeline in Pipeline.objects.all()}
         return cls(actor, timezone.now(), active, reasons, pipelines, assignment_scope(actor))
 
-    def people(self, where: str, owner: Any, team: Any, errors: list[FieldError]) -> None:
-        """The owner is an active user and the team one the actor may give (as `check_assignment`)."""
+    def people(self, where: str, owner: Any, team: Any, errors: list[FieldError], *, by_rule: bool = False) -> None:
+        """The owner is an active user and the team one the actor may give (as `check_assignment`);
+        `by_rule`: an administrator's assignment rule chose them, whoever the actor is."""
         if owner is None or owner.pk not in self.active_users:
             errors.append(FieldError(f"{where}.owner", "not_found", _("no such active user")))
+        elif by_rule:
+            return
         elif not self.scope.allows_owner(owner):
             message = _("you may only assign records to members of your team")
             errors.append(FieldError(f"{where}.owner", "forbidden", message))
@@ -246,7 +250,7 @@ def _check_lead(checks: _Checks, where: str, plan: LeadPlan, errors: list[FieldE
         own = clean_lead(checks.actor, {k: v for k, v in plan.values.items() if k in LEAD_VALUES}, None)
     except ValidationFailed as failed:
         errors.extend(_with_prefix(where, failed))
-    checks.people(where, plan.owner, plan.team, errors)
+    checks.people(where, plan.owner, plan.team, errors, by_rule=plan.by_rule)
     statuses = [status for status, _moment in plan.steps]
     if not statuses:
         errors.append(FieldError(f"{where}.steps", "required", _("a lead has at least its first status")))

@@ -23,6 +23,7 @@ from clientela.core.visibility import can_see, require_delete, require_write
 from clientela.parties import actions as parties_actions
 from clientela.parties.models import Contact, Organization
 from clientela.parties.rules import Collections, require_import
+from clientela.sales.actions.assignment import assign_lead
 from clientela.sales.actions.deals import deal_create
 from clientela.sales.actions.history import LeadPlan, leads_load_history
 from clientela.sales.conversion import contact_look_alike, organization_look_alike, region
@@ -58,20 +59,26 @@ def leads_import_batch(*, actor: User, rows: list[dict[str, Any]]) -> int:
     """Create the leads of an import, all in one transaction, with bulk inserts: each row's
     values (cleaned by `clean_lead`, the importer's check) are checked again by
     `leads_load_history`, as a history of one step, so nothing reaches the table unchecked. A row
-    without an owner goes to the importer; without a source, its source is "import". Every lead
-    has its `lead.create` event, with the source "import". Returns how many were created."""
+    without an owner goes by the lead assignment rules (`assign_lead`), else to the importer;
+    without a source, its source is "import". Every lead has its `lead.create` event, with the
+    source "import". Returns how many were created."""
     require_import(actor)
     now = timezone.now()
     plans = []
-    for values in rows:
-        owner = values.get("owner") or actor
-        team = values["team"] if "team" in values else (getattr(owner, "team", None) or actor.team)
-        own = {k: v for k, v in values.items() if k not in ("owner", "team", "status")}
-        own.setdefault("source", LeadSource.IMPORT)
-        steps = [(values.get("status") or LeadStatus.NEW, now)]  # a closed status is refused there
-        plans.append(LeadPlan(values=own, steps=steps, owner=owner, team=team))
-    with acting_via("import"):
-        return leads_load_history(actor=actor, plans=plans, happening_now=True)
+    with transaction.atomic():
+        for values in rows:
+            own = {k: v for k, v in values.items() if k not in ("owner", "team", "status")}
+            own.setdefault("source", LeadSource.IMPORT)
+            by_rule = None if values.get("owner") else assign_lead(own)
+            if by_rule is not None:
+                owner, team = by_rule
+            else:
+                owner = values.get("owner") or actor
+                team = values["team"] if "team" in values else (getattr(owner, "team", None) or actor.team)
+            steps = [(values.get("status") or LeadStatus.NEW, now)]  # a closed status is refused there
+            plans.append(LeadPlan(values=own, steps=steps, owner=owner, team=team, by_rule=by_rule is not None))
+        with acting_via("import"):
+            return leads_load_history(actor=actor, plans=plans, happening_now=True)
 
 
 def lead_update(

@@ -9,9 +9,10 @@ so a post is checked before it becomes a lead:
   post is refused with 429 and creates nothing;
 - the values are the lead's, cleaned by the same rules as everywhere (`rules.clean_lead`).
 
-The lead is owned in turn by the active sales people and managers of the form's team
-(round robin, the turn kept on the form under a row lock, so two posts at once go to two
-people), else by the form's owner; it is logged as created by nobody, through "web form".
+The lead goes to the first lead assignment rule that matches it (`actions.assignment`), else in
+turn to the active sales people and managers of the form's team (round robin, the turn kept on
+the form under a row lock, so two posts at once go to two people), else to the form's owner; it
+is logged as created by nobody, through "web form".
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from clientela.core.errors import ValidationFailed
 from clientela.core.validation import clean_values
 from clientela.core.visibility import require_admin
 from clientela.parties.cleaning import resolve_people
+from clientela.sales import queries
+from clientela.sales.actions.assignment import assign_lead
 from clientela.sales.models import FormSubmission, Lead, LeadForm, LeadStatus
 from clientela.sales.rules import clean_lead, lead_phone_normalized, require_name
 
@@ -42,7 +45,6 @@ PER_FORM = 300
 POSTED_FIELDS = ("first_name", "last_name", "company", "title", "email", "phone", "website", "country")
 MESSAGE_FIELD = "message"
 HONEYPOT_FIELD = "url_confirm"  # hidden on the page; a person leaves it empty
-ASSIGNABLE_ROLES = ("sales", "manager")
 
 
 def lead_form_create(*, actor: User, values: dict[str, Any]) -> LeadForm:
@@ -89,15 +91,9 @@ def submission_allowed(form: LeadForm, address: str | None) -> bool:
 
 def _next_owner(form: LeadForm) -> User | None:
     """The member of the form's team whose turn it is (the form row is locked by the caller)."""
-    from clientela.accounts.models import User
-
     if form.team_id is None:
         return form.owner
-    members = list(User.objects.filter(team_id=form.team_id, is_active=True, role__in=ASSIGNABLE_ROLES).order_by("pk"))
-    if not members:
-        return form.owner
-    after = [m for m in members if form.last_assigned_id is not None and m.pk > form.last_assigned_id]
-    return (after or members)[0]
+    return queries.next_in_turn(form.team_id, form.last_assigned_id) or form.owner
 
 
 def lead_capture(*, form: LeadForm, posted: dict[str, Any]) -> Lead:
@@ -112,13 +108,17 @@ def lead_capture(*, form: LeadForm, posted: dict[str, Any]) -> Lead:
     values["source"] = form.source
     values["status"] = LeadStatus.NEW
     with transaction.atomic():
-        locked = LeadForm.objects.select_for_update().get(pk=form.pk)
-        owner = _next_owner(locked)
         cleaned = clean_lead(None, values, None)
-        cleaned["owner"] = owner
-        cleaned["team"] = locked.team if locked.team_id is not None else getattr(owner, "team", None)
+        by_rule = assign_lead(cleaned)
+        if by_rule is not None:
+            cleaned["owner"], cleaned["team"] = by_rule
+        else:
+            locked = LeadForm.objects.select_for_update().get(pk=form.pk)
+            owner = _next_owner(locked)
+            cleaned["owner"] = owner
+            cleaned["team"] = locked.team if locked.team_id is not None else getattr(owner, "team", None)
+            if owner is not None and locked.team_id is not None:
+                LeadForm.objects.filter(pk=locked.pk).update(last_assigned=owner)
         cleaned["phone_normalized"] = lead_phone_normalized(cleaned, "")
-        if owner is not None and locked.team_id is not None:
-            LeadForm.objects.filter(pk=locked.pk).update(last_assigned=owner)
         with acting_via("web_form"):
             return records.create_record(Lead, actor=None, values=cleaned, action="lead.create")

@@ -39,7 +39,7 @@ from clientela.sales import actions as sales_actions
 from clientela.sales import queries as sales_queries
 from clientela.sales.actions.history import deals_load_history, leads_load_history
 from clientela.sales.models import Pipeline
-from clientela.site.demo import business, cast
+from clientela.site.demo import business, cast, places
 from clientela.site.demo.generate import DemoWorld, Generator, PartyPlan, ends
 from clientela.site.demo.sales import PROJECT_STAGES, PROJECTS_PIPELINE, SalesGenerator, Shape
 
@@ -282,6 +282,7 @@ def write_sales(
     if default is None:  # an administrator removed every pipeline: nothing to sell in
         return 0, 0
     projects = ensure_projects_pipeline(users["admin"])
+    ensure_assignment_rules(users["admin"], teams)
     generator = SalesGenerator(
         seed=seed,
         organizations=world.organizations,
@@ -302,6 +303,18 @@ def write_sales(
     leads = _write_batches(plan.leads, leads_load_history, "leads", report)
     deals = _write_batches(plan.deals, deals_load_history, "deals", report)
     return deals + sum(1 for lead in plan.leads if lead.deal is not None), leads
+
+
+def ensure_assignment_rules(admin: User, teams: dict[str, Team]) -> None:
+    """The lead assignment rules a company of the demo's shape keeps: a web form's or an imported
+    lead goes in turn to the sales people of its country's team."""
+    if sales_queries.assignment_rules().exists():
+        return
+    for code, team_name in places.TEAM_OF_COUNTRY.items():
+        if team_name in teams:
+            sales_actions.lead_rule_create(
+                actor=admin, values={"name": f"{team_name} leads", "country": code, "team": teams[team_name]}
+            )
 
 
 def _write_batches(plans: list[Any], write: Callable[..., int], stage: str, report: Progress) -> int:
