@@ -95,19 +95,24 @@ class ListFilters:
         return result
 
     def query_string(self, **overrides: Any) -> str:
-        params = self.params()
-        for key, value in overrides.items():
-            if value in (None, ""):
-                params.pop(key, None)
-            else:
-                params[key] = str(value)
-        return urlencode(params)
+        return query_string(self.params(), **overrides)
 
     @property
     def is_filtered(self) -> bool:
         return any(self.params().get(key) for key in ("q", "stage", "owner", "team", "tag")) or any(
             self.custom.values()
         )
+
+
+def query_string(params: dict[str, str], **overrides: Any) -> str:
+    """A list's filters as a query string, with some replaced (an empty value drops one)."""
+    params = dict(params)
+    for key, value in overrides.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return urlencode(params)
 
 
 def filterable_fields(entity: str) -> list[CustomField]:

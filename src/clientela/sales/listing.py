@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -20,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clientela.core.ids import is_uuid
-from clientela.parties.listing import MAX_PAGE, PAGE_SIZE, PAGE_SIZES, Page
+from clientela.parties.listing import MAX_PAGE, PAGE_SIZE, PAGE_SIZES, Page, query_string
 from clientela.sales import queries
 from clientela.sales.models import Deal, Outcome
 
@@ -86,13 +85,7 @@ class DealFilters:
         return result
 
     def query_string(self, **overrides: Any) -> str:
-        params = self.params()
-        for key, value in overrides.items():
-            if value in (None, ""):
-                params.pop(key, None)
-            else:
-                params[key] = str(value)
-        return urlencode(params)
+        return query_string(self.params(), **overrides)
 
     @property
     def is_filtered(self) -> bool:

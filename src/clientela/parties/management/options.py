@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import CommandError
 
 from clientela.accounts import queries as accounts_queries
-from clientela.core.errors import NotFound
+from clientela.core.errors import NotFound, PermissionDenied
+from clientela.parties.importing.mapping import MappingError
+from clientela.parties.importing.reading import ImportFileError
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -21,6 +25,17 @@ def actor_named(username: str) -> User:
         return accounts_queries.user_by_username(username)
     except NotFound:
         raise CommandError(f"no user named {username!r}") from None
+
+
+@contextmanager
+def import_refusals(username: str) -> Iterator[None]:
+    """A file, a mapping or a user an import cannot go on with, as the command's one-line error."""
+    try:
+        yield
+    except (ImportFileError, MappingError) as error:
+        raise CommandError(str(error)) from None
+    except PermissionDenied as error:
+        raise CommandError(f"{username}: {error}") from None
 
 
 def existing_file(name: str) -> Path:

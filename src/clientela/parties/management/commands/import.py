@@ -12,12 +12,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clientela.core.errors import PermissionDenied
 from clientela.parties.import_jobs import ImportOptions, ImportReport, run_import
-from clientela.parties.importing.mapping import MappingError
-from clientela.parties.importing.reading import ImportFileError
 from clientela.parties.importing.rows import ALL_OR_NOTHING, MATCH_CHOICES, MATCH_UPDATE, MODE_CHOICES
-from clientela.parties.management.options import actor_named, existing_file, parse_mapping
+from clientela.parties.management.options import actor_named, existing_file, import_refusals, parse_mapping
 
 ENTITIES = {
     "contacts": "contact",
@@ -79,12 +76,8 @@ class Command(BaseCommand):
             entity=ENTITIES[options["entity"]], mapping=parse_mapping(options["mapping"]), mode=options["mode"],
             match=options["match"], dry_run=options["dry_run"], batch_size=options["batch_size"],
         )  # fmt: skip
-        try:
+        with import_refusals(options["username"]):
             report = run_import(path, actor=actor, options=import_options, progress=_Progress(sys.stderr))
-        except (ImportFileError, MappingError) as error:
-            raise CommandError(str(error)) from None
-        except PermissionDenied as error:
-            raise CommandError(f"{options['username']}: {error}") from None
         for problem in report.errors:
             self.stdout.write(f"row {problem.row}, column {problem.column}: {problem.message}")
         if report.error_count > len(report.errors):

@@ -10,11 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clientela.core.errors import PermissionDenied
-from clientela.parties.importing.reading import ImportFileError
 from clientela.parties.importing.rows import ALL_OR_NOTHING, MODE_CHOICES
-from clientela.parties.management.options import actor_named, existing_file, parse_mapping
-from clientela.sales.importing import MappingError, import_leads
+from clientela.parties.management.options import actor_named, existing_file, import_refusals, parse_mapping
+from clientela.sales.importing import import_leads
 
 
 class Command(BaseCommand):
@@ -33,15 +31,11 @@ class Command(BaseCommand):
             raise CommandError(f"--mode must be one of: {', '.join(MODE_CHOICES)}")
         path = existing_file(options["file"])
         actor = actor_named(options["username"])
-        try:
+        with import_refusals(options["username"]):
             report = import_leads(
                 path, actor=actor, mapping=parse_mapping(options["mapping"]), mode=options["mode"],
                 dry_run=options["dry_run"],
             )  # fmt: skip
-        except (ImportFileError, MappingError) as error:
-            raise CommandError(str(error)) from None
-        except PermissionDenied as error:
-            raise CommandError(f"{options['username']}: {error}") from None
         for problem in report.errors:
             self.stdout.write(f"row {problem.row}, column {problem.column}: {problem.message}")
         verb = "would create" if report.dry_run else "created"
