@@ -22,6 +22,7 @@ from clientela.parties.api_custom_fields import router as custom_fields_router
 from clientela.sales.api import deals as deals_router
 from clientela.sales.api import forecasts as forecasts_router
 from clientela.sales.api import lead_forms as lead_forms_router
+from clientela.sales.api import lead_rules as lead_rules_router
 from clientela.sales.api import leads as leads_router
 from clientela.sales.api import lost_reasons as lost_reasons_router
 from clientela.sales.api import pipelines as pipelines_router
@@ -48,6 +49,7 @@ api.add_router("/deals", deals_router)
 api.add_router("/pipelines", pipelines_router)
 api.add_router("/lost-reasons", lost_reasons_router)
 api.add_router("/lead-forms", lead_forms_router)
+api.add_router("/lead-assignment-rules", lead_rules_router)
 api.add_router("/forecasts", forecasts_router)
 api.add_router("/events", events_router)
 api.add_router("/users", users_router)

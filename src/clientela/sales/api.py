@@ -37,6 +37,7 @@ from clientela.sales.api_support import (
     deals_filtered,
     lead_body,
     lead_form_body,
+    lead_rule_body,
     leads_filtered,
     lost_reason_body,
     pipeline_body,
@@ -68,6 +69,10 @@ from clientela.sales.schemas import (
     LeadOut,
     LeadPage,
     LeadPatch,
+    LeadRuleIn,
+    LeadRuleList,
+    LeadRuleOut,
+    LeadRulePatch,
     LearnedList,
     LostReasonIn,
     LostReasonList,
@@ -91,6 +96,7 @@ deals = Router(tags=["deals"])
 pipelines = Router(tags=["pipelines"])
 lost_reasons = Router(tags=["lost reasons"])
 lead_forms = Router(tags=["lead forms"])
+lead_rules = Router(tags=["lead assignment rules"])
 
 
 def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -661,3 +667,60 @@ def pipeline_learned(request: HttpRequest, pipeline_id: uuid.UUID) -> dict[str, 
             for o in forecasting.learned_probabilities(user, pipeline)
         ]
     }
+
+
+# --- lead assignment rules ------------------------------------------------------------------------
+
+
+def _lead_rule(user: Any, rule_id: uuid.UUID) -> Any:
+    require_admin(user)
+    return queries.assignment_rule_get(rule_id)
+
+
+@lead_rules.get("", response={200: LeadRuleList, **COMMON}, summary="List the lead assignment rules (administrators)")
+def lead_rule_list(request: HttpRequest) -> dict[str, Any]:
+    """In the order they are tried: a lead that arrives without an owner (a web form's post, an
+    imported row) goes by the first active rule that matches it."""
+    require_admin(caller(request))
+    return {"items": [lead_rule_body(rule) for rule in queries.assignment_rules()]}
+
+
+@lead_rules.post("", response={201: LeadRuleOut, **COMMON, 409: ErrorOut}, summary="Add a lead assignment rule")
+def lead_rule_create(
+    request: HttpRequest, payload: LeadRuleIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    """A new rule is tried after the existing ones."""
+    user = caller(request)
+
+    def create() -> dict[str, Any]:
+        rule = actions.lead_rule_create(actor=user, values=_values(payload.model_dump(exclude_unset=True)))
+        return _json(LeadRuleOut, lead_rule_body(rule))
+
+    return _create(request, user, payload, idempotency_key, "lead-assignment-rules", create)
+
+
+@lead_rules.patch("/{rule_id}", response={200: LeadRuleOut, **PRECONDITIONS}, summary="Change a lead assignment rule")
+def lead_rule_patch(
+    request: HttpRequest, rule_id: uuid.UUID, payload: LeadRulePatch, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    user = caller(request)
+    rule = _lead_rule(user, rule_id)
+    expected = expected_version(if_match, rule.version)
+    with acting_via("api"), overwriting(expected is None):
+        updated = actions.lead_rule_update(
+            actor=user, rule=rule, values=_values(payload.model_dump(exclude_unset=True)), expected_version=expected
+        )
+    response["ETag"] = etag_for(updated)
+    return lead_rule_body(_lead_rule(user, rule_id))
+
+
+@lead_rules.delete("/{rule_id}", response={200: LeadRuleOut, **PRECONDITIONS}, summary="Delete a lead assignment rule")
+def lead_rule_delete(request: HttpRequest, rule_id: uuid.UUID, if_match: IfMatch, response: HttpResponse) -> Any:
+    """The rule goes to the trash and is tried no more."""
+    user = caller(request)
+    rule = _lead_rule(user, rule_id)
+    expected = expected_version(if_match, rule.version)
+    with acting_via("api"), overwriting(expected is None):
+        trashed = actions.lead_rule_trash(actor=user, rule=rule, expected_version=expected)
+    response["ETag"] = etag_for(trashed)
+    return lead_rule_body(trashed)

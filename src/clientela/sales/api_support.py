@@ -210,3 +210,18 @@ def lead_form_body(request: Any, lead_form: Any) -> dict[str, Any]:
         "owner": user_ref(lead_form.owner),
         "url": request.build_absolute_uri(reverse("sales:webform", args=[lead_form.token])),
     }
+
+
+def lead_rule_body(rule: Any) -> dict[str, Any]:
+    return {
+        "id": rule.public_id,
+        "version": rule.version,
+        "position": rule.position,
+        "name": rule.name,
+        "active": rule.active,
+        "source": rule.source,
+        "country": rule.country,
+        "contains": rule.contains,
+        "owner": user_ref(rule.owner),
+        "team": team_ref(rule.team),
+    }

@@ -406,6 +406,53 @@ class LeadFormList(Out):
     items: list[LeadFormOut]
 
 
+# --- lead assignment rules -----------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    AnySource: TypeAlias = str
+else:
+    AnySource = choice_type(LeadSource.values, blank=True)
+CountryCode = Annotated[str, Field(pattern=r"^([A-Za-z]{2})?$", description="ISO 3166 code such as PL; empty: any")]
+RULE_OWNER = "The person the matching leads go to; else they go in turn to the team's sales people"
+
+
+class LeadRuleIn(Strict):
+    name: Annotated[str, required_text(100)]
+    active: bool = True
+    source: AnySource = Field(default="", description="The lead's source; empty: any")
+    country: CountryCode = ""
+    contains: Annotated[str, Field(max_length=100, description="Text the company or e-mail contains; empty: any")] = ""
+    owner: uuid.UUID | None = Field(default=None, description=RULE_OWNER)
+    team: uuid.UUID | None = None
+
+
+class LeadRulePatch(PatchBody):
+    name: Annotated[str, required_text(100)] = None  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
+    source: AnySource = None  # type: ignore[assignment]
+    country: CountryCode = None  # type: ignore[assignment]
+    contains: Annotated[str, Field(max_length=100)] = None  # type: ignore[assignment]
+    owner: uuid.UUID | None = None
+    team: uuid.UUID | None = None
+
+
+class LeadRuleOut(Out):
+    id: uuid.UUID
+    version: int
+    position: int = Field(description="Rules are tried in this order; the first that matches gives the lead")
+    name: str
+    active: bool
+    source: str
+    country: str
+    contains: str
+    owner: UserRef | None
+    team: TeamRef | None
+
+
+class LeadRuleList(Out):
+    items: list[LeadRuleOut]
+
+
 # --- forecasts -----------------------------------------------------------------------------------
 
 Month = Annotated[str, Field(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", description="A month: 2026-12")]

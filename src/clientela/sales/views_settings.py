@@ -208,6 +208,6 @@ def _change_rule(request: HttpRequest, rule: Any) -> None:
         else:
             version = request.POST.get("version", "")
             expected = int(version) if version.isdigit() else None
-            actions.lead_rule_update(actor=user, rule=rule, values=values, expected_version=expected)
+            actions.lead_rule_update(actor=user, rule=rule, values=values, expected_version=expected, merge=True)
     else:
         raise ValidationFailed.single("operation", "invalid", _("unknown operation"))

@@ -87,18 +87,27 @@ def lead_rule_create(*, actor: User, values: dict[str, Any]) -> LeadAssignmentRu
 
 
 def lead_rule_update(
-    *, actor: User, rule: LeadAssignmentRule, values: dict[str, Any], expected_version: int | None = None
+    *,
+    actor: User,
+    rule: LeadAssignmentRule,
+    values: dict[str, Any],
+    expected_version: int | None = None,
+    merge: bool = False,
 ) -> LeadAssignmentRule:
+    """Change a rule at `expected_version`: a stale write is refused (the API's If-Match), or
+    merged field by field when `merge` (the settings page)."""
     require_admin(actor)
     cleaned = _clean_rule(values, rule)
     return records.update_record(
-        rule, actor=actor, values=cleaned, action="leadrule.update", expected_version=expected_version, merge=True
+        rule, actor=actor, values=cleaned, action="leadrule.update", expected_version=expected_version, merge=merge
     )
 
 
-def lead_rule_trash(*, actor: User, rule: LeadAssignmentRule) -> LeadAssignmentRule:
+def lead_rule_trash(
+    *, actor: User, rule: LeadAssignmentRule, expected_version: int | None = None
+) -> LeadAssignmentRule:
     require_admin(actor)
-    return records.trash_record(rule, actor=actor, action="leadrule.trash")
+    return records.trash_record(rule, actor=actor, action="leadrule.trash", expected_version=expected_version)
 
 
 def lead_rule_move(*, actor: User, rule: LeadAssignmentRule, step: int) -> None:

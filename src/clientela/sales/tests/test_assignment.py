@@ -153,3 +153,41 @@ def test_two_leads_at_once_go_to_two_people_of_the_team(cast):
         thread.join(timeout=30)
     assert not failures
     assert sorted(Lead.objects.values_list("owner__username", flat=True)) == ["manager_north", "sales_north"]
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_administrators_keep_the_rules_through_the_api_with_the_foundations_guarantees(cast):
+    from clientela.testing.api import ApiClient
+
+    api = ApiClient(cast.admin)
+    created = api.post("/lead-assignment-rules", {"name": "Poles", "country": "PL", "team": str(cast.south.public_id)})
+    assert created.status_code == 201, created.content
+    rule = created.json()
+    assert (rule["country"], rule["team"]["name"], rule["owner"], rule["position"]) == ("PL", "South", None, 0)
+
+    stale = api.patch(f"/lead-assignment-rules/{rule['id']}", {"contains": "sp. z o.o."}, headers={"If-Match": '"0"'})
+    assert stale.status_code == 412
+    changed = api.patch(f"/lead-assignment-rules/{rule['id']}", {"contains": "sp. z o.o."},
+                        headers={"If-Match": '"1"'})  # fmt: skip
+    assert changed.status_code == 200 and changed.json()["contains"] == "sp. z o.o."
+
+    refused = api.post("/lead-assignment-rules", {"name": "Bad", "country": "Poland", "source": "fax"})
+    assert refused.status_code == 422
+    assert len(api.get("/lead-assignment-rules").json()["items"]) == 1
+
+    deleted = api.delete(f"/lead-assignment-rules/{rule['id']}", headers={"If-Match": '"2"'})
+    assert deleted.status_code == 200
+    assert api.get("/lead-assignment-rules").json()["items"] == []
+
+
+def test_only_administrators_reach_the_rules_api(cast):
+    from clientela.testing.api import ApiClient
+
+    manager = ApiClient(cast.manager_north)
+    assert manager.get("/lead-assignment-rules").status_code == 403
+    assert (
+        manager.post("/lead-assignment-rules", {"name": "Mine", "owner": str(cast.manager_north.public_id)}).status_code
+        == 403
+    )
