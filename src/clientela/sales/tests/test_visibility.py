@@ -54,8 +54,25 @@ def test_each_role_reads_exactly_the_leads_and_deals_of_its_scope(cast, records,
         assert client.get(reverse("sales:lead_detail", args=[lead.public_id])).status_code == status
     board = client.get(reverse("sales:deal_board")).content.decode()
     assert ("North deal" in board) == sees_north and ("South deal" in board) == sees_south
+    listed = client.get(reverse("sales:deal_list")).content.decode()
+    assert ("North deal" in listed) == sees_north and ("South deal" in listed) == sees_south
+    leads = client.get(reverse("sales:lead_list")).content.decode()
+    assert ("North lead" in leads) == sees_north and ("South lead" in leads) == sees_south
     dashboard = client.get(reverse("sales:dashboard"))
     assert dashboard.status_code == 200
+    open_deals = sum(row.deals for row in dashboard.context["by_stage"])
+    assert open_deals == sees_north + sees_south  # the kept figures, summed within the reader's scope
+
+
+@pytest.mark.parametrize("username", list(ROLES))
+def test_administrator_settings_and_imports_are_offered_only_to_whom_the_role_allows(cast, username):
+    user = getattr(cast, username)
+    admin = user.policy.can_administer
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    assert client.get(reverse("sales:settings_lead_assignment")).status_code == (200 if admin else 403)
+    assert ApiClient(user).get("/lead-assignment-rules").status_code == (200 if admin else 403)
+    assert client.get(reverse("sales:lead_import")).status_code == (200 if user.policy.can_import else 403)
 
 
 @pytest.mark.parametrize("username", list(ROLES))
