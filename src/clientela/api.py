@@ -26,6 +26,7 @@ from clientela.sales.api import lead_rules as lead_rules_router
 from clientela.sales.api import leads as leads_router
 from clientela.sales.api import lost_reasons as lost_reasons_router
 from clientela.sales.api import pipelines as pipelines_router
+from clientela.sales.api import products as products_router
 
 api = NinjaAPI(
     title="Clientela API",
@@ -51,6 +52,7 @@ api.add_router("/lost-reasons", lost_reasons_router)
 api.add_router("/lead-forms", lead_forms_router)
 api.add_router("/lead-assignment-rules", lead_rules_router)
 api.add_router("/forecasts", forecasts_router)
+api.add_router("/products", products_router)
 api.add_router("/events", events_router)
 api.add_router("/users", users_router)
 api.add_router("/health", health_router)

@@ -41,12 +41,15 @@ from clientela.sales.api_support import (
     leads_filtered,
     lost_reason_body,
     pipeline_body,
+    product_body,
+    products_filtered,
 )
 from clientela.sales.entities import DEAL, LEAD
 from clientela.sales.schemas import (
     DEAL_SORTS,
     DEFAULT_SORT,
     LEAD_SORTS,
+    PRODUCT_SORTS,
     AdjustmentIn,
     AdjustmentOut,
     ComparisonOut,
@@ -82,6 +85,11 @@ from clientela.sales.schemas import (
     PipelineList,
     PipelineOut,
     PipelinePatch,
+    ProductIn,
+    ProductListParams,
+    ProductOut,
+    ProductPage,
+    ProductPatch,
     SnapshotIn,
     SnapshotList,
     SnapshotOut,
@@ -97,6 +105,7 @@ pipelines = Router(tags=["pipelines"])
 lost_reasons = Router(tags=["lost reasons"])
 lead_forms = Router(tags=["lead forms"])
 lead_rules = Router(tags=["lead assignment rules"])
+products = Router(tags=["products"])
 
 
 def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -724,3 +733,69 @@ def lead_rule_delete(request: HttpRequest, rule_id: uuid.UUID, if_match: IfMatch
         trashed = actions.lead_rule_trash(actor=user, rule=rule, expected_version=expected)
     response["ETag"] = etag_for(trashed)
     return lead_rule_body(trashed)
+
+
+# --- products --------------------------------------------------------------------------------------
+
+
+@products.get("", response={200: ProductPage, **COMMON}, summary="List and search the product catalogue")
+def product_list(request: HttpRequest, params: Query[ProductListParams]) -> dict[str, Any]:
+    """Everyone reads the catalogue; `q` finds text in the SKU or the name."""
+    caller(request)
+    queryset = products_filtered(queries.products(trash=params.trash), params)
+    keys = parse_sort(params.sort, allowed=PRODUCT_SORTS, default=["name"])
+    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit)
+    return {"items": [product_body(p) for p in page.items], "next_cursor": page.next_cursor}
+
+
+@products.post("", response={201: ProductOut, **COMMON, 409: ErrorOut}, summary="Add a product (administrators)")
+def product_create(
+    request: HttpRequest, payload: ProductIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    """A SKU another live product has is a `409` naming that product."""
+    user = caller(request)
+
+    def create() -> dict[str, Any]:
+        values = payload.model_dump(exclude_unset=True)
+        if values.get("currency") is None:
+            values.pop("currency", None)  # the reporting currency
+        product = actions.product_create(actor=user, values=values)
+        return _json(ProductOut, product_body(product))
+
+    return _create(request, user, payload, idempotency_key, "products", create)
+
+
+@products.get("/{product_id}", response={200: ProductOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a product")
+def product_read(
+    request: HttpRequest, product_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> Any:
+    caller(request)
+    product = queries.product_get(product_id, include_trash=True)
+    return conditional_read(response, if_none_match, product.version, product_body(product))
+
+
+@products.patch("/{product_id}", response={200: ProductOut, **PRECONDITIONS, 409: ErrorOut}, summary="Change a product")
+def product_patch(
+    request: HttpRequest, product_id: uuid.UUID, payload: ProductPatch, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    """Retire a product with `"active": false`: documents keep naming it, new ones should not."""
+    user = caller(request)
+    product = queries.product_get(product_id)
+    expected = expected_version(if_match, product.version)
+    with acting_via("api"), overwriting(expected is None):
+        updated = actions.product_update(
+            actor=user, product=product, values=payload.model_dump(exclude_unset=True), expected_version=expected
+        )
+    response["ETag"] = etag_for(updated)
+    return product_body(updated)
+
+
+@products.delete("/{product_id}", response={200: ProductOut, **PRECONDITIONS}, summary="Move a product to the trash")
+def product_delete(request: HttpRequest, product_id: uuid.UUID, if_match: IfMatch, response: HttpResponse) -> Any:
+    user = caller(request)
+    product = queries.product_get(product_id)
+    expected = expected_version(if_match, product.version)
+    with acting_via("api"), overwriting(expected is None):
+        trashed = actions.product_trash(actor=user, product=product, expected_version=expected)
+    response["ETag"] = etag_for(trashed)
+    return product_body(trashed)

@@ -225,3 +225,29 @@ def lead_rule_body(rule: Any) -> dict[str, Any]:
         "owner": user_ref(rule.owner),
         "team": team_ref(rule.team),
     }
+
+
+def product_body(product: Any) -> dict[str, Any]:
+    return {
+        "id": product.public_id,
+        "version": product.version,
+        "sku": product.sku,
+        "name": product.name,
+        "description": product.description,
+        "unit": product.unit,
+        "cost": product.cost,
+        "currency": product.currency,
+        "tax_rate": product.tax_rate,
+        "active": product.active,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+
+
+def products_filtered(queryset: QuerySet[Any], params: Any) -> QuerySet[Any]:
+    if params.q:
+        text = params.q.strip()
+        queryset = queryset.filter(Q(sku__icontains=text) | Q(name__icontains=text))
+    if params.active is not None:
+        queryset = queryset.filter(active=params.active)
+    return queryset

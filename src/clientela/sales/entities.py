@@ -7,7 +7,7 @@ languages (hu, tr, ru, pl, ro); headers are folded before they are compared.
 from __future__ import annotations
 
 from clientela.core.entities import Entity, Field, declare
-from clientela.sales.models import Deal, Lead
+from clientela.sales.models import Deal, Lead, Product
 
 # fmt: off
 LEAD = declare(
@@ -92,6 +92,33 @@ DEAL = declare(
         sorts=("created_at", "updated_at", "name", "amount", "expected_close_date"),
     )
 )
+
+PRODUCT = declare(
+    Entity(
+        name="product",
+        model=Product,
+        name_field="name",
+        fields=(
+            Field("sku", synonyms=(
+                "item number", "article number", "code", "product code", "cikkszám", "termékkód", "stok kodu",
+                "ürün kodu", "артикул", "kod produktu", "indeks", "cod produs",
+            )),
+            Field("name", synonyms=(
+                "product", "product name", "termék", "megnevezés", "ürün", "товар", "produkt", "produs",
+            )),
+            Field("description", synonyms=("leírás", "açıklama", "описание", "opis", "descriere")),
+            Field("unit", synonyms=(
+                "unit of measure", "uom", "mértékegység", "birim", "единица", "jednostka", "unitate",
+            )),
+            Field("cost", synonyms=("unit cost", "beszerzési ár", "maliyet", "себестоимость", "koszt", "cost unitar")),
+            Field("currency", synonyms=("pénznem", "para birimi", "валюта", "waluta", "monedă")),
+            Field("tax_rate", synonyms=("vat", "vat rate", "tax", "áfa", "kdv", "ндс", "vat %", "stawka vat", "tva")),
+            Field("active", imported=False),
+        ),
+        people=(),
+        sorts=("name", "sku", "updated_at"),
+    )
+)
 # fmt: on
 
-DECLARATIONS = {LEAD.name: LEAD, DEAL.name: DEAL}
+DECLARATIONS = {LEAD.name: LEAD, DEAL.name: DEAL, PRODUCT.name: PRODUCT}

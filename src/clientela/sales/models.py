@@ -400,5 +400,31 @@ class FormSubmission(models.Model):
         return f"{self.form_id} {self.address} {self.submitted_at:%H:%M:%S}"
 
 
+class Product(Record):
+    """A product or service the company sells: what a quote's, an order's and an invoice's lines
+    are made of. The catalogue is the whole company's (everyone reads it; administrators keep
+    it); a product is retired (`active` off) rather than deleted once documents name it."""
+
+    sku = models.CharField(_("SKU"), max_length=64)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=20, default="pc")
+    cost = models.DecimalField(_("unit cost"), null=True, blank=True, **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sku"], condition=models.Q(deleted_at__isnull=True), name="product_live_sku_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
 # The figures the reports read (DESIGN.md rule 6), in a module of their own; imported here so Django knows them.
 from clientela.sales.models_figures import DealFigure, LeadFigure, StageFigure  # noqa: E402, F401

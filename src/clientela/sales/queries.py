@@ -27,6 +27,7 @@ from clientela.sales.models import (
     LostReason,
     Outcome,
     Pipeline,
+    Product,
     Stage,
     StageChange,
 )
@@ -360,3 +361,21 @@ def next_in_turn(team_id: int, last_id: int | None) -> User | None:
     members = takers(team_id)
     after = [m for m in members if last_id is not None and m.pk > last_id]
     return (after or members)[0] if members else None
+
+
+# --- products --------------------------------------------------------------------------------------
+
+
+def products(*, trash: bool = False) -> QuerySet[Product]:
+    """The catalogue, the whole company's (every user reads it)."""
+    return Product.all_objects.filter(deleted_at__isnull=False) if trash else Product.objects.all()
+
+
+def product_get(public_id: Any, *, include_trash: bool = False) -> Product:
+    manager = Product.all_objects if include_trash else Product.objects
+    return _get(manager.all(), public_id, _("no such product"))
+
+
+def product_names(_reader: User, public_ids: set[str]) -> dict[str, str]:
+    rows = Product.all_objects.filter(public_id__in=public_ids).values_list("public_id", "sku", "name")
+    return {str(pid): f"{sku} {name}" for pid, sku, name in rows}

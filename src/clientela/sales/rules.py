@@ -23,13 +23,14 @@ from clientela.parties import normalize
 from clientela.parties import queries as parties_queries
 from clientela.parties.cleaning import check_assignment, point_problem, resolve_people
 from clientela.parties.models import ContactPoint
-from clientela.sales.entities import DEAL, LEAD
+from clientela.sales.entities import DEAL, LEAD, PRODUCT
 from clientela.sales.models import Deal, ForecastCategory, Lead, LeadStatus, LostReason, Outcome, Pipeline, Stage
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
 
 MAX_STAGES = 20
+CENT = Decimal("0.01")
 # A deal's forecast category follows its stage when it closes: won is closed, lost is left out.
 CLOSED_CATEGORY = {Outcome.WON: ForecastCategory.CLOSED, Outcome.LOST: ForecastCategory.OMITTED}
 
@@ -304,4 +305,34 @@ def clean_deal(actor: User, values: dict[str, Any], current: Deal | None) -> dic
             cleaned["forecast_category"] = ForecastCategory.PIPELINE  # reopened
     if current is None or lost_reason != current.lost_reason:
         cleaned["lost_reason"] = lost_reason
+    return cleaned
+
+
+# --- products ------------------------------------------------------------------------------------
+
+
+def clean_product(values: dict[str, Any], current: Any | None) -> dict[str, Any]:
+    """A product's values cleaned; every bad field in one ValidationFailed. The SKU is kept as
+    given (without surrounding spaces); its uniqueness among live products is the action's check."""
+    errors: list[FieldError] = []
+    cleaned = _clean_each(PRODUCT.model, values, PRODUCT.writable, errors)
+    for name in ("sku", "name", "unit"):
+        if isinstance(cleaned.get(name), str):
+            cleaned[name] = cleaned[name].strip()
+    if "sku" in cleaned and not cleaned["sku"]:
+        errors.append(FieldError("sku", "required", _("is required")))
+    _currency(cleaned, errors)
+    _amount("cost", cleaned, errors)
+    rate = cleaned.get("tax_rate")
+    if isinstance(rate, Decimal) and not 0 <= rate <= 100:
+        errors.append(FieldError("tax_rate", "invalid", _("must be between 0 and 100")))
+    for name in ("tax_rate", "cost"):  # as the column keeps them: "27" is 27.00
+        if isinstance(cleaned.get(name), Decimal):
+            cleaned[name] = cleaned[name].quantize(CENT)
+    if not any(e.field == PRODUCT.name_field for e in errors):
+        _catch(errors, require_name, PRODUCT.name_field, {**values, **cleaned}, current)
+    if current is None and not cleaned.get("sku") and not any(e.field == "sku" for e in errors):
+        errors.append(FieldError("sku", "required", _("is required")))
+    if errors:
+        raise ValidationFailed(errors)
     return cleaned

@@ -550,3 +550,61 @@ class ComparisonOut(Out):
 
 class LearnedList(Out):
     items: list[LearnedOdds]
+
+
+# --- products ------------------------------------------------------------------------------------
+
+PRODUCT_SORTS = ("name", "sku", "updated_at")
+Money = Annotated[str, decimal_text(18, 2, signed=False)]
+TaxRate = Annotated[str, decimal_text(5, 2, signed=False, description='Percent, 0 to 100: "27", "5.5"')]
+
+
+class ProductIn(Strict):
+    sku: Annotated[str, required_text(64, description="Unique among the live products")]
+    name: Annotated[str, required_text(200)]
+    description: Annotated[str, text(10_000)] = ""
+    unit: Annotated[str, required_text(20)] = "pc"
+    cost: Money | None = None
+    currency: Currency | None = Field(default=None, description="ISO 4217; default: the reporting currency")
+    tax_rate: TaxRate = "0"
+    active: bool = True
+
+
+class ProductPatch(PatchBody):
+    sku: Annotated[str, required_text(64)] = None  # type: ignore[assignment]
+    name: Annotated[str, required_text(200)] = None  # type: ignore[assignment]
+    description: Annotated[str, text(10_000)] = None  # type: ignore[assignment]
+    unit: Annotated[str, required_text(20)] = None  # type: ignore[assignment]
+    cost: Money | None = None
+    currency: Currency = None  # type: ignore[assignment]
+    tax_rate: TaxRate = None  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
+
+
+class ProductOut(Out):
+    id: uuid.UUID
+    version: int
+    sku: str
+    name: str
+    description: str
+    unit: str
+    cost: Decimal | None
+    currency: str
+    tax_rate: Decimal
+    active: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ProductPage(Out):
+    items: list[ProductOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class ProductListParams(QueryParams):
+    q: SEARCH_TEXT = Field(default=None, description="Text in the SKU or the name")
+    active: bool | None = Field(default=None, description="Only the active (true) or the retired (false)")
+    trash: bool = Field(default=False, description="List the trash instead")
+    sort: sort_param(PRODUCT_SORTS, "name") = []  # type: ignore[valid-type]
+    cursor: Cursor = None
+    limit: Limit = 50

@@ -113,6 +113,8 @@ def _ground_sales(case: Any, body: dict[str, Any], existing: Existing) -> None:
     if path.endswith(("/forecasts/snapshots", "/forecasts/adjustments")):
         month = "2026-12"
         body.update({k: month for k in ("first", "last") if k in body})
+    if "/products" in path and body.get("sku") is not None:
+        body["sku"] = f"s{uuid.uuid4().hex[:12]}"  # a SKU names one live product: a new one each time
     if "/lead-assignment-rules" in path:
         # A rule gives its leads to someone (an owner or a team with sales people), in a real country.
         if case.method.upper() == "POST" and body.get("owner") is None and body.get("team") is None:

@@ -32,6 +32,7 @@ from clientela.sales.actions.pipelines import (
     pipeline_create,
     pipeline_update,
 )
+from clientela.sales.actions.products import product_create, product_restore, product_trash, product_update
 from clientela.sales.actions.webforms import lead_capture, lead_form_create, lead_form_update, submission_allowed
 
 __all__ = [
@@ -62,6 +63,10 @@ __all__ = [
     "lost_reason_create",
     "lost_reason_update",
     "pipeline_create",
+    "product_create",
+    "product_restore",
+    "product_trash",
+    "product_update",
     "pipeline_update",
     "submission_allowed",
 ]
