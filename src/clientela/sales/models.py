@@ -426,5 +426,69 @@ class Product(Record):
         return f"{self.sku} {self.name}"
 
 
+class PriceList(Record):
+    """Prices in one currency: for everyone, for the customers of a category
+    (`customer_category`, as organizations have it) or for one customer (`organization`:
+    individual prices), valid between two days when given. A line takes its price from the most
+    particular list that prices the product — the customer's, then the category's, then a
+    general one — and within it from the largest quantity break not above the line's quantity."""
+
+    name = models.CharField(_("name"), max_length=100)
+    currency = models.CharField(_("currency"), max_length=3)
+    customer_category = models.CharField(_("customer category"), max_length=60, blank=True)
+    organization = models.ForeignKey(
+        "parties.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("customer"),
+    )  # fmt: skip
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["currency", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriceListItem(models.Model):
+    """One price of a list: the product's unit price and discount from `min_quantity` up (a
+    quantity break). Part of its list: written with it, logged in its list's events."""
+
+    id = models.BigAutoField(primary_key=True)
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    min_quantity = models.DecimalField(_("from quantity"), max_digits=14, decimal_places=3, default=1)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["product_id", "min_quantity"]
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "product", "min_quantity"], name="price_item_break_unique")
+        ]
+        indexes = [models.Index(fields=["product", "price_list"], name="price_item_product_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} from {self.min_quantity}: {self.unit_price}"
+
+
+class ExchangeRate(models.Model):
+    """What one unit of `currency` was worth in the reporting currency on `day` (the rate of a
+    day holds until the next day that has one). Data, entered or imported, never guessed."""
+
+    id = models.BigAutoField(primary_key=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    day = models.DateField(_("day"))
+    rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=10)
+
+    class Meta:
+        ordering = ["currency", "-day"]
+        constraints = [models.UniqueConstraint(fields=["currency", "day"], name="exchange_rate_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.day}: {self.rate}"
+
+
 # The figures the reports read (DESIGN.md rule 6), in a module of their own; imported here so Django knows them.
 from clientela.sales.models_figures import DealFigure, LeadFigure, StageFigure  # noqa: E402, F401

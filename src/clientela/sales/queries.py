@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,12 +21,15 @@ from clientela.core.ids import is_uuid
 from clientela.core.visibility import visible
 from clientela.sales.models import (
     Deal,
+    ExchangeRate,
     Lead,
     LeadAssignmentRule,
     LeadForm,
     LostReason,
     Outcome,
     Pipeline,
+    PriceList,
+    PriceListItem,
     Product,
     Stage,
     StageChange,
@@ -379,3 +382,81 @@ def product_get(public_id: Any, *, include_trash: bool = False) -> Product:
 def product_names(_reader: User, public_ids: set[str]) -> dict[str, str]:
     rows = Product.all_objects.filter(public_id__in=public_ids).values_list("public_id", "sku", "name")
     return {str(pid): f"{sku} {name}" for pid, sku, name in rows}
+
+
+# --- prices and exchange rates -----------------------------------------------------------------------
+
+
+def price_lists(*, trash: bool = False) -> QuerySet[PriceList]:
+    """Every price list with its customer (the whole company's: every user reads prices)."""
+    records = PriceList.all_objects.filter(deleted_at__isnull=False) if trash else PriceList.objects.all()
+    return records.select_related("organization").prefetch_related(
+        Prefetch(
+            "items", queryset=PriceListItem.objects.select_related("product").order_by("product__sku", "min_quantity")
+        )
+    )
+
+
+def price_list_get(public_id: Any, *, include_trash: bool = False) -> PriceList:
+    manager = PriceList.all_objects if include_trash else PriceList.objects
+    return _get(
+        manager.select_related("organization").prefetch_related(
+            Prefetch("items", queryset=PriceListItem.objects.select_related("product"))
+        ),
+        public_id,
+        _("no such price list"),
+    )
+
+
+@dataclass(frozen=True)
+class Price:
+    unit_price: Decimal
+    discount_percent: Decimal
+    price_list: PriceList
+
+
+def price_for(
+    product: Any, *, currency: str, quantity: Decimal, organization: Any = None, day: dt.date | None = None
+) -> Price | None:
+    """The price a line of `quantity` of `product` in `currency` takes on `day` (today): from the
+    most particular active list valid that day that prices the product — the customer's own, then
+    its category's, then a general list — the largest quantity break not above `quantity`. None
+    when no list prices it. One query."""
+    day = day or timezone.localdate()
+    category = getattr(organization, "customer_category", "") or ""
+    lists = Q(price_list__organization__isnull=True, price_list__customer_category="")
+    if category:
+        lists |= Q(price_list__organization__isnull=True, price_list__customer_category=category)
+    if organization is not None:
+        lists |= Q(price_list__organization=organization)
+    candidates = (
+        PriceListItem.objects.filter(
+            lists,
+            product=product,
+            min_quantity__lte=quantity,
+            price_list__currency=currency,
+            price_list__active=True,
+            price_list__deleted_at__isnull=True,
+        )  # fmt: skip
+        .filter(Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=day))
+        .filter(Q(price_list__valid_until__isnull=True) | Q(price_list__valid_until__gte=day))
+        .select_related("price_list")
+    )
+
+    def rank(item: PriceListItem) -> tuple[int, Decimal, int]:
+        owner = 2 if item.price_list.organization_id is not None else 1 if item.price_list.customer_category else 0
+        return (owner, item.min_quantity, -item.price_list.pk)
+
+    best = max(candidates, key=rank, default=None)
+    return None if best is None else Price(best.unit_price, best.discount_percent, best.price_list)
+
+
+def rate_on(currency: str, day: dt.date) -> Decimal | None:
+    """One unit of `currency` in the reporting currency on `day`: the latest rate of that day or
+    before (1 for the reporting currency itself); None when none is known."""
+    from clientela.core.money import default_currency
+
+    if currency == default_currency():
+        return Decimal(1)
+    found = ExchangeRate.objects.filter(currency=currency, day__lte=day).order_by("-day").values_list("rate", flat=True)
+    return found.first()

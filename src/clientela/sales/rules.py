@@ -24,7 +24,18 @@ from clientela.parties import queries as parties_queries
 from clientela.parties.cleaning import check_assignment, point_problem, resolve_people
 from clientela.parties.models import ContactPoint
 from clientela.sales.entities import DEAL, LEAD, PRODUCT
-from clientela.sales.models import Deal, ForecastCategory, Lead, LeadStatus, LostReason, Outcome, Pipeline, Stage
+from clientela.sales.models import (
+    Deal,
+    ForecastCategory,
+    Lead,
+    LeadStatus,
+    LostReason,
+    Outcome,
+    Pipeline,
+    PriceList,
+    Product,
+    Stage,
+)
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -336,3 +347,103 @@ def clean_product(values: dict[str, Any], current: Any | None) -> dict[str, Any]
     if errors:
         raise ValidationFailed(errors)
     return cleaned
+
+
+# --- price lists ---------------------------------------------------------------------------------
+
+PRICE_LIST_FIELDS = frozenset({"name", "currency", "customer_category", "organization", "valid_from", "valid_until",
+                               "active"})  # fmt: skip
+MAX_PRICE_ITEMS = 5000
+
+
+@dataclass(frozen=True)
+class PriceInput:
+    """One price of a list as written: its product, quantity break, unit price and discount."""
+
+    product: Any
+    min_quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+
+
+def clean_price_list(actor: User, values: dict[str, Any], current: Any | None) -> dict[str, Any]:
+    """A price list's own values cleaned (every bad field at once); the customer, when given, is
+    an organization the actor sees."""
+    errors: list[FieldError] = []
+    values = dict(values)
+    organization = values.pop("organization", None) if "organization" in values else ...
+    unknown = sorted(set(values) - PRICE_LIST_FIELDS)
+    errors.extend(FieldError(name, "unknown_field", _("is not a field you can set")) for name in unknown)
+    cleaned = _clean_each(PriceList, {k: v for k, v in values.items() if k in PRICE_LIST_FIELDS}, PRICE_LIST_FIELDS,
+                          errors)  # fmt: skip
+    _currency(cleaned, errors)
+    _catch(errors, require_name, "name", {**values, **cleaned}, current)
+    if current is None and not cleaned.get("currency") and not any(e.field == "currency" for e in errors):
+        errors.append(FieldError("currency", "required", _("is required")))
+    start = cleaned.get("valid_from", getattr(current, "valid_from", None))
+    end = cleaned.get("valid_until", getattr(current, "valid_until", None))
+    if start and end and end < start:
+        errors.append(FieldError("valid_until", "invalid", _("is before the first day")))
+    if organization is not ...:
+        if organization in (None, ""):
+            cleaned["organization"] = None
+        else:
+            found = _visible(parties_queries.organization_get, actor, organization, "organization",
+                             _("no such organization"), errors)  # fmt: skip
+            if found is not None:
+                cleaned["organization"] = found
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def clean_price_items(items: Any) -> list[PriceInput]:
+    """A list's prices: each names a live product by id, a quantity break (default 1), a unit
+    price and a discount; one price per product and break. Errors name the item: `items[2].unit_price`."""
+    if not isinstance(items, list):
+        raise ValidationFailed.single("items", "invalid", _("must be a list"))
+    if len(items) > MAX_PRICE_ITEMS:
+        raise ValidationFailed.single("items", "too_many", _("at most %(n)d prices") % {"n": MAX_PRICE_ITEMS})
+    errors: list[FieldError] = []
+    ids = [item.get("product") for item in items if isinstance(item, dict)]
+    products = {str(p.public_id): p for p in Product.objects.filter(public_id__in=[i for i in ids if is_uuid(i)])}
+    result: list[PriceInput] = []
+    seen: set[tuple[int, Decimal]] = set()
+    for index, item in enumerate(items):
+        where = f"items[{index}]"
+        if not isinstance(item, dict):
+            errors.append(FieldError(where, "invalid", _("must be an object")))
+            continue
+        product = products.get(str(item.get("product")))
+        if product is None:
+            errors.append(FieldError(f"{where}.product", "not_found", _("no such product")))
+        numbers: dict[str, Decimal] = {}
+        for name, default, low, high in (("min_quantity", "1", Decimal("0.001"), None),
+                                         ("unit_price", None, Decimal(0), None),
+                                         ("discount_percent", "0", Decimal(0), Decimal(100))):  # fmt: skip
+            raw = item.get(name, default)
+            number = _decimal(raw)
+            if number is None or number < low or (high is not None and number > high):
+                errors.append(FieldError(f"{where}.{name}", "invalid", _("is not a number in the allowed range")))
+            else:
+                numbers[name] = number
+        if product is not None and len(numbers) == 3:
+            key = (product.pk, numbers["min_quantity"])
+            if key in seen:
+                errors.append(FieldError(f"{where}.min_quantity", "duplicate", _("the product has this break already")))
+            seen.add(key)
+            result.append(PriceInput(product, numbers["min_quantity"], numbers["unit_price"],
+                                     numbers["discount_percent"]))  # fmt: skip
+    if errors:
+        raise ValidationFailed(errors)
+    return result
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    if isinstance(raw, bool) or raw is None or isinstance(raw, float):
+        return None
+    try:
+        number = Decimal(str(raw).strip())
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() and abs(number) < Decimal("1e14") else None

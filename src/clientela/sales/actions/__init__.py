@@ -32,6 +32,7 @@ from clientela.sales.actions.pipelines import (
     pipeline_create,
     pipeline_update,
 )
+from clientela.sales.actions.prices import exchange_rate_set, price_list_create, price_list_trash, price_list_update
 from clientela.sales.actions.products import product_create, product_restore, product_trash, product_update
 from clientela.sales.actions.webforms import lead_capture, lead_form_create, lead_form_update, submission_allowed
 
@@ -62,6 +63,10 @@ __all__ = [
     "lead_form_update",
     "lost_reason_create",
     "lost_reason_update",
+    "exchange_rate_set",
+    "price_list_create",
+    "price_list_trash",
+    "price_list_update",
     "pipeline_create",
     "product_create",
     "product_restore",
