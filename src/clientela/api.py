@@ -20,12 +20,14 @@ from clientela.parties.api import contacts as contacts_router
 from clientela.parties.api import organizations as organizations_router
 from clientela.parties.api_custom_fields import router as custom_fields_router
 from clientela.sales.api import deals as deals_router
+from clientela.sales.api import exchange_rates as exchange_rates_router
 from clientela.sales.api import forecasts as forecasts_router
 from clientela.sales.api import lead_forms as lead_forms_router
 from clientela.sales.api import lead_rules as lead_rules_router
 from clientela.sales.api import leads as leads_router
 from clientela.sales.api import lost_reasons as lost_reasons_router
 from clientela.sales.api import pipelines as pipelines_router
+from clientela.sales.api import price_lists as price_lists_router
 from clientela.sales.api import products as products_router
 
 api = NinjaAPI(
@@ -53,6 +55,8 @@ api.add_router("/lead-forms", lead_forms_router)
 api.add_router("/lead-assignment-rules", lead_rules_router)
 api.add_router("/forecasts", forecasts_router)
 api.add_router("/products", products_router)
+api.add_router("/price-lists", price_lists_router)
+api.add_router("/exchange-rates", exchange_rates_router)
 api.add_router("/events", events_router)
 api.add_router("/users", users_router)
 api.add_router("/health", health_router)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
@@ -41,6 +42,7 @@ from clientela.sales.api_support import (
     leads_filtered,
     lost_reason_body,
     pipeline_body,
+    price_list_body,
     product_body,
     products_filtered,
 )
@@ -61,6 +63,9 @@ from clientela.sales.schemas import (
     DealPage,
     DealPatch,
     DisqualifyIn,
+    ExchangeRateIn,
+    ExchangeRateList,
+    ExchangeRateOut,
     ForecastOut,
     ForecastParams,
     LeadCreate,
@@ -85,6 +90,10 @@ from clientela.sales.schemas import (
     PipelineList,
     PipelineOut,
     PipelinePatch,
+    PriceListIn,
+    PriceListList,
+    PriceListOut,
+    PriceListPatch,
     ProductIn,
     ProductListParams,
     ProductOut,
@@ -106,6 +115,8 @@ lost_reasons = Router(tags=["lost reasons"])
 lead_forms = Router(tags=["lead forms"])
 lead_rules = Router(tags=["lead assignment rules"])
 products = Router(tags=["products"])
+price_lists = Router(tags=["price lists"])
+exchange_rates = Router(tags=["exchange rates"])
 
 
 def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -799,3 +810,95 @@ def product_delete(request: HttpRequest, product_id: uuid.UUID, if_match: IfMatc
         trashed = actions.product_trash(actor=user, product=product, expected_version=expected)
     response["ETag"] = etag_for(trashed)
     return product_body(trashed)
+
+
+# --- price lists and exchange rates -------------------------------------------------------------------
+
+
+def _price_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    items = data.pop("items", None)
+    prices = None if items is None else [_values(item) for item in items]
+    return _values(data), prices
+
+
+@price_lists.get("", response={200: PriceListList, **COMMON}, summary="List the price lists with their prices")
+def price_list_list(request: HttpRequest, currency: str | None = None) -> dict[str, Any]:
+    """Everyone reads prices. A customer's own list names the customer only to those who see it."""
+    user = caller(request)
+    lists = queries.price_lists()
+    if currency:
+        lists = lists.filter(currency=currency)
+    return {"items": [price_list_body(user, p) for p in lists]}
+
+
+@price_lists.post(
+    "", response={201: PriceListOut, **COMMON, 409: ErrorOut}, summary="Add a price list (administrators)"
+)
+def price_list_create(
+    request: HttpRequest, payload: PriceListIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    user = caller(request)
+
+    def create() -> dict[str, Any]:
+        values, items = _price_values(payload.model_dump(exclude_unset=True))
+        price_list = actions.price_list_create(actor=user, values=values, items=items)
+        return _json(PriceListOut, price_list_body(user, queries.price_list_get(price_list.public_id)))
+
+    return _create(request, user, payload, idempotency_key, "price-lists", create)
+
+
+@price_lists.get("/{list_id}", response={200: PriceListOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a price list")
+def price_list_read(
+    request: HttpRequest, list_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> Any:
+    user = caller(request)
+    price_list = queries.price_list_get(list_id)
+    return conditional_read(response, if_none_match, price_list.version, price_list_body(user, price_list))
+
+
+@price_lists.patch("/{list_id}", response={200: PriceListOut, **PRECONDITIONS}, summary="Change a price list")
+def price_list_patch(
+    request: HttpRequest, list_id: uuid.UUID, payload: PriceListPatch, if_match: IfMatch, response: HttpResponse
+) -> dict[str, Any]:
+    """`items`, when given, replace every price of the list."""
+    user = caller(request)
+    price_list = queries.price_list_get(list_id)
+    expected = expected_version(if_match, price_list.version)
+    values, items = _price_values(payload.model_dump(exclude_unset=True))
+    with acting_via("api"), overwriting(expected is None):
+        updated = actions.price_list_update(
+            actor=user, price_list=price_list, values=values, items=items, expected_version=expected
+        )
+    response["ETag"] = etag_for(updated)
+    return price_list_body(user, queries.price_list_get(list_id))
+
+
+@price_lists.delete(
+    "/{list_id}", response={200: PriceListOut, **PRECONDITIONS}, summary="Move a price list to the trash"
+)
+def price_list_delete(request: HttpRequest, list_id: uuid.UUID, if_match: IfMatch, response: HttpResponse) -> Any:
+    user = caller(request)
+    price_list = queries.price_list_get(list_id)
+    expected = expected_version(if_match, price_list.version)
+    with acting_via("api"), overwriting(expected is None):
+        trashed = actions.price_list_trash(actor=user, price_list=price_list, expected_version=expected)
+    response["ETag"] = etag_for(trashed)
+    return price_list_body(user, queries.price_list_get(list_id, include_trash=True))
+
+
+@exchange_rates.get("", response={200: ExchangeRateList, **COMMON}, summary="List the exchange rates")
+def exchange_rate_list(request: HttpRequest, currency: str | None = None) -> dict[str, Any]:
+    """Newest first: what one unit of each currency is worth in the reporting currency."""
+    caller(request)
+    rates = queries.exchange_rates(currency)
+    return {"items": [{"currency": r.currency, "day": r.day, "rate": r.rate} for r in rates]}
+
+
+@exchange_rates.put("", response={200: ExchangeRateOut, **COMMON}, summary="Set the rate of a currency on a day")
+def exchange_rate_put(request: HttpRequest, payload: ExchangeRateIn) -> dict[str, Any]:
+    """Administrators; setting a day's rate again replaces it (the request can be repeated)."""
+    user = caller(request)
+    with acting_via("api"):
+        rate = actions.exchange_rate_set(actor=user, currency=payload.currency, day=payload.day,
+                                         rate=Decimal(payload.rate))  # fmt: skip
+    return {"currency": rate.currency, "day": rate.day, "rate": rate.rate}

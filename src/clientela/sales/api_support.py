@@ -251,3 +251,26 @@ def products_filtered(queryset: QuerySet[Any], params: Any) -> QuerySet[Any]:
     if params.active is not None:
         queryset = queryset.filter(active=params.active)
     return queryset
+
+
+def price_list_body(user: User, price_list: Any) -> dict[str, Any]:
+    return {
+        "id": price_list.public_id,
+        "version": price_list.version,
+        "name": price_list.name,
+        "currency": price_list.currency,
+        "customer_category": price_list.customer_category,
+        "organization": _link(user, price_list.organization, "name"),
+        "valid_from": price_list.valid_from,
+        "valid_until": price_list.valid_until,
+        "active": price_list.active,
+        "items": [
+            {
+                "product": {"id": item.product.public_id, "name": f"{item.product.sku} {item.product.name}"},
+                "min_quantity": item.min_quantity,
+                "unit_price": item.unit_price,
+                "discount_percent": item.discount_percent,
+            }
+            for item in price_list.items.all()
+        ],
+    }

@@ -460,3 +460,14 @@ def rate_on(currency: str, day: dt.date) -> Decimal | None:
         return Decimal(1)
     found = ExchangeRate.objects.filter(currency=currency, day__lte=day).order_by("-day").values_list("rate", flat=True)
     return found.first()
+
+
+EXCHANGE_RATES_SHOWN = 1000
+
+
+def exchange_rates(currency: str | None = None) -> list[ExchangeRate]:
+    """The latest rates, newest first (at most `EXCHANGE_RATES_SHOWN`)."""
+    rates = ExchangeRate.objects.order_by("-day", "currency")
+    if currency:
+        rates = rates.filter(currency=currency)
+    return list(rates[:EXCHANGE_RATES_SHOWN])

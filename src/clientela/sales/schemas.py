@@ -41,6 +41,8 @@ from clientela.core.apikit.text import (
     SEARCH_TEXT,
     DateParam,
     DateTimeParam,
+    Day,
+    OptionalDay,
     QueryParams,
     decimal_text,
     required_text,
@@ -608,3 +610,80 @@ class ProductListParams(QueryParams):
     sort: sort_param(PRODUCT_SORTS, "name") = []  # type: ignore[valid-type]
     cursor: Cursor = None
     limit: Limit = 50
+
+
+# --- price lists and exchange rates --------------------------------------------------------------
+
+Quantity = Annotated[str, decimal_text(14, 3, signed=False)]
+UnitPrice = Annotated[str, decimal_text(18, 4, signed=False)]
+PERCENT_PATTERN = r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$"
+Percent = Annotated[str, Field(pattern=PERCENT_PATTERN, examples=["10"], description="Percent, 0 to 100")]
+
+
+class PriceItemIn(Strict):
+    product: uuid.UUID
+    min_quantity: Quantity = Field(default="1", description="The price holds from this quantity up")
+    unit_price: UnitPrice
+    discount_percent: Percent = "0"
+
+
+class PriceListIn(Strict):
+    name: Annotated[str, required_text(100)]
+    currency: Currency
+    customer_category: Annotated[str, text(60)] = Field(default="", description="For organizations of this category")
+    organization: uuid.UUID | None = Field(default=None, description="For this customer only (individual prices)")
+    valid_from: OptionalDay = None
+    valid_until: OptionalDay = None
+    active: bool = True
+    items: Annotated[list[PriceItemIn], Field(max_length=5000)] = []
+
+
+class PriceListPatch(PatchBody):
+    name: Annotated[str, required_text(100)] = None  # type: ignore[assignment]
+    currency: Currency = None  # type: ignore[assignment]
+    customer_category: Annotated[str, text(60)] = None  # type: ignore[assignment]
+    organization: uuid.UUID | None = None
+    valid_from: OptionalDay = None
+    valid_until: OptionalDay = None
+    active: bool = None  # type: ignore[assignment]
+    items: Annotated[list[PriceItemIn], Field(max_length=5000, description="Replaces every price")] = None  # type: ignore[assignment]
+
+
+class PriceItemOut(Out):
+    product: LinkOut
+    min_quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+
+
+class PriceListOut(Out):
+    id: uuid.UUID
+    version: int
+    name: str
+    currency: str
+    customer_category: str
+    organization: LinkOut | None
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    active: bool
+    items: list[PriceItemOut]
+
+
+class PriceListList(Out):
+    items: list[PriceListOut]
+
+
+class ExchangeRateIn(Strict):
+    currency: Currency
+    day: Day
+    rate: Annotated[str, decimal_text(20, 10, signed=False, description="One unit in the reporting currency")]
+
+
+class ExchangeRateOut(Out):
+    currency: str
+    day: dt.date
+    rate: Decimal
+
+
+class ExchangeRateList(Out):
+    items: list[ExchangeRateOut]

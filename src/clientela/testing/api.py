@@ -53,5 +53,8 @@ class ApiClient:
     def patch(self, path: str, body: Any = None, headers: dict[str, str] | None = None, **kw: Any) -> Any:
         return self.send("PATCH", path, body, headers, **kw)
 
+    def put(self, path: str, body: Any = None, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        return self.send("PUT", path, body, headers, **kw)
+
     def delete(self, path: str, headers: dict[str, str] | None = None) -> Any:
         return self.send("DELETE", path, None, headers)

@@ -100,6 +100,15 @@ def _iso_date(value: Any) -> Any:
 DateParam = Annotated[dt.date | None, BeforeValidator(_iso_date)]
 
 
+def _iso_date_or_null(value: Any) -> Any:
+    return value if value is None else _iso_date(value)
+
+
+# A day in a body: YYYY-MM-DD (no epoch numbers), required or — `OptionalDay` — null.
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
+OptionalDay = Annotated[dt.date | None, BeforeValidator(_iso_date_or_null)]
+
+
 def _whole_number(value: Any) -> Any:
     """JSON's integers (5, and 5.0, which JSON Schema counts as one); not true, "5" or 5.5."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):

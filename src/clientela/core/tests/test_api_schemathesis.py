@@ -19,6 +19,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
+from clientela.sales import actions as sales_actions
 from clientela.sales import queries as sales_queries
 from clientela.testing import factories
 from clientela.testing.api import issue_token
@@ -49,6 +50,7 @@ class Existing:
     pipeline_id: str
     open_stage_id: str
     lost_reason_id: str
+    product_id: str
 
 
 @pytest.fixture(autouse=True)
@@ -81,6 +83,9 @@ def existing(cast, settings) -> Existing:
         pipeline_id=str(pipeline.public_id),
         open_stage_id=str(pipeline.stages.filter(outcome="open").first().public_id),
         lost_reason_id=str(sales_queries.lost_reasons(active_only=True).first().public_id),
+        product_id=str(
+            sales_actions.product_create(actor=cast.admin, values={"sku": "FUZZ", "name": "Fuzz"}).public_id
+        ),
     )
 
 
@@ -113,6 +118,12 @@ def _ground_sales(case: Any, body: dict[str, Any], existing: Existing) -> None:
     if path.endswith(("/forecasts/snapshots", "/forecasts/adjustments")):
         month = "2026-12"
         body.update({k: month for k in ("first", "last") if k in body})
+    for index, item in enumerate(body.get("items") or []):
+        if isinstance(item, dict) and item.get("product") is not None:
+            item["product"] = existing.product_id
+            item["min_quantity"] = str(index + 1)  # one price per product and quantity break
+    if path.endswith("/exchange-rates") and body.get("currency") is not None:
+        body["currency"] = "HUF"  # a rate is of a currency other than the reporting one (EUR here)
     if "/products" in path and body.get("sku") is not None:
         body["sku"] = f"s{uuid.uuid4().hex[:12]}"  # a SKU names one live product: a new one each time
     if "/lead-assignment-rules" in path:

@@ -120,3 +120,40 @@ def test_an_exchange_rate_holds_from_its_day_until_the_next_and_can_be_corrected
     assert queries.rate_on("HUF", dt.date(2026, 12, 2)) == D("0.00251")
     with pytest.raises(ValidationFailed):
         actions.exchange_rate_set(actor=cast.admin, currency="EUR", day=dt.date(2026, 12, 1), rate=D("-1"))
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_price_lists_and_rates_through_the_api(cast, catalogue):
+    from clientela.testing.api import ApiClient
+
+    pump, boiler = catalogue
+    admin = ApiClient(cast.admin)
+    body = {"name": "EUR 2027", "currency": "EUR", "valid_from": "2027-01-01",
+            "items": [{"product": str(pump.public_id), "unit_price": "1000"},
+                      {"product": str(pump.public_id), "min_quantity": "10", "unit_price": "900.5"}]}  # fmt: skip
+    created = admin.post("/price-lists", body)
+    assert created.status_code == 201, created.content
+    made = created.json()
+    assert [(i["min_quantity"], i["unit_price"]) for i in made["items"]] == [("1.000", "1000.0000"),
+                                                                             ("10.000", "900.5000")]  # fmt: skip
+    rep = ApiClient(cast.sales_north)
+    assert [p["name"] for p in rep.get("/price-lists").json()["items"]] == ["EUR 2027"]
+    assert rep.post("/price-lists", body).status_code == 403
+
+    replaced = admin.patch(f"/price-lists/{made['id']}", {"items": [{"product": str(boiler.public_id),
+                                                                    "unit_price": "700"}]},
+                           headers={"If-Match": '"1"'})  # fmt: skip
+    assert replaced.status_code == 200 and [i["product"]["id"] for i in replaced.json()["items"]] == [
+        str(boiler.public_id)
+    ]
+    bad = admin.post("/price-lists", {**body, "items": [{"product": str(pump.public_id), "unit_price": "1",
+                                                         "discount_percent": "150"}]})  # fmt: skip
+    assert bad.status_code == 422
+
+    rate = admin.put("/exchange-rates", {"currency": "HUF", "day": "2026-12-01", "rate": "0.0025"})
+    assert rate.status_code == 200 and rate.json()["rate"] == "0.0025000000"
+    assert admin.put("/exchange-rates", {"currency": "HUF", "day": "2026-12-01", "rate": "0.0026"}).status_code == 200
+    assert [r["rate"] for r in rep.get("/exchange-rates").json()["items"]] == ["0.0026000000"]
+    assert rep.put("/exchange-rates", {"currency": "HUF", "day": "2026-12-01", "rate": "1"}).status_code == 403
