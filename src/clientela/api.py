@@ -29,6 +29,7 @@ from clientela.sales.api import lost_reasons as lost_reasons_router
 from clientela.sales.api import pipelines as pipelines_router
 from clientela.sales.api import price_lists as price_lists_router
 from clientela.sales.api import products as products_router
+from clientela.sales.api import quotes as quotes_router
 
 api = NinjaAPI(
     title="Clientela API",
@@ -57,6 +58,7 @@ api.add_router("/forecasts", forecasts_router)
 api.add_router("/products", products_router)
 api.add_router("/price-lists", price_lists_router)
 api.add_router("/exchange-rates", exchange_rates_router)
+api.add_router("/quotes", quotes_router)
 api.add_router("/events", events_router)
 api.add_router("/users", users_router)
 api.add_router("/health", health_router)

@@ -45,6 +45,8 @@ from clientela.sales.api_support import (
     price_list_body,
     product_body,
     products_filtered,
+    quote_body,
+    quote_summary,
 )
 from clientela.sales.entities import DEAL, LEAD
 from clientela.sales.schemas import (
@@ -99,6 +101,10 @@ from clientela.sales.schemas import (
     ProductOut,
     ProductPage,
     ProductPatch,
+    QuoteIn,
+    QuoteListParams,
+    QuoteOut,
+    QuotePage,
     SnapshotIn,
     SnapshotList,
     SnapshotOut,
@@ -117,6 +123,7 @@ lead_rules = Router(tags=["lead assignment rules"])
 products = Router(tags=["products"])
 price_lists = Router(tags=["price lists"])
 exchange_rates = Router(tags=["exchange rates"])
+quotes = Router(tags=["quotes"])
 
 
 def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -902,3 +909,48 @@ def exchange_rate_put(request: HttpRequest, payload: ExchangeRateIn) -> dict[str
         rate = actions.exchange_rate_set(actor=user, currency=payload.currency, day=payload.day,
                                          rate=Decimal(payload.rate))  # fmt: skip
     return {"currency": rate.currency, "day": rate.day, "rate": rate.rate}
+
+
+# --- quotes -----------------------------------------------------------------------------------------
+
+
+@quotes.get("", response={200: QuotePage, **COMMON}, summary="List the quotes you may see")
+def quote_list(request: HttpRequest, params: Query[QuoteListParams]) -> dict[str, Any]:
+    user = caller(request)
+    queryset = queries.quotes_visible(user)
+    if params.organization:
+        queryset = queryset.filter(organization__public_id=params.organization)
+    if params.status:
+        queryset = queryset.filter(status=params.status)
+    keys = parse_sort(None, allowed=("created_at",), default=["-created_at"])
+    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit)
+    return {"items": [quote_summary(user, q) for q in page.items], "next_cursor": page.next_cursor}
+
+
+@quotes.post("", response={201: QuoteOut, **COMMON, 409: ErrorOut}, summary="Make a quote")
+def quote_create(request: HttpRequest, payload: QuoteIn, idempotency_key: IdempotencyKeyHeader = None) -> HttpResponse:
+    """Lines from products: `unit_price` and `discount_percent` default from the customer's price
+    lists for the line's quantity, `tax_rate` from the product. A line's net = quantity × unit
+    price × (1 − discount/100), its tax = net × rate/100, each rounded half-up to the currency's
+    minor unit; the totals are the sums of the lines. Numbered gap-free in the year's series."""
+    user = caller(request)
+
+    def create() -> dict[str, Any]:
+        data = payload.model_dump(exclude_unset=True)
+        lines = [_values(line) for line in data.pop("lines")]
+        values = _values(data)
+        if values.get("currency") is None:
+            values.pop("currency", None)
+        quote = actions.quote_create(actor=user, values=values, lines=lines)
+        return _json(QuoteOut, quote_body(user, queries.quote_get(user, quote.public_id)))
+
+    return _create(request, user, payload, idempotency_key, "quotes", create)
+
+
+@quotes.get("/{quote_id}", response={200: QuoteOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a quote")
+def quote_read(
+    request: HttpRequest, quote_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> Any:
+    user = caller(request)
+    quote = queries.quote_get(user, quote_id)
+    return conditional_read(response, if_none_match, quote.version, quote_body(user, quote))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.apikit.bodies import team_ref, user_ref
 from clientela.core.errors import ApiError
+from clientela.core.money import round_money
 from clientela.core.visibility import can_see
 from clientela.parties import normalize
 from clientela.sales.models import Deal, Lead
@@ -260,7 +261,7 @@ def price_list_body(user: User, price_list: Any) -> dict[str, Any]:
         "name": price_list.name,
         "currency": price_list.currency,
         "customer_category": price_list.customer_category,
-        "organization": _link(user, price_list.organization, "name"),
+        "organization": _link(user, price_list.organization, getattr(price_list.organization, "name", "")),
         "valid_from": price_list.valid_from,
         "valid_until": price_list.valid_until,
         "active": price_list.active,
@@ -273,4 +274,57 @@ def price_list_body(user: User, price_list: Any) -> dict[str, Any]:
             }
             for item in price_list.items.all()
         ],
+    }
+
+
+def quote_body(user: User, quote: Any) -> dict[str, Any]:
+    money = quote.currency
+
+    def exact(amount: Any) -> Any:
+        return round_money(amount, money)
+
+    return {
+        "id": quote.public_id,
+        "version": quote.version,
+        "number": quote.number,
+        "status": quote.status,
+        "organization": _link(user, quote.organization, quote.organization.name),
+        "contact": _link(user, quote.contact, getattr(quote.contact, "full_name", "")),
+        "deal": _link(user, quote.deal, getattr(quote.deal, "name", "")),
+        "currency": quote.currency,
+        "valid_until": quote.valid_until,
+        "note": quote.note,
+        "lines": [
+            {
+                "position": line.position,
+                "product": None if line.product is None else {"id": line.product.public_id, "name": line.product.name},
+                "description": line.description,
+                "quantity": line.quantity.normalize(),
+                "unit_price": line.unit_price.normalize(),
+                "discount_percent": line.discount_percent.normalize(),
+                "tax_rate": line.tax_rate.normalize(),
+                "net": exact(line.net),
+                "tax": exact(line.tax),
+                "gross": exact(line.gross),
+            }
+            for line in quote.lines.all()
+        ],
+        "net_total": exact(quote.net_total),
+        "tax_total": exact(quote.tax_total),
+        "gross_total": exact(quote.gross_total),
+        "owner": user_ref(quote.owner),
+        "team": team_ref(quote.team),
+        "created_at": quote.created_at,
+    }
+
+
+def quote_summary(user: User, quote: Any) -> dict[str, Any]:
+    return {
+        "id": quote.public_id,
+        "number": quote.number,
+        "status": quote.status,
+        "organization": _link(user, quote.organization, quote.organization.name),
+        "currency": quote.currency,
+        "gross_total": round_money(quote.gross_total, quote.currency),
+        "created_at": quote.created_at,
     }

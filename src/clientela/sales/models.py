@@ -490,5 +490,87 @@ class ExchangeRate(models.Model):
         return f"{self.currency} {self.day}: {self.rate}"
 
 
+AMOUNT = {"max_digits": 20, "decimal_places": 4}  # a document's amounts (minor units up to 4 digits: CLF)
+
+
+class DocumentCounter(models.Model):
+    """The last number given in a series and year ("Q" 2026: 123), moved under a row lock so
+    numbers never repeat or skip, also when documents are made at once."""
+
+    id = models.BigAutoField(primary_key=True)
+    series = models.CharField(max_length=20)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="document_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last}"
+
+
+class QuoteStatus(TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+
+
+class Quote(Record):
+    """An offer to a customer: lines of products at prices, with totals exact to the currency's
+    minor unit (`pricing.py`). Numbered in its year's series when created (Q-2026-000001)."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "parties.Organization", on_delete=models.PROTECT, related_name="quotes", verbose_name=_("customer")
+    )
+    contact = models.ForeignKey(
+        "parties.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="quotes",
+        verbose_name=_("contact"),
+    )  # fmt: skip
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes", verbose_name=_("deal")
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    net_total = models.DecimalField(_("net total"), default=0, **AMOUNT)
+    tax_total = models.DecimalField(_("tax total"), default=0, **AMOUNT)
+    gross_total = models.DecimalField(_("gross total"), default=0, **AMOUNT)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "owner"], name="quote_scope_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class QuoteLine(models.Model):
+    """A line of a quote, written with it: what, how many, at what price, discount and tax rate,
+    and the net, tax and gross the totals rule gives."""
+
+    id = models.BigAutoField(primary_key=True)
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=0)
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, default=0)
+    net = models.DecimalField(_("net"), **AMOUNT)
+    tax = models.DecimalField(_("tax"), **AMOUNT)
+    gross = models.DecimalField(_("gross"), **AMOUNT)
+
+    class Meta:
+        ordering = ["quote", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.quote_id}/{self.position}"
+
+
 # The figures the reports read (DESIGN.md rule 6), in a module of their own; imported here so Django knows them.
 from clientela.sales.models_figures import DealFigure, LeadFigure, StageFigure  # noqa: E402, F401

@@ -31,6 +31,8 @@ from clientela.sales.models import (
     PriceList,
     PriceListItem,
     Product,
+    Quote,
+    QuoteLine,
     Stage,
     StageChange,
 )
@@ -471,3 +473,18 @@ def exchange_rates(currency: str | None = None) -> list[ExchangeRate]:
     if currency:
         rates = rates.filter(currency=currency)
     return list(rates[:EXCHANGE_RATES_SHOWN])
+
+
+# --- quotes ----------------------------------------------------------------------------------------
+
+
+def quotes_visible(user: User) -> QuerySet[Quote]:
+    return visible(Quote.objects.all(), user).select_related("organization", "contact", "deal", "owner", "team")
+
+
+def quote_get(user: User, public_id: Any) -> Quote:
+    """A quote the user may see, with its lines in order."""
+    quotes = quotes_visible(user).prefetch_related(
+        Prefetch("lines", queryset=QuoteLine.objects.select_related("product").order_by("position"))
+    )
+    return _get(quotes, public_id, _("no such quote"))

@@ -422,7 +422,7 @@ def clean_price_items(items: Any) -> list[PriceInput]:
                                          ("unit_price", None, Decimal(0), None),
                                          ("discount_percent", "0", Decimal(0), Decimal(100))):  # fmt: skip
             raw = item.get(name, default)
-            number = _decimal(raw)
+            number = decimal_or_none(raw)
             if number is None or number < low or (high is not None and number > high):
                 errors.append(FieldError(f"{where}.{name}", "invalid", _("is not a number in the allowed range")))
             else:
@@ -439,7 +439,8 @@ def clean_price_items(items: Any) -> list[PriceInput]:
     return result
 
 
-def _decimal(raw: Any) -> Decimal | None:
+def decimal_or_none(raw: Any) -> Decimal | None:
+    """A number given as text or a number (never a float, which is not exact); None if it is none."""
     if isinstance(raw, bool) or raw is None or isinstance(raw, float):
         return None
     try:

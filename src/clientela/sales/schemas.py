@@ -687,3 +687,80 @@ class ExchangeRateOut(Out):
 
 class ExchangeRateList(Out):
     items: list[ExchangeRateOut]
+
+
+# --- quotes ----------------------------------------------------------------------------------------
+
+
+class QuoteLineIn(Strict):
+    product: uuid.UUID | None = None
+    description: Annotated[str, text(300)] = Field(default="", description="Default: the product's name")
+    quantity: Quantity = "1"
+    unit_price: UnitPrice | None = Field(default=None, description="Default: the customer's price list")
+    discount_percent: Percent | None = Field(default=None, description="Default: the price list's")
+    tax_rate: Percent | None = Field(default=None, description="Default: the product's")
+
+
+class QuoteIn(Strict):
+    organization: uuid.UUID
+    contact: uuid.UUID | None = None
+    deal: uuid.UUID | None = None
+    currency: Currency | None = Field(default=None, description="ISO 4217; default: the reporting currency")
+    valid_until: OptionalDay = None
+    note: Annotated[str, text(10_000)] = ""
+    lines: Annotated[list[QuoteLineIn], Field(min_length=1, max_length=500)]
+
+
+class QuoteLineOut(Out):
+    position: int
+    product: LinkOut | None
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+    tax_rate: Decimal
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+
+
+class QuoteOut(Out):
+    id: uuid.UUID
+    version: int
+    number: str
+    status: str
+    organization: LinkOut | None
+    contact: LinkOut | None
+    deal: LinkOut | None
+    currency: str
+    valid_until: dt.date | None
+    note: str
+    lines: list[QuoteLineOut]
+    net_total: Decimal
+    tax_total: Decimal
+    gross_total: Decimal
+    owner: UserRef | None
+    team: TeamRef | None
+    created_at: dt.datetime
+
+
+class QuoteSummary(Out):
+    id: uuid.UUID
+    number: str
+    status: str
+    organization: LinkOut | None
+    currency: str
+    gross_total: Decimal
+    created_at: dt.datetime
+
+
+class QuotePage(Out):
+    items: list[QuoteSummary]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class QuoteListParams(QueryParams):
+    organization: uuid.UUID | None = None
+    status: choice_type(["draft", "sent", "accepted", "rejected", "expired"], blank=False) | None = None  # type: ignore[valid-type]
+    cursor: Cursor = None
+    limit: Limit = 50

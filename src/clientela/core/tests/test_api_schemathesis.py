@@ -122,6 +122,12 @@ def _ground_sales(case: Any, body: dict[str, Any], existing: Existing) -> None:
         if isinstance(item, dict) and item.get("product") is not None:
             item["product"] = existing.product_id
             item["min_quantity"] = str(index + 1)  # one price per product and quantity break
+    if path.endswith("/quotes"):
+        body["deal"] = None  # a deal of the caller's; none here
+        for line in body.get("lines") or []:
+            if isinstance(line, dict):  # a product, and a price where no price list gives one
+                line["product"] = existing.product_id
+                line["unit_price"] = line.get("unit_price") or "1"
     if path.endswith("/exchange-rates") and body.get("currency") is not None:
         body["currency"] = "HUF"  # a rate is of a currency other than the reporting one (EUR here)
     if "/products" in path and body.get("sku") is not None:
