@@ -26,6 +26,7 @@ from clientela.sales.api import lead_forms as lead_forms_router
 from clientela.sales.api import lead_rules as lead_rules_router
 from clientela.sales.api import leads as leads_router
 from clientela.sales.api import lost_reasons as lost_reasons_router
+from clientela.sales.api import orders as orders_router
 from clientela.sales.api import pipelines as pipelines_router
 from clientela.sales.api import price_lists as price_lists_router
 from clientela.sales.api import products as products_router
@@ -59,6 +60,7 @@ api.add_router("/products", products_router)
 api.add_router("/price-lists", price_lists_router)
 api.add_router("/exchange-rates", exchange_rates_router)
 api.add_router("/quotes", quotes_router)
+api.add_router("/orders", orders_router)
 api.add_router("/events", events_router)
 api.add_router("/users", users_router)
 api.add_router("/health", health_router)

@@ -41,6 +41,7 @@ from clientela.sales.api_support import (
     lead_rule_body,
     leads_filtered,
     lost_reason_body,
+    order_body,
     pipeline_body,
     price_list_body,
     product_body,
@@ -54,6 +55,7 @@ from clientela.sales.schemas import (
     DEFAULT_SORT,
     LEAD_SORTS,
     PRODUCT_SORTS,
+    AcceptOut,
     AdjustmentIn,
     AdjustmentOut,
     ComparisonOut,
@@ -88,6 +90,8 @@ from clientela.sales.schemas import (
     LostReasonList,
     LostReasonOut,
     LostReasonPatch,
+    OrderOut,
+    OrderPage,
     PipelineCreate,
     PipelineList,
     PipelineOut,
@@ -124,6 +128,7 @@ products = Router(tags=["products"])
 price_lists = Router(tags=["price lists"])
 exchange_rates = Router(tags=["exchange rates"])
 quotes = Router(tags=["quotes"])
+orders = Router(tags=["orders"])
 
 
 def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -954,3 +959,38 @@ def quote_read(
     user = caller(request)
     quote = queries.quote_get(user, quote_id)
     return conditional_read(response, if_none_match, quote.version, quote_body(user, quote))
+
+
+@quotes.post("/{quote_id}/accept", response={200: AcceptOut, 201: AcceptOut, **COMMON, **WITH_RECORD, 409: ErrorOut},
+             summary="The customer accepted the quote: make its order")  # fmt: skip
+def quote_accept(request: HttpRequest, quote_id: uuid.UUID) -> Any:
+    """`201 {"order": id}` the first time; accepting again answers `200` with the same order and
+    makes nothing. A rejected or expired quote is a `409`."""
+    user = caller(request)
+    quote = queries.quote_get(user, quote_id)
+    with acting_via("api"):
+        order, made = actions.quote_accept(actor=user, quote=quote)
+    return Status(201 if made else 200, {"order": order.public_id})
+
+
+# --- orders ---------------------------------------------------------------------------------------
+
+
+@orders.get("", response={200: OrderPage, **COMMON}, summary="List the orders you may see")
+def order_list(request: HttpRequest, params: Query[QuoteListParams]) -> dict[str, Any]:
+    user = caller(request)
+    queryset = queries.orders_visible(user)
+    if params.organization:
+        queryset = queryset.filter(organization__public_id=params.organization)
+    keys = parse_sort(None, allowed=("created_at",), default=["-created_at"])
+    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit)
+    return {"items": [quote_summary(user, o) for o in page.items], "next_cursor": page.next_cursor}
+
+
+@orders.get("/{order_id}", response={200: OrderOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read an order")
+def order_read(
+    request: HttpRequest, order_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> Any:
+    user = caller(request)
+    order = queries.order_get(user, order_id)
+    return conditional_read(response, if_none_match, order.version, order_body(user, order))

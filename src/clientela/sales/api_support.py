@@ -278,6 +278,7 @@ def price_list_body(user: User, price_list: Any) -> dict[str, Any]:
 
 
 def quote_body(user: User, quote: Any) -> dict[str, Any]:
+    """A quote, an order (and later an invoice): number, status, parties, lines, exact totals."""
     money = quote.currency
 
     def exact(amount: Any) -> Any:
@@ -292,8 +293,8 @@ def quote_body(user: User, quote: Any) -> dict[str, Any]:
         "contact": _link(user, quote.contact, getattr(quote.contact, "full_name", "")),
         "deal": _link(user, quote.deal, getattr(quote.deal, "name", "")),
         "currency": quote.currency,
-        "valid_until": quote.valid_until,
-        "note": quote.note,
+        "valid_until": getattr(quote, "valid_until", None),
+        "note": getattr(quote, "note", ""),
         "lines": [
             {
                 "position": line.position,
@@ -328,3 +329,12 @@ def quote_summary(user: User, quote: Any) -> dict[str, Any]:
         "gross_total": round_money(quote.gross_total, quote.currency),
         "created_at": quote.created_at,
     }
+
+
+def order_body(user: User, order: Any) -> dict[str, Any]:
+    body = quote_body(user, order)
+    quote = order.quote
+    body["quote"] = None if quote is None or not can_see(user, quote) else {"id": quote.public_id, "name": quote.number}
+    for name in ("valid_until", "note"):
+        body.pop(name)
+    return body

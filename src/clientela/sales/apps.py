@@ -22,6 +22,7 @@ class SalesConfig(AppConfig):
         register("sales.product", public=True, names=queries.product_names)
         register("sales.pricelist", public=True)
         register("sales.quote", scoped_get=queries.quote_get)
+        register("sales.order", scoped_get=queries.order_get)
         register("sales.forecastadjustment", scoped_get=forecasting.forecast_adjustment_get)
         register("sales.forecastsnapshot", admin_only=True)
         # An organization's and a contact's deals on their 360° pages.

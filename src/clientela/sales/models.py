@@ -572,5 +572,67 @@ class QuoteLine(models.Model):
         return f"{self.quote_id}/{self.position}"
 
 
+class OrderStatus(TextChoices):
+    OPEN = "open", _("Open")
+    PARTIALLY_INVOICED = "partially_invoiced", _("Partially invoiced")
+    INVOICED = "invoiced", _("Invoiced")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Order(Record):
+    """What a customer ordered: made when a quote is accepted (its lines and totals copied), so
+    the chain reads deal ← quote ← order; numbered gap-free per year (O-2026-000001)."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    quote = models.OneToOneField(
+        Quote, null=True, blank=True, on_delete=models.PROTECT, related_name="order", verbose_name=_("quote")
+    )
+    organization = models.ForeignKey(
+        "parties.Organization", on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    )
+    contact = models.ForeignKey(
+        "parties.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="orders",
+        verbose_name=_("contact"),
+    )  # fmt: skip
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders", verbose_name=_("deal")
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.OPEN)
+    net_total = models.DecimalField(_("net total"), default=0, **AMOUNT)
+    tax_total = models.DecimalField(_("tax total"), default=0, **AMOUNT)
+    gross_total = models.DecimalField(_("gross total"), default=0, **AMOUNT)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "owner"], name="order_scope_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    """A line of an order, as its quote had it."""
+
+    id = models.BigAutoField(primary_key=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=0)
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, default=0)
+    net = models.DecimalField(_("net"), **AMOUNT)
+    tax = models.DecimalField(_("tax"), **AMOUNT)
+    gross = models.DecimalField(_("gross"), **AMOUNT)
+
+    class Meta:
+        ordering = ["order", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.position}"
+
+
 # The figures the reports read (DESIGN.md rule 6), in a module of their own; imported here so Django knows them.
 from clientela.sales.models_figures import DealFigure, LeadFigure, StageFigure  # noqa: E402, F401

@@ -26,6 +26,8 @@ from clientela.sales.models import (
     LeadAssignmentRule,
     LeadForm,
     LostReason,
+    Order,
+    OrderLine,
     Outcome,
     Pipeline,
     PriceList,
@@ -488,3 +490,17 @@ def quote_get(user: User, public_id: Any) -> Quote:
         Prefetch("lines", queryset=QuoteLine.objects.select_related("product").order_by("position"))
     )
     return _get(quotes, public_id, _("no such quote"))
+
+
+def orders_visible(user: User) -> QuerySet[Order]:
+    return visible(Order.objects.all(), user).select_related(
+        "organization", "contact", "deal", "quote", "owner", "team"
+    )
+
+
+def order_get(user: User, public_id: Any) -> Order:
+    """An order the user may see, with its lines in order."""
+    orders = orders_visible(user).prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("position"))
+    )
+    return _get(orders, public_id, _("no such order"))

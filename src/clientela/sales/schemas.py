@@ -764,3 +764,31 @@ class QuoteListParams(QueryParams):
     status: choice_type(["draft", "sent", "accepted", "rejected", "expired"], blank=False) | None = None  # type: ignore[valid-type]
     cursor: Cursor = None
     limit: Limit = 50
+
+
+class AcceptOut(Out):
+    order: uuid.UUID
+
+
+class OrderOut(Out):
+    id: uuid.UUID
+    version: int
+    number: str
+    status: str
+    quote: LinkOut | None
+    organization: LinkOut | None
+    contact: LinkOut | None
+    deal: LinkOut | None
+    currency: str
+    lines: list[QuoteLineOut]
+    net_total: Decimal
+    tax_total: Decimal
+    gross_total: Decimal
+    owner: UserRef | None
+    team: TeamRef | None
+    created_at: dt.datetime
+
+
+class OrderPage(Out):
+    items: list[QuoteSummary]
+    next_cursor: str | None = NEXT_CURSOR

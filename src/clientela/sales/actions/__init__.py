@@ -34,7 +34,7 @@ from clientela.sales.actions.pipelines import (
 )
 from clientela.sales.actions.prices import exchange_rate_set, price_list_create, price_list_trash, price_list_update
 from clientela.sales.actions.products import product_create, product_restore, product_trash, product_update
-from clientela.sales.actions.quotes import quote_create
+from clientela.sales.actions.quotes import quote_accept, quote_create
 from clientela.sales.actions.webforms import lead_capture, lead_form_create, lead_form_update, submission_allowed
 
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "price_list_trash",
     "price_list_update",
     "pipeline_create",
+    "quote_accept",
     "quote_create",
     "product_create",
     "product_restore",

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.core import records
-from clientela.core.errors import FieldError, NotFound, ValidationFailed
+from clientela.core.errors import FieldError, NotFound, Refused, ValidationFailed
 from clientela.core.money import default_currency, is_currency
 from clientela.core.visibility import require_write
 from clientela.parties import queries as parties_queries
 from clientela.sales import pricing, queries
-from clientela.sales.models import DocumentCounter, Product, Quote, QuoteLine
+from clientela.sales.models import DocumentCounter, Order, OrderLine, Product, Quote, QuoteLine, QuoteStatus
 from clientela.sales.rules import decimal_or_none
 
 if TYPE_CHECKING:
@@ -157,3 +157,57 @@ def quote_create(*, actor: User, values: dict[str, Any], lines: Any) -> Quote:
             return {"lines": [None, len(priced)]}
 
         return records.create_record(Quote, actor=actor, values=own, action="quote.create", after_insert=after_insert)
+
+
+# --- acceptance: quote -> order ---------------------------------------------------------------------
+
+ORDER_SERIES = "O"
+LINE_COPIED = ("position", "product", "description", "quantity", "unit_price", "discount_percent", "tax_rate", "net",
+               "tax", "gross")  # fmt: skip
+
+
+class QuoteClosed(Refused):
+    """The quote was rejected or has expired: it can no longer be accepted."""
+
+    status = 409
+    code = "quote_closed"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def quote_accept(*, actor: User, quote: Quote) -> tuple[Order, bool]:
+    """The customer accepted `quote`: an order with its lines and totals, numbered in this
+    year's series, and the quote marked accepted — in one transaction with the quote locked, so
+    that it happens once. Accepting an accepted quote answers its order (and False: nothing was
+    made)."""
+    require_write(actor, quote)
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update().get(pk=quote.pk)
+        existing = Order.objects.filter(quote=locked).first()
+        if existing is not None:
+            return existing, False
+        if locked.status in (QuoteStatus.REJECTED, QuoteStatus.EXPIRED):
+            raise QuoteClosed(_("this quote was %(status)s") % {"status": locked.get_status_display().lower()})
+        today = timezone.localdate()
+        number = next_number(ORDER_SERIES, today.year)
+        lines = list(QuoteLine.objects.filter(quote=locked).order_by("position"))
+        values = {
+            "number": f"{ORDER_SERIES}-{today.year}-{number:06d}", "quote": locked,
+            "organization": locked.organization, "contact": locked.contact, "deal": locked.deal,
+            "currency": locked.currency, "net_total": locked.net_total, "tax_total": locked.tax_total,
+            "gross_total": locked.gross_total, "owner": locked.owner, "team": locked.team,
+        }  # fmt: skip
+
+        def after_insert(order: Order) -> dict[str, list[Any]]:
+            OrderLine.objects.bulk_create(
+                OrderLine(order=order, **{name: getattr(line, name) for name in LINE_COPIED}) for line in lines
+            )
+            return {"lines": [None, len(lines)]}
+
+        order = records.create_record(
+            Order, actor=actor, values=values, action="order.create", after_insert=after_insert
+        )
+        records.update_record(locked, actor=actor, values={"status": QuoteStatus.ACCEPTED}, action="quote.accept")
+        return order, True

@@ -113,3 +113,36 @@ def test_numbers_never_skip_or_repeat_under_concurrent_creation(cast):
         thread.join(timeout=60)
     assert not failures
     assert sorted(taken) == list(range(1, 61))
+
+
+def test_accepting_a_quote_makes_its_order_once_with_the_same_lines_and_totals(cast, shop):
+    product, organization = shop
+    api = ApiClient(cast.sales_north)
+    quote = api.post("/quotes", {"organization": str(organization.public_id), "currency": "EUR",
+                                 "lines": [{"product": str(product.public_id), "quantity": "3", "unit_price": "19.99",
+                                            "discount_percent": "10"}]}).json()  # fmt: skip
+    accepted = api.post(f"/quotes/{quote['id']}/accept", {})
+    assert accepted.status_code == 201
+    order_id = accepted.json()["order"]
+    again = api.post(f"/quotes/{quote['id']}/accept", {})
+    assert again.status_code == 200 and again.json() == {"order": order_id}
+
+    order = api.get(f"/orders/{order_id}").json()
+    assert order["number"] == f"O-{timezone.localdate().year}-000001"
+    assert order["quote"] == {"id": quote["id"], "name": quote["number"]}
+    assert (order["gross_total"], order["lines"][0]["net"]) == ("68.54", "53.97")
+    assert api.get(f"/quotes/{quote['id']}").json()["status"] == "accepted"
+    assert [o["number"] for o in api.get("/orders").json()["items"]] == [order["number"]]
+    assert ApiClient(cast.sales_south).get(f"/orders/{order_id}").status_code == 404
+
+
+def test_a_rejected_quote_cannot_be_accepted(cast, shop):
+    from clientela.core import records
+    from clientela.sales.actions.quotes import QuoteClosed
+
+    _product, organization = shop
+    quote = actions.quote_create(actor=cast.sales_north, values={"organization": str(organization.public_id)},
+                                 lines=[{"description": "Visit", "unit_price": "50"}])  # fmt: skip
+    records.update_record(quote, actor=cast.sales_north, values={"status": "rejected"}, action="quote.reject")
+    with pytest.raises(QuoteClosed):
+        actions.quote_accept(actor=cast.sales_north, quote=quote)
