@@ -22,11 +22,13 @@ from clientela.parties.api_custom_fields import router as custom_fields_router
 from clientela.sales.api import deals as deals_router
 from clientela.sales.api import exchange_rates as exchange_rates_router
 from clientela.sales.api import forecasts as forecasts_router
+from clientela.sales.api import invoices as invoices_router
 from clientela.sales.api import lead_forms as lead_forms_router
 from clientela.sales.api import lead_rules as lead_rules_router
 from clientela.sales.api import leads as leads_router
 from clientela.sales.api import lost_reasons as lost_reasons_router
 from clientela.sales.api import orders as orders_router
+from clientela.sales.api import payments as payments_router
 from clientela.sales.api import pipelines as pipelines_router
 from clientela.sales.api import price_lists as price_lists_router
 from clientela.sales.api import products as products_router
@@ -61,6 +63,8 @@ api.add_router("/price-lists", price_lists_router)
 api.add_router("/exchange-rates", exchange_rates_router)
 api.add_router("/quotes", quotes_router)
 api.add_router("/orders", orders_router)
+api.add_router("/invoices", invoices_router)
+api.add_router("/payments", payments_router)
 api.add_router("/events", events_router)
 api.add_router("/users", users_router)
 api.add_router("/health", health_router)

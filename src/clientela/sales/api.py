@@ -36,12 +36,14 @@ from clientela.sales.api_support import (
     deal_body,
     deal_summary,
     deals_filtered,
+    invoice_body,
     lead_body,
     lead_form_body,
     lead_rule_body,
     leads_filtered,
     lost_reason_body,
     order_body,
+    payment_body,
     pipeline_body,
     price_list_body,
     product_body,
@@ -72,6 +74,9 @@ from clientela.sales.schemas import (
     ExchangeRateOut,
     ForecastOut,
     ForecastParams,
+    InvoiceIn,
+    InvoiceOut,
+    InvoicePage,
     LeadCreate,
     LeadFormIn,
     LeadFormList,
@@ -92,6 +97,8 @@ from clientela.sales.schemas import (
     LostReasonPatch,
     OrderOut,
     OrderPage,
+    PaymentIn,
+    PaymentOut,
     PipelineCreate,
     PipelineList,
     PipelineOut,
@@ -129,6 +136,8 @@ price_lists = Router(tags=["price lists"])
 exchange_rates = Router(tags=["exchange rates"])
 quotes = Router(tags=["quotes"])
 orders = Router(tags=["orders"])
+invoices = Router(tags=["invoices"])
+payments = Router(tags=["payments"])
 
 
 def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -994,3 +1003,67 @@ def order_read(
     user = caller(request)
     order = queries.order_get(user, order_id)
     return conditional_read(response, if_none_match, order.version, order_body(user, order))
+
+
+@orders.post("/{order_id}/invoice", response={201: InvoiceOut, **COMMON, **WITH_RECORD, 409: ErrorOut},
+             summary="Invoice the order")  # fmt: skip
+def order_invoice(
+    request: HttpRequest, order_id: uuid.UUID, payload: InvoiceIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    """The whole order, once: a second invoice of it is a `409` (send an `Idempotency-Key` to
+    repeat a request safely). Numbered gap-free in the year's series (INV-2026-000001)."""
+    user = caller(request)
+    order = queries.order_get(user, order_id)
+
+    def create() -> dict[str, Any]:
+        invoice = actions.order_invoice(actor=user, order=order, due_days=payload.due_days)
+        return _json(InvoiceOut, invoice_body(user, queries.invoice_get(user, invoice.public_id)))
+
+    return _create(request, user, payload, idempotency_key, "invoices", create)
+
+
+# --- invoices and payments ----------------------------------------------------------------------------
+
+
+@invoices.get("", response={200: InvoicePage, **COMMON}, summary="List the invoices you may see")
+def invoice_list(request: HttpRequest, params: Query[QuoteListParams]) -> dict[str, Any]:
+    user = caller(request)
+    queryset = queries.invoices_visible(user)
+    if params.organization:
+        queryset = queryset.filter(organization__public_id=params.organization)
+    keys = parse_sort(None, allowed=("created_at",), default=["-created_at"])
+    page = paginate(queryset, keys=keys, cursor=params.cursor, limit=params.limit)
+    return {"items": [quote_summary(user, i) for i in page.items], "next_cursor": page.next_cursor}
+
+
+@invoices.get("/{invoice_id}", response={200: InvoiceOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read an invoice")
+def invoice_read(
+    request: HttpRequest, invoice_id: uuid.UUID, response: HttpResponse, if_none_match: IfNoneMatch = None
+) -> Any:
+    user = caller(request)
+    invoice = queries.invoice_get(user, invoice_id)
+    return conditional_read(response, if_none_match, invoice.version, invoice_body(user, invoice))
+
+
+@payments.post(
+    "", response={201: PaymentOut, **COMMON, **WITH_RECORD, 409: ErrorOut}, summary="Record a payment of an invoice"
+)
+def payment_create(
+    request: HttpRequest, payload: PaymentIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    """The invoice's `status` becomes `partially_paid`, then `paid` when nothing is owed; a
+    payment above what is owed is a `422` naming the amount owed."""
+    user = caller(request)
+
+    def create() -> dict[str, Any]:
+        invoice = queries.invoice_get(user, payload.invoice)
+        payment = actions.payment_record(actor=user, invoice=invoice, amount=payload.amount, paid_on=payload.date,
+                                         note=payload.note)  # fmt: skip
+        return _json(PaymentOut, payment_body(payment))
+
+    return _create(request, user, payload, idempotency_key, "payments", create)
+
+
+@payments.get("/{payment_id}", response={200: PaymentOut, **WITH_RECORD}, summary="Read a payment")
+def payment_read(request: HttpRequest, payment_id: uuid.UUID) -> dict[str, Any]:
+    return payment_body(queries.payment_get(caller(request), payment_id))

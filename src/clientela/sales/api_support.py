@@ -291,7 +291,7 @@ def quote_body(user: User, quote: Any) -> dict[str, Any]:
         "status": quote.status,
         "organization": _link(user, quote.organization, quote.organization.name),
         "contact": _link(user, quote.contact, getattr(quote.contact, "full_name", "")),
-        "deal": _link(user, quote.deal, getattr(quote.deal, "name", "")),
+        "deal": _link(user, getattr(quote, "deal", None), getattr(getattr(quote, "deal", None), "name", "")),
         "currency": quote.currency,
         "valid_until": getattr(quote, "valid_until", None),
         "note": getattr(quote, "note", ""),
@@ -337,4 +337,34 @@ def order_body(user: User, order: Any) -> dict[str, Any]:
     body["quote"] = None if quote is None or not can_see(user, quote) else {"id": quote.public_id, "name": quote.number}
     for name in ("valid_until", "note"):
         body.pop(name)
+    return body
+
+
+def payment_body(payment: Any) -> dict[str, Any]:
+    return {
+        "id": payment.public_id,
+        "version": payment.version,
+        "invoice": payment.invoice.public_id,
+        "amount": round_money(payment.amount, payment.invoice.currency),
+        "paid_on": payment.paid_on,
+        "note": payment.note,
+    }
+
+
+def invoice_body(user: User, invoice: Any) -> dict[str, Any]:
+    from django.utils import timezone
+
+    body = quote_body(user, invoice)
+    for name in ("valid_until", "note", "deal"):
+        body.pop(name)
+    order = invoice.order
+    body["order"] = None if order is None or not can_see(user, order) else {"id": order.public_id, "name": order.number}
+    body.update(
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        paid_total=round_money(invoice.paid_total, invoice.currency),
+        outstanding=round_money(invoice.gross_total - invoice.paid_total, invoice.currency),
+        overdue=invoice.status in ("issued", "partially_paid") and invoice.due_on < timezone.localdate(),
+        payments=[payment_body(p) for p in invoice.payments.all()],
+    )
     return body

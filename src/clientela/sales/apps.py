@@ -23,6 +23,8 @@ class SalesConfig(AppConfig):
         register("sales.pricelist", public=True)
         register("sales.quote", scoped_get=queries.quote_get)
         register("sales.order", scoped_get=queries.order_get)
+        register("sales.invoice", scoped_get=queries.invoice_get)
+        register("sales.payment", scoped_get=queries.payment_get)
         register("sales.forecastadjustment", scoped_get=forecasting.forecast_adjustment_get)
         register("sales.forecastsnapshot", admin_only=True)
         # An organization's and a contact's deals on their 360° pages.

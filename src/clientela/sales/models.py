@@ -634,5 +634,80 @@ class OrderLine(models.Model):
         return f"{self.order_id}/{self.position}"
 
 
+class InvoiceStatus(TextChoices):
+    ISSUED = "issued", _("Issued")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Invoice(Record):
+    """A bill for an order: its lines and totals, numbered gap-free per year (INV-2026-000001),
+    due on a day; paid by payments (partially, then wholly)."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
+    organization = models.ForeignKey(
+        "parties.Organization", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("customer")
+    )
+    contact = models.ForeignKey(
+        "parties.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices",
+        verbose_name=_("contact"),
+    )  # fmt: skip
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED)
+    issued_on = models.DateField(_("issued on"))
+    due_on = models.DateField(_("due on"))
+    net_total = models.DecimalField(_("net total"), default=0, **AMOUNT)
+    tax_total = models.DecimalField(_("tax total"), default=0, **AMOUNT)
+    gross_total = models.DecimalField(_("gross total"), default=0, **AMOUNT)
+    paid_total = models.DecimalField(_("paid"), default=0, **AMOUNT)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "owner"], name="invoice_scope_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    """A line of an invoice, as its order had it."""
+
+    id = models.BigAutoField(primary_key=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=0)
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, default=0)
+    net = models.DecimalField(_("net"), **AMOUNT)
+    tax = models.DecimalField(_("tax"), **AMOUNT)
+    gross = models.DecimalField(_("gross"), **AMOUNT)
+
+    class Meta:
+        ordering = ["invoice", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}/{self.position}"
+
+
+class Payment(Record):
+    """Money received for an invoice, on a day."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice"))
+    amount = models.DecimalField(_("amount"), **AMOUNT)
+    paid_on = models.DateField(_("paid on"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.amount}"
+
+
 # The figures the reports read (DESIGN.md rule 6), in a module of their own; imported here so Django knows them.
 from clientela.sales.models_figures import DealFigure, LeadFigure, StageFigure  # noqa: E402, F401

@@ -22,6 +22,8 @@ from clientela.core.visibility import visible
 from clientela.sales.models import (
     Deal,
     ExchangeRate,
+    Invoice,
+    InvoiceLine,
     Lead,
     LeadAssignmentRule,
     LeadForm,
@@ -29,6 +31,7 @@ from clientela.sales.models import (
     Order,
     OrderLine,
     Outcome,
+    Payment,
     Pipeline,
     PriceList,
     PriceListItem,
@@ -504,3 +507,19 @@ def order_get(user: User, public_id: Any) -> Order:
         Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("position"))
     )
     return _get(orders, public_id, _("no such order"))
+
+
+def invoices_visible(user: User) -> QuerySet[Invoice]:
+    return visible(Invoice.objects.all(), user).select_related("organization", "contact", "order", "owner", "team")
+
+
+def invoice_get(user: User, public_id: Any) -> Invoice:
+    """An invoice the user may see, with its lines in order and its payments."""
+    invoices = invoices_visible(user).prefetch_related(
+        Prefetch("lines", queryset=InvoiceLine.objects.select_related("product").order_by("position")), "payments"
+    )
+    return _get(invoices, public_id, _("no such invoice"))
+
+
+def payment_get(user: User, public_id: Any) -> Payment:
+    return _get(visible(Payment.objects.select_related("invoice"), user), public_id, _("no such payment"))

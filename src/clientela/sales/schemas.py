@@ -792,3 +792,52 @@ class OrderOut(Out):
 class OrderPage(Out):
     items: list[QuoteSummary]
     next_cursor: str | None = NEXT_CURSOR
+
+
+class InvoiceIn(Strict):
+    due_days: Annotated[int, *whole(ge=0, le=365)] = Field(default=14, description="Days until it is due")
+
+
+class PaymentOut(Out):
+    id: uuid.UUID
+    version: int
+    invoice: uuid.UUID
+    amount: Decimal
+    paid_on: dt.date
+    note: str
+
+
+class InvoiceOut(Out):
+    id: uuid.UUID
+    version: int
+    number: str
+    status: str
+    order: LinkOut | None
+    organization: LinkOut | None
+    contact: LinkOut | None
+    currency: str
+    issued_on: dt.date
+    due_on: dt.date
+    overdue: bool
+    lines: list[QuoteLineOut]
+    net_total: Decimal
+    tax_total: Decimal
+    gross_total: Decimal
+    paid_total: Decimal
+    outstanding: Decimal
+    payments: list[PaymentOut]
+    owner: UserRef | None
+    team: TeamRef | None
+    created_at: dt.datetime
+
+
+class InvoicePage(Out):
+    items: list[QuoteSummary]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class PaymentIn(Strict):
+    invoice: uuid.UUID
+    amount: Annotated[str, decimal_text(16, 4, signed=False)]
+    date: OptionalDay = Field(default=None, description="The day it was paid; default: today")
+    note: Annotated[str, text(300)] = ""

@@ -16,6 +16,7 @@ from clientela.sales.actions.deals import (
 )
 from clientela.sales.actions.figures import figures_rebuild
 from clientela.sales.actions.forecasts import forecast_adjust, forecast_snapshot_take
+from clientela.sales.actions.invoices import order_invoice, payment_record
 from clientela.sales.actions.leads import (
     Conversion,
     lead_convert,
@@ -68,6 +69,8 @@ __all__ = [
     "price_list_create",
     "price_list_trash",
     "price_list_update",
+    "order_invoice",
+    "payment_record",
     "pipeline_create",
     "quote_accept",
     "quote_create",
