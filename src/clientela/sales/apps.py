@@ -30,6 +30,8 @@ class SalesConfig(AppConfig):
         # An organization's and a contact's deals on their 360° pages.
         core_panels.register("parties.organization", panels.party_deals)
         core_panels.register("parties.contact", panels.party_deals)
+        core_panels.register("parties.organization", panels.party_documents)
+        core_panels.register("parties.contact", panels.party_documents)
         # The worker keeps the forecast of each month, to compare later with what closed.
         housekeeping.register("sales.forecast_snapshot", "clientela.sales.tasks.take_monthly_snapshot")
         housekeeping.register("sales.lead_import_files", "clientela.sales.tasks.purge_lead_import_files")

@@ -24,3 +24,16 @@ def party_deals(reader: Any, record: Any) -> Panel:
         "organization": record.public_id if record._meta.model_name == "organization" else None,
     }
     return Panel("sales/_party_deals.html", context, replaces="deals")
+
+
+DOCUMENTS_SHOWN = 10
+
+
+def party_documents(reader: Any, record: Any) -> Panel:
+    """A customer's quotes, orders and invoices (the newest of each), with what is still owed."""
+    documents = queries.documents_of(reader, record, limit=DOCUMENTS_SHOWN)
+    owed: dict[str, Decimal] = {}
+    for invoice in documents["invoices"]:
+        if invoice.status in ("issued", "partially_paid"):
+            owed[invoice.currency] = owed.get(invoice.currency, Decimal(0)) + invoice.gross_total - invoice.paid_total
+    return Panel("sales/_party_documents.html", {**documents, "owed": sorted(owed.items())})

@@ -523,3 +523,14 @@ def invoice_get(user: User, public_id: Any) -> Invoice:
 
 def payment_get(user: User, public_id: Any) -> Payment:
     return _get(visible(Payment.objects.select_related("invoice"), user), public_id, _("no such payment"))
+
+
+def documents_of(user: User, party: Any, *, limit: int) -> dict[str, list[Any]]:
+    """The newest quotes, orders and invoices of an organization (or a contact's) that `user`
+    may see: three queries."""
+    where = {"organization": party} if party._meta.model_name == "organization" else {"contact": party}
+    return {
+        "quotes": list(visible(Quote.objects.filter(**where), user).order_by("-created_at", "-id")[:limit]),
+        "orders": list(visible(Order.objects.filter(**where), user).order_by("-created_at", "-id")[:limit]),
+        "invoices": list(visible(Invoice.objects.filter(**where), user).order_by("-created_at", "-id")[:limit]),
+    }

@@ -124,10 +124,11 @@ def test_detail_page_runs_a_bounded_number_of_queries(client, cast, django_asser
     for n in range(30):
         actions.contact_update(actor=cast.sales_north, contact=contact, values={"title": f"T{n}"})
     client.force_login(cast.sales_north)
-    # 18 today (the deals panel is one); one more for each level of records merged into merged records
-    with django_assert_max_num_queries(19):
+    # 21 today (the sales panels are four: deals; quotes, orders, invoices); one more for each level of
+    # records merged into merged records
+    with django_assert_max_num_queries(22):  # with the sales panels (deals; quotes, orders, invoices)
         assert client.get(reverse("parties:contact_detail", args=[contact.public_id])).status_code == 200
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(22):
         assert client.get(reverse("parties:organization_detail", args=[organization.public_id])).status_code == 200
 
 

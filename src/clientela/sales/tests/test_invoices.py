@@ -59,3 +59,23 @@ def test_another_teams_invoice_is_not_found_and_cannot_be_paid(cast, order):
     assert south.get(f"/invoices/{invoice['id']}").status_code == 404
     assert south.post("/payments", {"invoice": invoice["id"], "amount": "1.00"}).status_code == 404
     assert south.post(f"/orders/{order}/invoice", {}).status_code == 404
+
+
+def test_the_customers_360_page_shows_the_chain_and_what_is_still_owed(cast, order):
+    from django.test import Client
+    from django.urls import reverse
+
+    from clientela.parties.models import Organization
+    from clientela.testing.cast import PASSWORD
+
+    api = ApiClient(cast.sales_north)
+    invoice = api.post(f"/orders/{order}/invoice", {}).json()
+    api.post("/payments", {"invoice": invoice["id"], "amount": "8.54"})
+    client = Client()
+    assert client.login(username="sales_north", password=PASSWORD)
+    organization = Organization.objects.get(name="Kovács Kft.")
+    page = client.get(reverse("parties:organization_detail", args=[organization.public_id])).content.decode()
+    year = timezone.localdate().year
+    for number in (f"Q-{year}-000001", f"O-{year}-000001", f"INV-{year}-000001"):
+        assert number in page
+    assert "60.00 EUR" in page  # still owed: 68.54 - 8.54
