@@ -509,51 +509,36 @@ class DocumentCounter(models.Model):
         return f"{self.series} {self.year}: {self.last}"
 
 
-class QuoteStatus(TextChoices):
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-    EXPIRED = "expired", _("Expired")
-
-
-class Quote(Record):
-    """An offer to a customer: lines of products at prices, with totals exact to the currency's
-    minor unit (`pricing.py`). Numbered in its year's series when created (Q-2026-000001)."""
+class Document(Record):
+    """What quotes, orders and invoices have in common: a number in their year's series, the
+    customer, the currency and the totals of their lines (`pricing.py`)."""
 
     number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
     organization = models.ForeignKey(
-        "parties.Organization", on_delete=models.PROTECT, related_name="quotes", verbose_name=_("customer")
+        "parties.Organization", on_delete=models.PROTECT, related_name="%(class)ss", verbose_name=_("customer")
     )
     contact = models.ForeignKey(
-        "parties.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="quotes",
+        "parties.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="%(class)ss",
         verbose_name=_("contact"),
     )  # fmt: skip
-    deal = models.ForeignKey(
-        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes", verbose_name=_("deal")
-    )
     currency = models.CharField(_("currency"), max_length=3)
-    status = models.CharField(_("status"), max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
     net_total = models.DecimalField(_("net total"), default=0, **AMOUNT)
     tax_total = models.DecimalField(_("tax total"), default=0, **AMOUNT)
     gross_total = models.DecimalField(_("gross total"), default=0, **AMOUNT)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["team", "owner"], name="quote_scope_idx")]
 
     def __str__(self) -> str:
         return self.number
 
 
-class QuoteLine(models.Model):
-    """A line of a quote, written with it: what, how many, at what price, discount and tax rate,
-    and the net, tax and gross the totals rule gives."""
+class DocumentLine(models.Model):
+    """A line of a quote, an order or an invoice: what, how many, at what price, discount and
+    tax rate, and the net, tax and gross the totals rule gives."""
 
     id = models.BigAutoField(primary_key=True)
-    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     description = models.CharField(_("description"), max_length=300)
@@ -564,6 +549,40 @@ class QuoteLine(models.Model):
     net = models.DecimalField(_("net"), **AMOUNT)
     tax = models.DecimalField(_("tax"), **AMOUNT)
     gross = models.DecimalField(_("gross"), **AMOUNT)
+
+    class Meta:
+        abstract = True
+
+
+class QuoteStatus(TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+
+
+class Quote(Document):
+    """An offer to a customer: lines of products at prices, with totals exact to the currency's
+    minor unit (`pricing.py`). Numbered in its year's series when created (Q-2026-000001)."""
+
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes", verbose_name=_("deal")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "owner"], name="quote_scope_idx")]
+
+
+class QuoteLine(DocumentLine):
+    """A line of a quote, written with it: what, how many, at what price, discount and tax rate,
+    and the net, tax and gross the totals rule gives."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
 
     class Meta:
         ordering = ["quote", "position"]
@@ -579,53 +598,27 @@ class OrderStatus(TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Order(Record):
+class Order(Document):
     """What a customer ordered: made when a quote is accepted (its lines and totals copied), so
     the chain reads deal ← quote ← order; numbered gap-free per year (O-2026-000001)."""
 
-    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
     quote = models.OneToOneField(
         Quote, null=True, blank=True, on_delete=models.PROTECT, related_name="order", verbose_name=_("quote")
     )
-    organization = models.ForeignKey(
-        "parties.Organization", on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
-    )
-    contact = models.ForeignKey(
-        "parties.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="orders",
-        verbose_name=_("contact"),
-    )  # fmt: skip
     deal = models.ForeignKey(
         Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders", verbose_name=_("deal")
     )
-    currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.OPEN)
-    net_total = models.DecimalField(_("net total"), default=0, **AMOUNT)
-    tax_total = models.DecimalField(_("tax total"), default=0, **AMOUNT)
-    gross_total = models.DecimalField(_("gross total"), default=0, **AMOUNT)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["team", "owner"], name="order_scope_idx")]
 
-    def __str__(self) -> str:
-        return self.number
 
-
-class OrderLine(models.Model):
+class OrderLine(DocumentLine):
     """A line of an order, as its quote had it."""
 
-    id = models.BigAutoField(primary_key=True)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveIntegerField()
-    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    description = models.CharField(_("description"), max_length=300)
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
-    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
-    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=0)
-    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, default=0)
-    net = models.DecimalField(_("net"), **AMOUNT)
-    tax = models.DecimalField(_("tax"), **AMOUNT)
-    gross = models.DecimalField(_("gross"), **AMOUNT)
 
     class Meta:
         ordering = ["order", "position"]
@@ -641,51 +634,25 @@ class InvoiceStatus(TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Invoice(Record):
+class Invoice(Document):
     """A bill for an order: its lines and totals, numbered gap-free per year (INV-2026-000001),
     due on a day; paid by payments (partially, then wholly)."""
 
-    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
-    organization = models.ForeignKey(
-        "parties.Organization", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("customer")
-    )
-    contact = models.ForeignKey(
-        "parties.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices",
-        verbose_name=_("contact"),
-    )  # fmt: skip
-    currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(_("status"), max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED)
     issued_on = models.DateField(_("issued on"))
     due_on = models.DateField(_("due on"))
-    net_total = models.DecimalField(_("net total"), default=0, **AMOUNT)
-    tax_total = models.DecimalField(_("tax total"), default=0, **AMOUNT)
-    gross_total = models.DecimalField(_("gross total"), default=0, **AMOUNT)
     paid_total = models.DecimalField(_("paid"), default=0, **AMOUNT)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["team", "owner"], name="invoice_scope_idx")]
 
-    def __str__(self) -> str:
-        return self.number
 
-
-class InvoiceLine(models.Model):
+class InvoiceLine(DocumentLine):
     """A line of an invoice, as its order had it."""
 
-    id = models.BigAutoField(primary_key=True)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveIntegerField()
-    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    description = models.CharField(_("description"), max_length=300)
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
-    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
-    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=0)
-    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, default=0)
-    net = models.DecimalField(_("net"), **AMOUNT)
-    tax = models.DecimalField(_("tax"), **AMOUNT)
-    gross = models.DecimalField(_("gross"), **AMOUNT)
 
     class Meta:
         ordering = ["invoice", "position"]
