@@ -9,19 +9,20 @@ same number of queries however many deals match.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clientela.core.ids import is_uuid
+from clientela.core import collation
 from clientela.parties.listing import MAX_PAGE, PAGE_SIZE, PAGE_SIZES, Page, query_string
 from clientela.sales import queries
-from clientela.sales.models import Deal, Outcome
+from clientela.sales.models import MONEY, Deal, Outcome
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -37,6 +38,8 @@ SORTS: dict[str, tuple[str, ...]] = {
     "updated": ("updated_at", "id"),
     "created": ("created_at", "id"),
 }
+# Sorted columns a deal may leave empty: those deals come last either way, on every database.
+NULLABLE = frozenset({"expected_close_date", "owner__username"})
 COLUMN_LABELS = {
     "name": _("Deal"),
     "stage": _("Stage"),
@@ -53,6 +56,8 @@ CLOSE_WINDOWS = {
     "this_quarter": _("this quarter"),
 }
 STATUSES = {Outcome.OPEN.value: _("open"), Outcome.WON.value: _("won"), Outcome.LOST.value: _("lost")}
+# The largest amount a deal holds (its column's digits); a bound past it is no filter.
+AMOUNT_LIMIT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
 KEYS = ("q", "pipeline", "stage", "status", "owner", "team", "close", "amount_min", "amount_max", "sort")
 
 
@@ -96,12 +101,23 @@ def _small_id(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= 12
 
 
-def _amount(text: str) -> str:
+def _public_id(text: str) -> str:
+    """A public id in its one written form ("" when `text` is none)."""
     try:
-        value = Decimal(text.replace(",", ".").replace(" ", ""))
+        return str(uuid.UUID(text)) if text else ""
+    except ValueError:
+        return ""
+
+
+def _amount(text: str) -> str:
+    """A non-negative amount as written plainly ("" when `text` is none, or past any deal's)."""
+    try:
+        value = Decimal(text.replace(",", ".").replace(" ", "").replace("\u00a0", ""))
     except InvalidOperation:
         return ""
-    return str(value) if value.is_finite() and value >= 0 else ""
+    if not value.is_finite() or value < 0 or value >= AMOUNT_LIMIT:
+        return ""
+    return format(value.normalize(), "f") if value else "0"
 
 
 def parse_filters(data: QueryDict) -> DealFilters:
@@ -112,15 +128,16 @@ def parse_filters(data: QueryDict) -> DealFilters:
         return (data.get(key) or "").replace("\x00", "").strip()[:limit]
 
     filters = DealFilters(q=text("q"))
-    filters.pipeline = text("pipeline") if is_uuid(text("pipeline")) else ""
-    filters.stage = text("stage") if is_uuid(text("stage")) else ""
+    filters.pipeline = _public_id(text("pipeline"))
+    filters.stage = _public_id(text("stage"))
     filters.status = text("status") if text("status") in STATUSES else ""
-    owner = text("owner") or ("me" if data.get("mine") == "1" else "")
-    filters.owner = owner if owner in ("me", "none") or _small_id(owner) else ""
+    owner = text("owner")
+    owner = owner if owner in ("me", "none") or _small_id(owner) else ""
+    filters.owner = owner or ("me" if data.get("mine") == "1" else "")
     filters.team = text("team") if _small_id(text("team")) else ""
     filters.close = text("close") if text("close") in CLOSE_WINDOWS else ""
-    filters.amount_min = _amount(text("amount_min", 30)) if text("amount_min") else ""
-    filters.amount_max = _amount(text("amount_max", 30)) if text("amount_max") else ""
+    filters.amount_min = _amount(text("amount_min", 40))
+    filters.amount_max = _amount(text("amount_max", 40))
     sort = text("sort") or DEFAULT_SORT
     filters.sort = sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
     page = text("page")
@@ -152,18 +169,21 @@ def _close_window(name: str, today: dt.date) -> Q:
     return Q(expected_close_date__gte=quarter, expected_close_date__lt=end)
 
 
-def filtered(user: User, filters: DealFilters) -> QuerySet[Deal]:
+def apply(user: User, filters: DealFilters) -> QuerySet[Deal]:
+    """The deals `user` may see that pass `filters`, in their order, with what a row shows
+    (`queries.deals_visible` selects and prefetches it). A filter naming what the reader may
+    not see (another team's owner or team) finds nothing: it only narrows the visible deals."""
     deals = queries.deals_visible(user)
-    if filters.q:
-        deals = deals.filter(Q(name__icontains=filters.q) | Q(organization__name__icontains=filters.q))
+    for word in filters.q.split()[:10]:
+        deals = deals.filter(Q(name__icontains=word) | Q(organization__name__icontains=word))
     if filters.pipeline:
         deals = deals.filter(pipeline__public_id=filters.pipeline)
     if filters.stage:
         deals = deals.filter(stage__public_id=filters.stage)
-    if filters.status == Outcome.OPEN:
+    if filters.status == Outcome.OPEN:  # open deals are exactly those without `closed_on` (indexed)
         deals = deals.filter(closed_on__isnull=True)
     elif filters.status:
-        deals = deals.filter(stage__outcome=filters.status)
+        deals = deals.filter(closed_on__isnull=False, stage__outcome=filters.status)
     if filters.owner == "me":
         deals = deals.filter(owner_id=user.pk)
     elif filters.owner == "none":
@@ -178,21 +198,28 @@ def filtered(user: User, filters: DealFilters) -> QuerySet[Deal]:
         deals = deals.filter(amount__gte=Decimal(filters.amount_min))
     if filters.amount_max:
         deals = deals.filter(amount__lte=Decimal(filters.amount_max))
-    order = SORTS[filters.sort_key]
-    if filters.sort.startswith("-"):
-        order = tuple(f"-{name}" for name in order)
-    return deals.order_by(*order)
+    return deals.order_by(*_ordering(filters))
+
+
+def _ordering(filters: DealFilters) -> list[Any]:
+    """The `order_by()` terms of the sort: names in the reader's language, empty values last,
+    the id last of all so that equal values keep one order."""
+    descending = filters.sort.startswith("-")
+    terms: list[Any] = []
+    for name in SORTS[filters.sort_key]:
+        if name in NULLABLE:
+            field = F(name)
+            terms.append(field.desc(nulls_last=True) if descending else field.asc(nulls_last=True))
+        else:
+            terms.extend(collation.ordering(Deal, [f"-{name}" if descending else name]))
+    return terms
 
 
 def page_of(user: User, filters: DealFilters) -> Page:
-    """One page of the list: a count and the rows with what they show (one query each)."""
-    queryset = filtered(user, filters)
+    """One page of the list: a count, then the rows with what they show, in a fixed number of
+    queries however many rows there are."""
+    queryset = apply(user, filters)
     total = queryset.count()
     size = filters.size
     number = min(filters.page, max(1, -(-total // size)))
-    rows = list(
-        queryset.select_related("organization", "pipeline", "stage", "owner", "team")[
-            (number - 1) * size : number * size
-        ]
-    )
-    return Page(rows=rows, total=total, number=number, size=size)
+    return Page(rows=list(queryset[(number - 1) * size : number * size]), total=total, number=number, size=size)

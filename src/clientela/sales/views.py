@@ -174,6 +174,10 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         state = "asc" if ascending else "desc" if filters.sort == f"-{key}" else ""
         columns.append((key, label, filters.query_string(sort=f"-{key}" if ascending else key), state))
     pipelines = list(queries.pipelines())
+    # Owners and teams offered are those the reader may give a record (parties' lists do the
+    # same); a value from elsewhere (an old address) is shown as such, never by its name.
+    people = parties_listing.assignable_users(user)
+    teams = parties_listing.selectable_teams(user)
     context = {
         "filters": filters,
         "page": page,
@@ -182,8 +186,10 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "stages": [(p, s) for p in pipelines for s in p.stages.all()],
         "statuses": listing.STATUSES,
         "close_windows": listing.CLOSE_WINDOWS,
-        "people": parties_listing.assignable_users(user),
-        "teams": parties_listing.selectable_teams(user),
+        "people": people,
+        "teams": teams,
+        "owner_unlisted": filters.owner not in ("", "me", "none", *(str(p.pk) for p in people)),
+        "team_unlisted": filters.team not in ("", *(str(t.pk) for t in teams)),
         "saved_views": savedviews.saved_views(user, listing.ENTITY),
         "saved_entity": listing.ENTITY,
         "page_sizes": parties_listing.PAGE_SIZES,

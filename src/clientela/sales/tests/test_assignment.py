@@ -99,6 +99,26 @@ def test_bad_rules_are_named_and_change_nothing(cast):
     assert not LeadAssignmentRule.objects.exists()
 
 
+def test_a_deactivated_owner_or_a_team_without_takers_is_refused_and_skipped_later(cast):
+    from clientela.accounts.models import Team
+
+    cast.sales_south.is_active = False
+    cast.sales_south.save()
+    with pytest.raises(ValidationFailed) as gone:
+        actions.lead_rule_create(actor=cast.admin, values={"name": "Gone", "owner": cast.sales_south})
+    assert [e.field for e in gone.value.errors] == ["owner"]
+    empty = Team.objects.create(name="Empty")
+    with pytest.raises(ValidationFailed) as nobody:
+        actions.lead_rule_create(actor=cast.admin, values={"name": "Empty", "team": empty})
+    assert [e.field for e in nobody.value.errors] == ["team"]
+    assert not LeadAssignmentRule.objects.exists()
+
+    _rule(cast, name="Hers", owner=cast.sales_north_2)
+    cast.sales_north_2.is_active = False  # deactivated after the rule was made: the rule no longer gives leads
+    cast.sales_north_2.save()
+    assert actions.assign_lead({}) is None
+
+
 def test_only_administrators_keep_the_rules(cast):
     with pytest.raises(PermissionDenied):
         actions.lead_rule_create(actor=cast.manager_north, values={"name": "Mine", "owner": cast.manager_north})
