@@ -560,6 +560,10 @@ class QuoteStatus(TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     REJECTED = "rejected", _("Rejected")
     EXPIRED = "expired", _("Expired")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+OPEN_QUOTE_STATUSES = (QuoteStatus.DRAFT, QuoteStatus.SENT)  # a quote still waiting for an answer
 
 
 class Quote(Document):
@@ -572,6 +576,12 @@ class Quote(Document):
     status = models.CharField(_("status"), max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    revises = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="revised_by",
+        verbose_name=_("previous version"),
+    )  # fmt: skip
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -619,6 +629,7 @@ class OrderLine(DocumentLine):
     """A line of an order, as its quote had it."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    invoiced_quantity = models.DecimalField(_("invoiced quantity"), max_digits=14, decimal_places=3, default=0)
 
     class Meta:
         ordering = ["order", "position"]
@@ -631,14 +642,29 @@ class InvoiceStatus(TextChoices):
     ISSUED = "issued", _("Issued")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
     PAID = "paid", _("Paid")
+    CREDITED = "credited", _("Credited")
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Invoice(Document):
-    """A bill for an order: its lines and totals, numbered gap-free per year (INV-2026-000001),
-    due on a day; paid by payments (partially, then wholly)."""
+class InvoiceKind(TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
 
+
+class Invoice(Document):
+    """A bill for an order, or part of it: its lines and totals, numbered gap-free per year
+    (INV-2026-000001), due on a day; paid by payments (partially, then wholly). A credit note
+    (`kind`, CN-2026-000001) is an invoice of its own that takes back some or all of the one it
+    `credits`: its amounts are positive, and they lower what that invoice is owed."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices")
+    credits = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes",
+        verbose_name=_("credited invoice"),
+    )  # fmt: skip
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    credited_total = models.DecimalField(_("credited"), default=0, **AMOUNT)
     status = models.CharField(_("status"), max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED)
     issued_on = models.DateField(_("issued on"))
     due_on = models.DateField(_("due on"))
@@ -653,6 +679,7 @@ class InvoiceLine(DocumentLine):
     """A line of an invoice, as its order had it."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["invoice", "position"]
@@ -674,6 +701,44 @@ class Payment(Record):
 
     def __str__(self) -> str:
         return f"{self.invoice_id}: {self.amount}"
+
+
+class MailStatus(TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class DocumentMail(Record):
+    """A quote or an invoice sent to the customer by e-mail, its PDF attached: queued by the
+    writer, sent through the configured SMTP server by the background worker (retried a few
+    times), with the Message-ID it went out with."""
+
+    quote = models.ForeignKey(Quote, null=True, blank=True, on_delete=models.CASCADE, related_name="mails")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="mails")
+    to = models.EmailField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    language = models.CharField(_("language"), max_length=8)
+    status = models.CharField(_("status"), max_length=10, choices=MailStatus.choices, default=MailStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    message_id = models.CharField(max_length=250, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "owner"], name="document_mail_scope_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quote__isnull=False, invoice__isnull=True)
+                | models.Q(quote__isnull=True, invoice__isnull=False),
+                name="document_mail_one_document",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
 
 
 # The figures the reports read (DESIGN.md rule 6), in a module of their own; imported here so Django knows them.
