@@ -78,3 +78,8 @@ def minor_unit(currency: str) -> int:
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """`amount` rounded half-up to the currency's minor unit (53.973 EUR -> 53.97, 0.5 JPY -> 1)."""
     return amount.quantize(Decimal(1).scaleb(-minor_unit(currency)), rounding=ROUND_HALF_UP)
+
+
+def plain(number: Decimal) -> Decimal:
+    """`number` without trailing zeros and never in exponent form: 10.000 -> 10 (not 1E+1)."""
+    return Decimal(format(number.normalize(), "f"))

@@ -42,13 +42,14 @@ from clientela.sales.api_support import (
     lead_rule_body,
     leads_filtered,
     lost_reason_body,
+    mail_body,
     order_body,
     payment_body,
     pipeline_body,
     price_list_body,
     product_body,
     products_filtered,
-    quote_body,
+    quote_full_body,
     quote_summary,
 )
 from clientela.sales.entities import DEAL, LEAD
@@ -63,6 +64,7 @@ from clientela.sales.schemas import (
     ComparisonOut,
     ConvertIn,
     ConvertOut,
+    CreditNoteIn,
     DealCreate,
     DealListParams,
     DealOut,
@@ -95,6 +97,8 @@ from clientela.sales.schemas import (
     LostReasonList,
     LostReasonOut,
     LostReasonPatch,
+    MailIn,
+    MailOut,
     OrderOut,
     OrderPage,
     PaymentIn,
@@ -116,6 +120,8 @@ from clientela.sales.schemas import (
     QuoteListParams,
     QuoteOut,
     QuotePage,
+    QuoteReviseIn,
+    RejectIn,
     SnapshotIn,
     SnapshotList,
     SnapshotOut,
@@ -147,6 +153,11 @@ def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
 def _values(data: dict[str, Any]) -> dict[str, Any]:
     """A validated body as action values: ids as strings (the action resolves them)."""
     return {name: str(value) if isinstance(value, uuid.UUID) else value for name, value in data.items()}
+
+
+def _part_lines(lines: list[Any] | None) -> list[dict[str, Any]] | None:
+    """An invoice's or a credit note's chosen lines; a quantity left out is the line's rest."""
+    return None if lines is None else [line.model_dump(exclude_none=True) for line in lines]
 
 
 def _create(
@@ -956,7 +967,7 @@ def quote_create(request: HttpRequest, payload: QuoteIn, idempotency_key: Idempo
         if values.get("currency") is None:
             values.pop("currency", None)
         quote = actions.quote_create(actor=user, values=values, lines=lines)
-        return _json(QuoteOut, quote_body(user, queries.quote_get(user, quote.public_id)))
+        return _json(QuoteOut, quote_full_body(user, queries.quote_get(user, quote.public_id)))
 
     return _create(request, user, payload, idempotency_key, "quotes", create)
 
@@ -967,7 +978,7 @@ def quote_read(
 ) -> Any:
     user = caller(request)
     quote = queries.quote_get(user, quote_id)
-    return conditional_read(response, if_none_match, quote.version, quote_body(user, quote))
+    return conditional_read(response, if_none_match, quote.version, quote_full_body(user, quote))
 
 
 @quotes.post("/{quote_id}/accept", response={200: AcceptOut, 201: AcceptOut, **COMMON, **WITH_RECORD, 409: ErrorOut},
@@ -980,6 +991,91 @@ def quote_accept(request: HttpRequest, quote_id: uuid.UUID) -> Any:
     with acting_via("api"):
         order, made = actions.quote_accept(actor=user, quote=quote)
     return Status(201 if made else 200, {"order": order.public_id})
+
+
+def _rendering() -> Any:
+    """The PDF and e-invoice module, imported on first use (WeasyPrint is slow to import)."""
+    from clientela.sales import rendering
+
+    return rendering
+
+
+def pdf_response(content: bytes, number: str, *, download: bool) -> HttpResponse:
+    """A document's PDF, shown in the browser (or saved, with `download`), never sniffed as HTML."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'{"attachment" if download else "inline"}; filename="{number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _language(language: str | None) -> str | None:
+    """A language the pages speak, asked for by name; None: the customer's."""
+    from django.conf import settings
+
+    if language is None:
+        return None
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationFailed.single("language", "invalid", _("one of the languages the application speaks"))
+    return language
+
+
+PDF_DOC = {"responses": {"200": {"description": "The PDF", "content": {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}}  # fmt: skip
+
+
+@quotes.get("/{quote_id}/pdf", response={**WITH_RECORD}, openapi_extra=PDF_DOC,
+            summary="The quote as a PDF, in the customer's language")  # fmt: skip
+def quote_pdf(request: HttpRequest, quote_id: uuid.UUID, language: str | None = None) -> HttpResponse:
+    """`language` (en, hu, tr, ru, pl, ro) overrides the customer's."""
+    quote = queries.quote_get(caller(request), quote_id)
+    chosen = _language(language) or _rendering().document_language(quote)
+    return pdf_response(_rendering().quote_pdf(quote, chosen), quote.number, download=False)
+
+
+@quotes.post("/{quote_id}/revise", response={201: QuoteOut, **COMMON, **WITH_RECORD, 409: ErrorOut},
+             summary="Revise an open quote: a new revision, the old one superseded")  # fmt: skip
+def quote_revise(request: HttpRequest, quote_id: uuid.UUID, payload: QuoteReviseIn) -> HttpResponse:
+    """The new revision keeps the number with `-2`, `-3`... after it and the customer; its lines
+    are priced like a new quote's. An accepted, rejected or superseded quote is a `409`."""
+    user = caller(request)
+    quote = queries.quote_get(user, quote_id)
+    data = payload.model_dump(exclude_unset=True)
+    lines = [_values(line) for line in data.pop("lines")]
+    values = _values(data)
+    if values.get("currency") is None:
+        values["currency"] = quote.currency
+    with acting_via("api"):
+        revision = actions.quote_revise(actor=user, quote=quote, values=values, lines=lines)
+    return Status(201, _json(QuoteOut, quote_full_body(user, queries.quote_get(user, revision.public_id))))
+
+
+@quotes.post("/{quote_id}/reject", response={200: QuoteOut, **COMMON, **WITH_RECORD, 409: ErrorOut},
+             summary="The customer declined the quote")  # fmt: skip
+def quote_reject(request: HttpRequest, quote_id: uuid.UUID, payload: RejectIn) -> Any:
+    user = caller(request)
+    quote = queries.quote_get(user, quote_id)
+    with acting_via("api"):
+        actions.quote_reject(actor=user, quote=quote, reason=payload.reason)
+    return quote_full_body(user, queries.quote_get(user, quote_id))
+
+
+def _send(request: HttpRequest, document: Any, payload: MailIn) -> Any:
+    user = caller(request)
+    with acting_via("api"):
+        mail = actions.document_mail_queue(
+            actor=user, document=document, to=payload.to, subject=payload.subject, body=payload.body,
+            language=_rendering().document_language(document),
+        )  # fmt: skip
+    return Status(202, mail_body(mail))
+
+
+@quotes.post("/{quote_id}/send", response={202: MailOut, **COMMON, **WITH_RECORD, 409: ErrorOut},
+             summary="E-mail the quote's PDF to the customer (sent by the background worker)")  # fmt: skip
+def quote_send(request: HttpRequest, quote_id: uuid.UUID, payload: MailIn) -> Any:
+    """`202` with the e-mail `queued`; the worker sends it through the SMTP server, then the
+    quote's `mails` show it `sent` with its `message_id`, and a draft quote becomes `sent`."""
+    return _send(request, queries.quote_get(caller(request), quote_id), payload)
 
 
 # --- orders ---------------------------------------------------------------------------------------
@@ -1010,13 +1106,18 @@ def order_read(
 def order_invoice(
     request: HttpRequest, order_id: uuid.UUID, payload: InvoiceIn, idempotency_key: IdempotencyKeyHeader = None
 ) -> HttpResponse:
-    """The whole order, once: a second invoice of it is a `409` (send an `Idempotency-Key` to
-    repeat a request safely). Numbered gap-free in the year's series (INV-2026-000001)."""
+    """All that is left of the order, or the `lines` given (by position, with a quantity): an
+    order is never invoiced beyond what it holds — with nothing left, a `409` (send an
+    `Idempotency-Key` to repeat a request safely). Numbered gap-free in the year's series
+    (INV-2026-000001)."""
     user = caller(request)
     order = queries.order_get(user, order_id)
 
     def create() -> dict[str, Any]:
-        invoice = actions.order_invoice(actor=user, order=order, due_days=payload.due_days)
+        lines = (
+            None if payload.lines is None else [_values(line.model_dump(exclude_none=True)) for line in payload.lines]
+        )
+        invoice = actions.order_invoice(actor=user, order=order, lines=lines, due_days=payload.due_days)
         return _json(InvoiceOut, invoice_body(user, queries.invoice_get(user, invoice.public_id)))
 
     return _create(request, user, payload, idempotency_key, "invoices", create)
@@ -1043,6 +1144,56 @@ def invoice_read(
     user = caller(request)
     invoice = queries.invoice_get(user, invoice_id)
     return conditional_read(response, if_none_match, invoice.version, invoice_body(user, invoice))
+
+
+@invoices.get("/{invoice_id}/pdf", response={**WITH_RECORD}, openapi_extra=PDF_DOC,
+              summary="The invoice as a Factur-X PDF/A-3 (EN 16931), in the customer's language")  # fmt: skip
+def invoice_pdf(request: HttpRequest, invoice_id: uuid.UUID, language: str | None = None) -> HttpResponse:
+    """The PDF carries the invoice's EN 16931 data as `factur-x.xml` (profile EN 16931), so a
+    buyer's accounting software reads it without retyping."""
+    invoice = queries.invoice_get(caller(request), invoice_id)
+    chosen = _language(language) or _rendering().document_language(invoice)
+    return pdf_response(_rendering().invoice_facturx(invoice, chosen), invoice.number, download=False)
+
+
+XML_DOC = {"responses": {"200": {"description": "The CII XML", "content": {
+    "application/xml": {"schema": {"type": "string"}}}}}}  # fmt: skip
+
+
+@invoices.get("/{invoice_id}/xml", response={**WITH_RECORD}, openapi_extra=XML_DOC,
+              summary="The invoice's EN 16931 data alone (UN/CEFACT CII XML, Factur-X profile EN 16931)")  # fmt: skip
+def invoice_xml(request: HttpRequest, invoice_id: uuid.UUID) -> HttpResponse:
+    invoice = queries.invoice_get(caller(request), invoice_id)
+    response = HttpResponse(_rendering().invoice_cii_xml(invoice), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+    return response
+
+
+@invoices.post("/{invoice_id}/credit-note", response={201: InvoiceOut, **COMMON, **WITH_RECORD, 409: ErrorOut},
+               summary="Take back some or all of an invoice with a credit note")  # fmt: skip
+def invoice_credit(
+    request: HttpRequest, invoice_id: uuid.UUID, payload: CreditNoteIn, idempotency_key: IdempotencyKeyHeader = None
+) -> HttpResponse:
+    """All that is left to credit, or the `lines` given (by position, with a quantity), with a
+    `reason`; numbered in its own gap-free series (CN-2026-000001). The invoice's
+    `credited_total` grows and its `outstanding` falls by the credit note's gross."""
+    user = caller(request)
+    invoice = queries.invoice_get(user, invoice_id)
+
+    def create() -> dict[str, Any]:
+        lines = (
+            None if payload.lines is None else [_values(line.model_dump(exclude_none=True)) for line in payload.lines]
+        )
+        note = actions.invoice_credit(actor=user, invoice=invoice, lines=lines, reason=payload.reason)
+        return _json(InvoiceOut, invoice_body(user, queries.invoice_get(user, note.public_id)))
+
+    return _create(request, user, payload, idempotency_key, "invoices", create)
+
+
+@invoices.post("/{invoice_id}/send", response={202: MailOut, **COMMON, **WITH_RECORD, 409: ErrorOut},
+               summary="E-mail the invoice (Factur-X PDF) to the customer (sent by the background worker)")  # fmt: skip
+def invoice_send(request: HttpRequest, invoice_id: uuid.UUID, payload: MailIn) -> Any:
+    return _send(request, queries.invoice_get(caller(request), invoice_id), payload)
 
 
 @payments.post(

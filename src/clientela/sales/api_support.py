@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.apikit.bodies import team_ref, user_ref
 from clientela.core.errors import ApiError
-from clientela.core.money import round_money
+from clientela.core.money import plain, round_money
 from clientela.core.visibility import can_see
 from clientela.parties import normalize
 from clientela.sales.models import Deal, Lead
@@ -300,10 +300,10 @@ def quote_body(user: User, quote: Any) -> dict[str, Any]:
                 "position": line.position,
                 "product": None if line.product is None else {"id": line.product.public_id, "name": line.product.name},
                 "description": line.description,
-                "quantity": line.quantity.normalize(),
-                "unit_price": line.unit_price.normalize(),
-                "discount_percent": line.discount_percent.normalize(),
-                "tax_rate": line.tax_rate.normalize(),
+                "quantity": plain(line.quantity),
+                "unit_price": plain(line.unit_price),
+                "discount_percent": plain(line.discount_percent),
+                "tax_rate": plain(line.tax_rate),
                 "net": exact(line.net),
                 "tax": exact(line.tax),
                 "gross": exact(line.gross),
@@ -317,6 +317,36 @@ def quote_body(user: User, quote: Any) -> dict[str, Any]:
         "team": team_ref(quote.team),
         "created_at": quote.created_at,
     }
+
+
+def _number_link(user: User, document: Any) -> dict[str, Any] | None:
+    if document is None or not can_see(user, document):
+        return None
+    return {"id": document.public_id, "name": document.number}
+
+
+def mail_body(mail: Any) -> dict[str, Any]:
+    return {
+        "id": mail.public_id, "to": mail.to, "subject": mail.subject, "status": mail.status,
+        "message_id": mail.message_id, "attempts": mail.attempts, "error": mail.error, "sent_at": mail.sent_at,
+        "created_at": mail.created_at,
+    }  # fmt: skip
+
+
+def quote_full_body(user: User, quote: Any) -> dict[str, Any]:
+    """A quote with its place among its revisions, its order and its e-mails."""
+    from clientela.sales.models import Order, Quote
+
+    body = quote_body(user, quote)
+    body.update(
+        revision=quote.revision,
+        revises=_number_link(user, quote.revises),
+        revised_by=_number_link(user, Quote.objects.filter(revises=quote).first()),
+        order=_number_link(user, Order.objects.filter(quote=quote).first()),
+        sent_at=quote.sent_at,
+        mails=[mail_body(m) for m in quote.mails.all()],
+    )
+    return body
 
 
 def quote_summary(user: User, quote: Any) -> dict[str, Any]:
@@ -333,10 +363,13 @@ def quote_summary(user: User, quote: Any) -> dict[str, Any]:
 
 def order_body(user: User, order: Any) -> dict[str, Any]:
     body = quote_body(user, order)
-    quote = order.quote
-    body["quote"] = None if quote is None or not can_see(user, quote) else {"id": quote.public_id, "name": quote.number}
+    body["quote"] = _number_link(user, order.quote)
     for name in ("valid_until", "note"):
         body.pop(name)
+    invoiced = {line.position: line.invoiced_quantity for line in order.lines.all()}
+    for line in body["lines"]:
+        line["invoiced_quantity"] = plain(invoiced[line["position"]])
+    body["invoices"] = [link for link in (_number_link(user, i) for i in order.invoices.order_by("id")) if link]
     return body
 
 
@@ -354,17 +387,25 @@ def payment_body(payment: Any) -> dict[str, Any]:
 def invoice_body(user: User, invoice: Any) -> dict[str, Any]:
     from django.utils import timezone
 
+    from clientela.sales.actions.invoices import outstanding
+
     body = quote_body(user, invoice)
     for name in ("valid_until", "note", "deal"):
         body.pop(name)
-    order = invoice.order
-    body["order"] = None if order is None or not can_see(user, order) else {"id": order.public_id, "name": order.number}
+    body["order"] = _number_link(user, invoice.order)
+    owed = outstanding(invoice)
     body.update(
+        kind=invoice.kind,
+        credits=_number_link(user, invoice.credits),
+        credit_notes=[link for link in (_number_link(user, n) for n in invoice.credit_notes.order_by("id")) if link],
+        reason=invoice.reason,
         issued_on=invoice.issued_on,
         due_on=invoice.due_on,
         paid_total=round_money(invoice.paid_total, invoice.currency),
-        outstanding=round_money(invoice.gross_total - invoice.paid_total, invoice.currency),
-        overdue=invoice.status in ("issued", "partially_paid") and invoice.due_on < timezone.localdate(),
+        credited_total=round_money(invoice.credited_total, invoice.currency),
+        outstanding=owed,
+        overdue=invoice.kind == "invoice" and owed > 0 and invoice.due_on < timezone.localdate(),
         payments=[payment_body(p) for p in invoice.payments.all()],
+        mails=[mail_body(m) for m in invoice.mails.all()],
     )
     return body

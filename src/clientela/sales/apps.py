@@ -44,6 +44,7 @@ class SalesConfig(AppConfig):
         tallies.register(Deal, figures.DEALS)
         tallies.register(Lead, figures.LEADS)
         housekeeping.register("sales.figures", "clientela.sales.tasks.build_missing_figures")
+        housekeeping.register("sales.quote_expiry", "clientela.sales.tasks.expire_quotes")
         # The deals list keeps saved views, as the contact and organization lists do.
         from django.urls import reverse
 

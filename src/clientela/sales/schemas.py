@@ -711,6 +711,37 @@ class QuoteIn(Strict):
     lines: Annotated[list[QuoteLineIn], Field(min_length=1, max_length=500)]
 
 
+class MailOut(Out):
+    id: uuid.UUID
+    to: str
+    subject: str
+    status: str = Field(description="queued, sent or failed")
+    message_id: str
+    attempts: int
+    error: str
+    sent_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class MailIn(Strict):
+    to: Annotated[str, text(254)] | None = Field(default=None, description="Default: the document's contact's address")
+    subject: Annotated[str, text(200)] | None = Field(default=None, description="Default: in the customer's language")
+    body: Annotated[str, text(20_000)] | None = Field(default=None, description="Default: in the customer's language")
+
+
+class QuoteReviseIn(Strict):
+    contact: uuid.UUID | None = None
+    deal: uuid.UUID | None = None
+    currency: Currency | None = Field(default=None, description="ISO 4217; default: the reporting currency")
+    valid_until: OptionalDay = None
+    note: Annotated[str, text(10_000)] = ""
+    lines: Annotated[list[QuoteLineIn], Field(min_length=1, max_length=500)]
+
+
+class RejectIn(Strict):
+    reason: Annotated[str, text(1000)] = ""
+
+
 class QuoteLineOut(Out):
     position: int
     product: LinkOut | None
@@ -735,6 +766,12 @@ class QuoteOut(Out):
     currency: str
     valid_until: dt.date | None
     note: str
+    revision: int = Field(description="1 for the first; a revision keeps the number with -2, -3... after it")
+    revises: LinkOut | None = Field(description="The revision this one replaced")
+    revised_by: LinkOut | None = Field(description="The revision that replaced this one (status superseded)")
+    order: LinkOut | None = Field(description="The order made when the quote was accepted")
+    sent_at: dt.datetime | None
+    mails: list[MailOut]
     lines: list[QuoteLineOut]
     net_total: Decimal
     tax_total: Decimal
@@ -761,9 +798,13 @@ class QuotePage(Out):
 
 class QuoteListParams(QueryParams):
     organization: uuid.UUID | None = None
-    status: choice_type(["draft", "sent", "accepted", "rejected", "expired"], blank=False) | None = None  # type: ignore[valid-type]
+    status: choice_type(["draft", "sent", "accepted", "rejected", "expired", "superseded"], blank=False) | None = None  # type: ignore[valid-type]
     cursor: Cursor = None
     limit: Limit = 50
+
+
+class OrderLineOut(QuoteLineOut):
+    invoiced_quantity: Decimal
 
 
 class AcceptOut(Out):
@@ -780,7 +821,8 @@ class OrderOut(Out):
     contact: LinkOut | None
     deal: LinkOut | None
     currency: str
-    lines: list[QuoteLineOut]
+    lines: list[OrderLineOut]
+    invoices: list[LinkOut]
     net_total: Decimal
     tax_total: Decimal
     gross_total: Decimal
@@ -794,8 +836,23 @@ class OrderPage(Out):
     next_cursor: str | None = NEXT_CURSOR
 
 
+class PartLineIn(Strict):
+    line: Annotated[int, *whole(ge=1, le=100_000)] = Field(description="The line's position")
+    quantity: Quantity | None = Field(default=None, description="Default: all that is left of the line")
+
+
 class InvoiceIn(Strict):
     due_days: Annotated[int, *whole(ge=0, le=365)] = Field(default=14, description="Days until it is due")
+    lines: Annotated[list[PartLineIn], Field(min_length=1, max_length=500)] | None = Field(
+        default=None, description="Invoice part of the order; default: all that is left to invoice"
+    )
+
+
+class CreditNoteIn(Strict):
+    reason: Annotated[str, text(300)]
+    lines: Annotated[list[PartLineIn], Field(min_length=1, max_length=500)] | None = Field(
+        default=None, description="Credit part of the invoice; default: all that is left to credit"
+    )
 
 
 class PaymentOut(Out):
@@ -816,6 +873,10 @@ class InvoiceOut(Out):
     organization: LinkOut | None
     contact: LinkOut | None
     currency: str
+    kind: str = Field(description="invoice or credit_note")
+    credits: LinkOut | None = Field(description="A credit note's invoice")
+    credit_notes: list[LinkOut]
+    reason: str
     issued_on: dt.date
     due_on: dt.date
     overdue: bool
@@ -824,8 +885,10 @@ class InvoiceOut(Out):
     tax_total: Decimal
     gross_total: Decimal
     paid_total: Decimal
-    outstanding: Decimal
+    credited_total: Decimal
+    outstanding: Decimal = Field(description="Gross less paid and credited; negative: money to return")
     payments: list[PaymentOut]
+    mails: list[MailOut]
     owner: UserRef | None
     team: TeamRef | None
     created_at: dt.datetime

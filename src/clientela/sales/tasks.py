@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
+from email.utils import make_msgid
 
-from django.utils import timezone
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import timezone, translation
+from django_tasks import task
 
 from clientela.sales import actions, forecasting, importing, queries
+from clientela.sales.models import DocumentMail, MailStatus
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_MONTHS = 6  # this month and the five after it
@@ -56,3 +62,47 @@ def build_missing_figures() -> str | None:
     written = actions.figures_rebuild()
     rows = ", ".join(f"{count} {kind} rows" for kind, count in written.items())
     return f"sales figures built: {rows}"
+
+
+MAIL_PRIORITY = 40  # ahead of imports: a person waits to see the quote go out
+RETRY_MINUTES = (1, 5)  # after the first and the second failed attempt
+
+
+@task(priority=MAIL_PRIORITY)
+def send_document_mail(mail_id: str) -> str:
+    """Send a queued quote or invoice e-mail through the configured SMTP server, the document's
+    PDF attached (an invoice's as a Factur-X PDF/A-3 with its EN 16931 XML), with a Message-ID
+    of ours for threading. A failure is retried RETRY_MINUTES later, then given up (the mail is
+    marked failed with the server's answer, for the sender to see)."""
+    mail = DocumentMail.all_objects.select_related("quote", "invoice").filter(public_id=mail_id).first()
+    if mail is None or mail.status != MailStatus.QUEUED:
+        return "nothing to send"
+    from clientela.sales import rendering  # WeasyPrint is slow to import: only where PDFs are made
+
+    document = mail.quote or mail.invoice
+    with translation.override(mail.language):
+        if mail.quote is not None:
+            content, name = rendering.quote_pdf(mail.quote, mail.language), f"{mail.quote.number}.pdf"
+        else:
+            content, name = rendering.invoice_facturx(mail.invoice, mail.language), f"{mail.invoice.number}.pdf"
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    message_id = make_msgid(idstring=f"{document.number}", domain=domain)
+    message = EmailMessage(mail.subject, mail.body, to=[mail.to], headers={"Message-ID": message_id})
+    message.attach(name, content, "application/pdf")
+    try:
+        message.send(fail_silently=False)
+    except (OSError, smtplib.SMTPException) as failure:
+        logger.warning("sending %s to %s failed: %s", document.number, mail.to, failure)
+        if actions.document_mail_failed(mail=mail, error=str(failure) or failure.__class__.__name__):
+            wait = RETRY_MINUTES[min(mail.attempts, len(RETRY_MINUTES) - 1)]
+            send_document_mail.using(run_after=timezone.now() + dt.timedelta(minutes=wait)).enqueue(mail_id)
+            return f"failed, tried again in {wait} min"
+        return "failed for good"
+    actions.document_mail_sent(mail=mail, message_id=message_id)
+    return "sent"
+
+
+def expire_quotes() -> str | None:
+    """A housekeeping check: open quotes past their validity become expired."""
+    expired = actions.quotes_expire()
+    return f"{expired} quotes expired" if expired else None

@@ -16,7 +16,7 @@ from clientela.sales.actions.deals import (
 )
 from clientela.sales.actions.figures import figures_rebuild
 from clientela.sales.actions.forecasts import forecast_adjust, forecast_snapshot_take
-from clientela.sales.actions.invoices import order_invoice, payment_record
+from clientela.sales.actions.invoices import invoice_credit, order_invoice, payment_record
 from clientela.sales.actions.leads import (
     Conversion,
     lead_convert,
@@ -27,6 +27,7 @@ from clientela.sales.actions.leads import (
     lead_update,
     leads_import_batch,
 )
+from clientela.sales.actions.mail import document_mail_failed, document_mail_queue, document_mail_sent
 from clientela.sales.actions.pipelines import (
     lost_reason_create,
     lost_reason_update,
@@ -35,10 +36,17 @@ from clientela.sales.actions.pipelines import (
 )
 from clientela.sales.actions.prices import exchange_rate_set, price_list_create, price_list_trash, price_list_update
 from clientela.sales.actions.products import product_create, product_restore, product_trash, product_update
-from clientela.sales.actions.quotes import quote_accept, quote_create
+from clientela.sales.actions.quotes import quote_accept, quote_create, quote_reject, quote_revise, quotes_expire
 from clientela.sales.actions.webforms import lead_capture, lead_form_create, lead_form_update, submission_allowed
 
 __all__ = [
+    "document_mail_failed",
+    "document_mail_queue",
+    "document_mail_sent",
+    "invoice_credit",
+    "quote_reject",
+    "quote_revise",
+    "quotes_expire",
     "assign_lead",
     "lead_rule_create",
     "lead_rule_move",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core import records
 from clientela.core.errors import ValidationFailed
-from clientela.core.money import default_currency, is_currency
+from clientela.core.money import default_currency, is_currency, plain
 from clientela.core.visibility import require_admin
 from clientela.sales.models import ExchangeRate, PriceList, PriceListItem
 from clientela.sales.rules import PriceInput, clean_price_items, clean_price_list
@@ -33,7 +33,7 @@ def _logged(items: list[PriceInput] | list[PriceListItem]) -> list[list[str]]:
 
 def _plain(number: Decimal) -> str:
     """A number without trailing zeros and never in exponent form: 1000.0000 -> "1000"."""
-    return format(number.normalize(), "f")
+    return str(plain(number))
 
 
 def _write_items(price_list: PriceList, items: list[PriceInput]) -> None:

@@ -9,6 +9,7 @@ contact and deal are records the writer sees.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +23,19 @@ from clientela.core.money import default_currency, is_currency
 from clientela.core.visibility import require_write
 from clientela.parties import queries as parties_queries
 from clientela.sales import pricing, queries
-from clientela.sales.models import DocumentCounter, Order, OrderLine, Product, Quote, QuoteLine, QuoteStatus
+from clientela.sales.models import (
+    OPEN_QUOTE_STATUSES,
+    DocumentCounter,
+    Order,
+    OrderLine,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+)
 from clientela.sales.rules import decimal_or_none
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from clientela.accounts.models import User
 
 MAX_LINES = 500
@@ -111,9 +119,14 @@ def _lines(
     return result
 
 
-def quote_create(*, actor: User, values: dict[str, Any], lines: Any) -> Quote:
-    """A new quote (draft) with its lines and totals, numbered in this year's series."""
-    require_write(actor)
+QUOTE_DAYS = 30  # a quote is valid this many days unless it says otherwise
+QUOTE_FIELDS = {"organization", "contact", "deal", "currency", "valid_until", "note"}
+
+
+def _quote_values(
+    actor: User, values: dict[str, Any], lines: Any, *, today: dt.date
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The checked fields and priced lines of a quote (or a revision of one), every problem named."""
     errors: list[FieldError] = []
     organization = _reference(actor, parties_queries.organization_get, values.get("organization"), "organization",
                               errors)  # fmt: skip
@@ -124,12 +137,19 @@ def quote_create(*, actor: User, values: dict[str, Any], lines: Any) -> Quote:
     currency = values.get("currency") or default_currency()
     if not is_currency(currency):
         errors.append(FieldError("currency", "invalid", _("is not an ISO 4217 currency code such as EUR")))
-    unknown = sorted(set(values) - {"organization", "contact", "deal", "currency", "valid_until", "note"})
+    unknown = sorted(set(values) - QUOTE_FIELDS)
     errors.extend(FieldError(name, "unknown_field", _("is not a field you can set")) for name in unknown)
     note = str(values.get("note") or "")
     if len(note) > 10_000 or "\x00" in note:
         errors.append(FieldError("note", "invalid", _("at most %(n)d characters") % {"n": 10_000}))
-    today = timezone.localdate()
+    valid_until = values.get("valid_until") or today + dt.timedelta(days=QUOTE_DAYS)
+    if isinstance(valid_until, str):
+        try:
+            valid_until = dt.date.fromisoformat(valid_until)
+        except ValueError:
+            errors.append(FieldError("valid_until", "invalid", _("is not a date (YYYY-MM-DD)")))
+    if isinstance(valid_until, dt.date) and not today <= valid_until <= today + dt.timedelta(days=366):
+        errors.append(FieldError("valid_until", "invalid", _("between today and a year from today")))
     priced = (
         _lines(lines, currency=currency, organization=organization, day=today, errors=errors)
         if not any(e.field == "currency" for e in errors)
@@ -137,37 +157,42 @@ def quote_create(*, actor: User, values: dict[str, Any], lines: Any) -> Quote:
     )
     if errors:
         raise ValidationFailed(errors)
+    own = {"organization": organization, "contact": contact, "deal": deal, "currency": currency,
+           "valid_until": valid_until, "note": note}  # fmt: skip
+    return own, priced
+
+
+def _write_quote(actor: User, own: dict[str, Any], priced: list[dict[str, Any]], *, action: str) -> Quote:
     result = pricing.totals(
-        [pricing.Line(p["quantity"], p["unit_price"], p["discount_percent"], p["tax_rate"]) for p in priced], currency
+        [pricing.Line(p["quantity"], p["unit_price"], p["discount_percent"], p["tax_rate"]) for p in priced],
+        own["currency"],
     )
+    values = {**own, "net_total": result.net, "tax_total": result.tax, "gross_total": result.gross}
+
+    def after_insert(quote: Quote) -> dict[str, list[Any]]:
+        QuoteLine.objects.bulk_create(
+            QuoteLine(quote=quote, position=n, net=t.net, tax=t.tax, gross=t.gross, **line)
+            for n, (line, t) in enumerate(zip(priced, result.lines, strict=True), start=1)
+        )
+        return {"lines": [None, len(priced)]}
+
+    return records.create_record(Quote, actor=actor, values=values, action=action, after_insert=after_insert)
+
+
+def quote_create(*, actor: User, values: dict[str, Any], lines: Any) -> Quote:
+    """A new quote (draft) with its lines and totals, numbered in this year's series, valid for
+    QUOTE_DAYS days unless `valid_until` says otherwise."""
+    require_write(actor)
+    today = timezone.localdate()
+    own, priced = _quote_values(actor, values, lines, today=today)
     with transaction.atomic():
         number = next_number(QUOTE_SERIES, today.year)
-        own = {
-            "number": f"{QUOTE_SERIES}-{today.year}-{number:06d}", "organization": organization, "contact": contact,
-            "deal": deal, "currency": currency, "valid_until": values.get("valid_until"), "note": note,
-            "net_total": result.net, "tax_total": result.tax, "gross_total": result.gross,
-            "owner": actor, "team": actor.team,
-        }  # fmt: skip
-
-        def after_insert(quote: Quote) -> dict[str, list[Any]]:
-            QuoteLine.objects.bulk_create(
-                QuoteLine(quote=quote, position=n, net=t.net, tax=t.tax, gross=t.gross, **line)
-                for n, (line, t) in enumerate(zip(priced, result.lines, strict=True), start=1)
-            )
-            return {"lines": [None, len(priced)]}
-
-        return records.create_record(Quote, actor=actor, values=own, action="quote.create", after_insert=after_insert)
-
-
-# --- acceptance: quote -> order ---------------------------------------------------------------------
-
-ORDER_SERIES = "O"
-LINE_COPIED = ("position", "product", "description", "quantity", "unit_price", "discount_percent", "tax_rate", "net",
-               "tax", "gross")  # fmt: skip
+        own |= {"number": f"{QUOTE_SERIES}-{today.year}-{number:06d}", "owner": actor, "team": actor.team}
+        return _write_quote(actor, own, priced, action="quote.create")
 
 
 class QuoteClosed(Refused):
-    """The quote was rejected or has expired: it can no longer be accepted."""
+    """The quote was answered, has expired or was revised: it can no longer change."""
 
     status = 409
     code = "quote_closed"
@@ -177,6 +202,87 @@ class QuoteClosed(Refused):
         super().__init__(message)
 
 
+def _closed(quote: Quote) -> QuoteClosed:
+    return QuoteClosed(_("this quote is %(status)s") % {"status": quote.get_status_display().lower()})
+
+
+def _expired(quote: Quote, today: dt.date) -> bool:
+    return quote.status == QuoteStatus.EXPIRED or (
+        quote.status in OPEN_QUOTE_STATUSES and quote.valid_until is not None and quote.valid_until < today
+    )
+
+
+def quote_revise(*, actor: User, quote: Quote, values: dict[str, Any], lines: Any) -> Quote:
+    """A new revision of an open quote (draft or sent): the same number with the revision after
+    it (Q-2026-000001-2), the new lines and fields (the customer stays), and the old revision
+    marked superseded — so what was sent stays as it was sent. Revising an expired quote revives
+    the offer with a new validity."""
+    require_write(actor, quote)
+    today = timezone.localdate()
+    values = {**values, "organization": quote.organization.public_id}
+    own, priced = _quote_values(actor, values, lines, today=today)
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update(of=("self",)).get(pk=quote.pk)
+        if locked.status not in (*OPEN_QUOTE_STATUSES, QuoteStatus.EXPIRED):
+            raise _closed(locked)
+        base = locked.number.rsplit("-", 1)[0] if locked.revision > 1 else locked.number
+        own |= {"number": f"{base}-{locked.revision + 1}", "revision": locked.revision + 1, "revises": locked,
+                "owner": locked.owner, "team": locked.team}  # fmt: skip
+        records.update_record(locked, actor=actor, values={"status": QuoteStatus.SUPERSEDED}, action="quote.supersede")
+        return _write_quote(actor, own, priced, action="quote.revise")
+
+
+def quote_reject(*, actor: User, quote: Quote, reason: str = "") -> Quote:
+    """The customer said no: an open quote becomes rejected (the reason kept in its note)."""
+    require_write(actor, quote)
+    if len(reason) > 1000 or "\x00" in reason:
+        raise ValidationFailed.single("reason", "invalid", _("at most %(n)d characters") % {"n": 1000})
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update(of=("self",)).get(pk=quote.pk)
+        if locked.status not in OPEN_QUOTE_STATUSES:
+            raise _closed(locked)
+        values: dict[str, Any] = {"status": QuoteStatus.REJECTED}
+        if reason.strip():
+            values["note"] = f"{locked.note}\n\n{reason.strip()}".strip()
+        return records.update_record(locked, actor=actor, values=values, action="quote.reject")
+
+
+def quote_mark_sent(*, actor: User | None, quote: Quote) -> Quote:
+    """The quote went to the customer: a draft becomes sent; the first sending is remembered."""
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update(of=("self",)).get(pk=quote.pk)
+        values: dict[str, Any] = {}
+        if locked.status == QuoteStatus.DRAFT:
+            values["status"] = QuoteStatus.SENT
+        if locked.sent_at is None:
+            values["sent_at"] = timezone.now()
+        if not values:
+            return locked
+        return records.update_record(locked, actor=actor, values=values, action="quote.send")
+
+
+def quotes_expire(*, today: dt.date | None = None) -> int:
+    """Housekeeping: open quotes whose validity ended before `today` become expired (each
+    logged, by no one: the system did it). Returns how many."""
+    today = today or timezone.localdate()
+    due = Quote.objects.filter(status__in=OPEN_QUOTE_STATUSES, valid_until__lt=today).values_list("pk", flat=True)
+    expired = 0
+    for pk in list(due[:5000]):
+        with transaction.atomic():
+            locked = Quote.objects.select_for_update(of=("self",)).get(pk=pk)
+            if locked.status in OPEN_QUOTE_STATUSES:
+                records.update_record(locked, actor=None, values={"status": QuoteStatus.EXPIRED}, action="quote.expire")
+                expired += 1
+    return expired
+
+
+# --- acceptance: quote -> order ---------------------------------------------------------------------
+
+ORDER_SERIES = "O"
+LINE_COPIED = ("position", "product", "description", "quantity", "unit_price", "discount_percent", "tax_rate", "net",
+               "tax", "gross")  # fmt: skip
+
+
 def quote_accept(*, actor: User, quote: Quote) -> tuple[Order, bool]:
     """The customer accepted `quote`: an order with its lines and totals, numbered in this
     year's series, and the quote marked accepted — in one transaction with the quote locked, so
@@ -184,13 +290,15 @@ def quote_accept(*, actor: User, quote: Quote) -> tuple[Order, bool]:
     made)."""
     require_write(actor, quote)
     with transaction.atomic():
-        locked = Quote.objects.select_for_update().get(pk=quote.pk)
+        locked = Quote.objects.select_for_update(of=("self",)).get(pk=quote.pk)
         existing = Order.objects.filter(quote=locked).first()
         if existing is not None:
             return existing, False
-        if locked.status in (QuoteStatus.REJECTED, QuoteStatus.EXPIRED):
-            raise QuoteClosed(_("this quote was %(status)s") % {"status": locked.get_status_display().lower()})
         today = timezone.localdate()
+        if _expired(locked, today) and locked.valid_until is not None:  # also before the housekeeping marked it
+            raise QuoteClosed(_("this quote expired on %(day)s") % {"day": locked.valid_until})
+        if locked.status not in OPEN_QUOTE_STATUSES:
+            raise _closed(locked)
         number = next_number(ORDER_SERIES, today.year)
         lines = list(QuoteLine.objects.filter(quote=locked).order_by("position"))
         values = {
