@@ -31,7 +31,7 @@ from clientela.core.errors import FieldError, NotFound, ValidationFailed
 from clientela.core.visibility import require_admin
 from clientela.parties import queries as parties_queries
 from clientela.parties.api_support import record_headers
-from clientela.sales import actions, forecasting, queries
+from clientela.sales import actions, forecasting, queries, tasks
 from clientela.sales.api_support import (
     deal_body,
     deal_summary,
@@ -1063,7 +1063,7 @@ def quote_reject(request: HttpRequest, quote_id: uuid.UUID, payload: RejectIn) -
 def _send(request: HttpRequest, document: Any, payload: MailIn) -> Any:
     user = caller(request)
     with acting_via("api"):
-        mail = actions.document_mail_queue(
+        mail = tasks.send_document(
             actor=user, document=document, to=payload.to, subject=payload.subject, body=payload.body,
             language=_rendering().document_language(document),
         )  # fmt: skip

@@ -674,6 +674,15 @@ class Invoice(Document):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["team", "owner"], name="invoice_scope_idx")]
 
+    @property
+    def owed(self) -> Decimal:
+        """What is still owed: billed less paid less credited (negative: money to return)."""
+        return self.gross_total - self.paid_total - self.credited_total
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == InvoiceKind.CREDIT_NOTE
+
 
 class InvoiceLine(DocumentLine):
     """A line of an invoice, as its order had it."""

@@ -30,10 +30,17 @@ DOCUMENTS_SHOWN = 10
 
 
 def party_documents(reader: Any, record: Any) -> Panel:
-    """A customer's quotes, orders and invoices (the newest of each), with what is still owed."""
+    """A customer's quotes, orders and invoices (the newest of each), with what is still owed on
+    all of its invoices, and a way to a new quote."""
+    from django.urls import reverse
+
     documents = queries.documents_of(reader, record, limit=DOCUMENTS_SHOWN)
-    owed: dict[str, Decimal] = {}
-    for invoice in documents["invoices"]:
-        if invoice.status in ("issued", "partially_paid"):
-            owed[invoice.currency] = owed.get(invoice.currency, Decimal(0)) + invoice.gross_total - invoice.paid_total
-    return Panel("sales/_party_documents.html", {**documents, "owed": sorted(owed.items())})
+    is_organization = record._meta.model_name == "organization"
+    new_quote = None
+    if reader.policy.can_write and is_organization:
+        new_quote = f"{reverse('sales:quote_new')}?organization={record.public_id}"
+    name = record.name if is_organization else ""
+    return Panel(
+        "sales/_party_documents.html",
+        {**documents, "owed": queries.owed_by(reader, record), "new_quote_url": new_quote, "name": name},
+    )

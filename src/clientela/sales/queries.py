@@ -24,12 +24,14 @@ from clientela.sales.models import (
     ExchangeRate,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     Lead,
     LeadAssignmentRule,
     LeadForm,
     LostReason,
     Order,
     OrderLine,
+    OrderStatus,
     Outcome,
     Payment,
     Pipeline,
@@ -38,6 +40,7 @@ from clientela.sales.models import (
     Product,
     Quote,
     QuoteLine,
+    QuoteStatus,
     Stage,
     StageChange,
 )
@@ -246,12 +249,15 @@ class MyWork:
     closing_this_month: list[Deal]
     stale: list[Deal]
     open_leads: int
+    quotes_awaiting: list[Quote]  # open quotes of the user's customers
+    invoices_overdue: list[Invoice]  # their invoices past due with money owed
 
 
 def my_work(user: User, *, limit: int = 10) -> MyWork:
     """What a user's home page lists: their open deals by stage (of every pipeline), the ones
-    expected to close this month, the ones that have not moved for `STALE_DAYS` days, and
-    how many of their leads are still open."""
+    expected to close this month, the ones that have not moved for `STALE_DAYS` days, how
+    many of their leads are still open, their customers' quotes awaiting an answer and their
+    overdue invoices."""
     mine = Deal.objects.filter(owner=user, stage__outcome=Outcome.OPEN)
     stages = {s.pk: s for s in Stage.objects.filter(outcome=Outcome.OPEN).select_related("pipeline")}
     per_stage: dict[int, tuple[int, dict[str, Decimal]]] = {}
@@ -278,6 +284,8 @@ def my_work(user: User, *, limit: int = 10) -> MyWork:
             .order_by("stage_entered_at", "id")[:limit]
         ),
         open_leads=Lead.objects.filter(owner=user, status__in=OPEN_LEAD_STATUSES).count(),
+        quotes_awaiting=quotes_awaiting(user, limit=limit),
+        invoices_overdue=invoices_overdue(user, limit=limit),
     )
 
 
@@ -534,3 +542,80 @@ def documents_of(user: User, party: Any, *, limit: int) -> dict[str, list[Any]]:
         "orders": list(visible(Order.objects.filter(**where), user).order_by("-created_at", "-id")[:limit]),
         "invoices": list(visible(Invoice.objects.filter(**where), user).order_by("-created_at", "-id")[:limit]),
     }
+
+
+def documents_of_deal(user: User, deal: Deal) -> dict[str, list[Any]]:
+    """A deal's quotes (every revision), the orders they became and those orders' invoices and
+    credit notes that `user` may see, oldest first: the chain as it grew."""
+    quotes = list(visible(Quote.objects.filter(deal=deal), user).order_by("created_at", "id"))
+    orders = list(visible(Order.objects.filter(Q(deal=deal) | Q(quote__deal=deal)), user).order_by("created_at", "id"))
+    invoices = list(
+        visible(Invoice.objects.filter(order__in=[o.pk for o in orders]), user).order_by("created_at", "id")
+    )
+    return {"quotes": quotes, "orders": orders, "invoices": invoices}
+
+
+def _customers_of(user: User) -> Q:
+    """Documents of the user's customers: organizations the user owns, or documents the user owns."""
+    return Q(organization__owner=user) | Q(owner=user)
+
+
+def quotes_awaiting(user: User, *, limit: int = 10) -> list[Quote]:
+    """Open quotes (draft or sent) of the user's customers, the ones expiring first on top."""
+    from clientela.sales.models import OPEN_QUOTE_STATUSES
+
+    quotes = visible(Quote.objects.filter(_customers_of(user), status__in=OPEN_QUOTE_STATUSES), user)
+    return list(quotes.select_related("organization").order_by("valid_until", "id")[:limit])
+
+
+def invoices_overdue(user: User, *, limit: int = 10) -> list[Invoice]:
+    """Invoices of the user's customers past their due day with money still owed, oldest due first."""
+    owed = Invoice.objects.filter(
+        _customers_of(user), kind="invoice", status__in=("issued", "partially_paid"), due_on__lt=timezone.localdate()
+    )
+    return list(visible(owed, user).select_related("organization").order_by("due_on", "id")[:limit])
+
+
+DOCUMENT_STATUSES = {"quotes": QuoteStatus, "orders": OrderStatus, "invoices": InvoiceStatus}
+
+
+def documents_listed(
+    user: User, kind: str, *, status: str = "", text: str = "", overdue: bool = False
+) -> QuerySet[Any]:
+    """The quotes, orders or invoices (`kind`) `user` may see, newest first, filtered by status,
+    by words of the number or the customer's name, and (invoices) by being overdue."""
+    queryset = {"quotes": quotes_visible, "orders": orders_visible, "invoices": invoices_visible}[kind](user)
+    if status:
+        queryset = queryset.filter(status=status)
+    for word in text.split()[:5]:
+        queryset = queryset.filter(Q(number__icontains=word) | Q(organization__name__icontains=word))
+    if overdue and kind == "invoices":
+        queryset = queryset.filter(
+            kind="invoice", status__in=("issued", "partially_paid"), due_on__lt=timezone.localdate()
+        )
+    return queryset.order_by("-created_at", "-id")
+
+
+def products_for_quotes() -> QuerySet[Product]:
+    """The active products a quote's line can name, by name (the whole company's catalogue)."""
+    return Product.objects.filter(active=True).order_by("name", "id")
+
+
+def price_list_currencies() -> list[str]:
+    """The currencies the active price lists price in."""
+    lists = PriceList.objects.filter(active=True).order_by().values_list("currency", flat=True).distinct()
+    return sorted(lists)
+
+
+def owed_by(user: User, party: Any) -> list[tuple[str, Decimal]]:
+    """What an organization (or a contact) still owes on the invoices `user` may see, by currency."""
+    where = {"organization": party} if party._meta.model_name == "organization" else {"contact": party}
+    open_invoices = visible(
+        Invoice.objects.filter(**where, kind="invoice", status__in=("issued", "partially_paid")), user
+    )
+    rows = (
+        open_invoices.order_by()
+        .values("currency")
+        .annotate(owed=Sum(F("gross_total") - F("paid_total") - F("credited_total")))
+    )
+    return sorted((row["currency"], row["owed"]) for row in rows if row["owed"])

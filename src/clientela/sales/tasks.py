@@ -7,14 +7,19 @@ import datetime as dt
 import logging
 import smtplib
 from email.utils import make_msgid
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
 from clientela.sales import actions, forecasting, importing, queries
 from clientela.sales.models import DocumentMail, MailStatus
+
+if TYPE_CHECKING:
+    from clientela.accounts.models import User
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_MONTHS = 6  # this month and the five after it
@@ -66,6 +71,20 @@ def build_missing_figures() -> str | None:
 
 MAIL_PRIORITY = 40  # ahead of imports: a person waits to see the quote go out
 RETRY_MINUTES = (1, 5)  # after the first and the second failed attempt
+
+
+def send_document(
+    *, actor: User, document: Any, to: str | None = None, subject: str | None = None, body: str | None = None,
+    language: str,
+) -> DocumentMail:  # fmt: skip
+    """Queue `document` (a quote or an invoice) to be e-mailed (`actions.document_mail_queue`
+    checks and logs it) and hand it to the worker once the writes are committed."""
+    with transaction.atomic():
+        mail = actions.document_mail_queue(actor=actor, document=document, to=to, subject=subject, body=body,
+                                           language=language)  # fmt: skip
+        public_id = str(mail.public_id)
+        transaction.on_commit(lambda: send_document_mail.enqueue(public_id))
+    return mail
 
 
 @task(priority=MAIL_PRIORITY)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.sales import views, views_import, views_settings, views_webforms
+from clientela.sales import views, views_catalogue, views_documents, views_import, views_settings, views_webforms
 
 app_name = "sales"
 urlpatterns = [
@@ -20,6 +20,30 @@ urlpatterns = [
     path("settings/pipelines/<uuid:public_id>/", views_settings.pipeline_edit, name="settings_pipeline"),
     path("settings/lost-reasons/", views_settings.lost_reasons, name="settings_lost_reasons"),
     path("settings/lead-assignment/", views_settings.lead_assignment, name="settings_lead_assignment"),
+    path("quotes/", views_documents.quote_list, name="quote_list"),
+    path("quotes/new/", views_documents.quote_new, name="quote_new"),
+    path("quotes/<uuid:public_id>/", views_documents.quote_detail, name="quote_detail"),
+    path("quotes/<uuid:public_id>/pdf/", views_documents.quote_pdf, name="quote_pdf"),
+    path("quotes/<uuid:public_id>/revise/", views_documents.quote_revise, name="quote_revise"),
+    path("quotes/<uuid:public_id>/accept/", views_documents.quote_accept, name="quote_accept"),
+    path("quotes/<uuid:public_id>/reject/", views_documents.quote_reject, name="quote_reject"),
+    path("quotes/<uuid:public_id>/send/", views_documents.quote_send, name="quote_send"),
+    path("orders/", views_documents.order_list, name="order_list"),
+    path("orders/<uuid:public_id>/", views_documents.order_detail, name="order_detail"),
+    path("orders/<uuid:public_id>/invoice/", views_documents.order_invoice, name="order_invoice"),
+    path("invoices/", views_documents.invoice_list, name="invoice_list"),
+    path("invoices/<uuid:public_id>/", views_documents.invoice_detail, name="invoice_detail"),
+    path("invoices/<uuid:public_id>/pdf/", views_documents.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<uuid:public_id>/xml/", views_documents.invoice_xml, name="invoice_xml"),
+    path("invoices/<uuid:public_id>/pay/", views_documents.invoice_pay, name="invoice_pay"),
+    path("invoices/<uuid:public_id>/credit/", views_documents.invoice_credit, name="invoice_credit"),
+    path("invoices/<uuid:public_id>/send/", views_documents.invoice_send, name="invoice_send"),
+    path("products/", views_catalogue.product_list, name="product_list"),
+    path("products/new/", views_catalogue.product_edit, name="product_new"),
+    path("products/<uuid:public_id>/", views_catalogue.product_edit, name="product_edit"),
+    path("price-lists/", views_catalogue.price_list_list, name="price_list_list"),
+    path("price-lists/new/", views_catalogue.price_list_edit, name="price_list_new"),
+    path("price-lists/<uuid:public_id>/", views_catalogue.price_list_edit, name="price_list_edit"),
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_new, name="lead_new"),
     path("leads/forms/", views.lead_forms, name="lead_forms"),

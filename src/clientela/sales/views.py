@@ -326,6 +326,7 @@ def deal_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_delete": request.user.policy.can_delete,
             "organization": deal.organization if deal.organization and _sees(request.user, deal.organization) else None,
             "contact": deal.contact if deal.contact and _sees(request.user, deal.contact) else None,
+            "documents": queries.documents_of_deal(request.user, deal),
         },
     )
 

@@ -122,14 +122,18 @@ def _ground_sales(case: Any, body: dict[str, Any], existing: Existing) -> None:
         if isinstance(item, dict) and item.get("product") is not None:
             item["product"] = existing.product_id
             item["min_quantity"] = str(index + 1)  # one price per product and quantity break
-    if path.endswith("/quotes"):
+    if path.endswith(("/quotes", "/revise")):
         body["deal"] = None  # a deal of the caller's; none here
+        if body.get("valid_until"):
+            body["valid_until"] = None  # a quote is valid from today for up to a year: the default 30 days
         for line in body.get("lines") or []:
             if isinstance(line, dict):  # a product, and a price where no price list gives one
                 line["product"] = existing.product_id
                 line["unit_price"] = line.get("unit_price") or "1"
     if path.endswith("/exchange-rates") and body.get("currency") is not None:
         body["currency"] = "HUF"  # a rate is of a currency other than the reporting one (EUR here)
+        if isinstance(body.get("rate"), str) and not body["rate"].strip("0."):
+            body["rate"] = "1"  # a currency worth nothing has no rate (the pattern cannot say "positive")
     if "/products" in path and body.get("sku") is not None:
         body["sku"] = f"s{uuid.uuid4().hex[:12]}"  # a SKU names one live product: a new one each time
     if "/lead-assignment-rules" in path:

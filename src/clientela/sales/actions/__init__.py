@@ -36,7 +36,14 @@ from clientela.sales.actions.pipelines import (
 )
 from clientela.sales.actions.prices import exchange_rate_set, price_list_create, price_list_trash, price_list_update
 from clientela.sales.actions.products import product_create, product_restore, product_trash, product_update
-from clientela.sales.actions.quotes import quote_accept, quote_create, quote_reject, quote_revise, quotes_expire
+from clientela.sales.actions.quotes import (
+    quote_accept,
+    quote_create,
+    quote_price,
+    quote_reject,
+    quote_revise,
+    quotes_expire,
+)
 from clientela.sales.actions.webforms import lead_capture, lead_form_create, lead_form_update, submission_allowed
 
 __all__ = [
@@ -44,6 +51,7 @@ __all__ = [
     "document_mail_queue",
     "document_mail_sent",
     "invoice_credit",
+    "quote_price",
     "quote_reject",
     "quote_revise",
     "quotes_expire",

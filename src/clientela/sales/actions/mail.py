@@ -1,7 +1,8 @@
 """Quotes and invoices sent by e-mail: the writer queues a `DocumentMail` (checked, logged, in
-the document's language), the background worker sends it through the configured SMTP server
-with the PDF attached (`sales.tasks.send_document_mail`) and reports back here: sent with its
-Message-ID (a quote then counts as sent), or failed after its last attempt."""
+the document's language; `tasks.send_document` hands it to the worker), the background worker
+sends it through the configured SMTP server with the PDF attached
+(`sales.tasks.send_document_mail`) and reports back here: sent with its Message-ID (a quote
+then counts as sent), or failed after its last attempt."""
 
 from __future__ import annotations
 
@@ -47,9 +48,8 @@ def document_mail_queue(
 ) -> DocumentMail:  # fmt: skip
     """Queue `document` to be e-mailed to `to` (the document's contact's address when left out),
     with `subject` and `body` (defaults in `language`, the customer's). The worker sends it once
-    this transaction commits. A quote that was answered, revised or has expired is not sent."""
-    from clientela.sales import tasks  # the task module imports the actions
-
+    this transaction commits (`tasks.send_document` queues it). A quote that was answered,
+    revised or has expired is not sent."""
     require_write(actor, document)
     errors: list[FieldError] = []
     address = (to if to is not None else (document.contact.primary_email if document.contact else "")).strip()
@@ -77,11 +77,7 @@ def document_mail_queue(
         "to": address, "subject": subject, "body": body, "language": language,
         "owner": document.owner, "team": document.team,
     }  # fmt: skip
-    with transaction.atomic():
-        mail = records.create_record(DocumentMail, actor=actor, values=values, action="document_mail.queue")
-        public_id = str(mail.public_id)
-        transaction.on_commit(lambda: tasks.send_document_mail.enqueue(public_id))
-    return mail
+    return records.create_record(DocumentMail, actor=actor, values=values, action="document_mail.queue")
 
 
 def document_mail_sent(*, mail: DocumentMail, message_id: str) -> DocumentMail:

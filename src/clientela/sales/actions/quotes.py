@@ -10,6 +10,7 @@ contact and deal are records the writer sees.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -162,11 +163,14 @@ def _quote_values(
     return own, priced
 
 
-def _write_quote(actor: User, own: dict[str, Any], priced: list[dict[str, Any]], *, action: str) -> Quote:
-    result = pricing.totals(
-        [pricing.Line(p["quantity"], p["unit_price"], p["discount_percent"], p["tax_rate"]) for p in priced],
-        own["currency"],
+def _totals(priced: list[dict[str, Any]], currency: str) -> pricing.Totals:
+    return pricing.totals(
+        [pricing.Line(p["quantity"], p["unit_price"], p["discount_percent"], p["tax_rate"]) for p in priced], currency
     )
+
+
+def _write_quote(actor: User, own: dict[str, Any], priced: list[dict[str, Any]], *, action: str) -> Quote:
+    result = _totals(priced, own["currency"])
     values = {**own, "net_total": result.net, "tax_total": result.tax, "gross_total": result.gross}
 
     def after_insert(quote: Quote) -> dict[str, list[Any]]:
@@ -177,6 +181,22 @@ def _write_quote(actor: User, own: dict[str, Any], priced: list[dict[str, Any]],
         return {"lines": [None, len(priced)]}
 
     return records.create_record(Quote, actor=actor, values=values, action=action, after_insert=after_insert)
+
+
+@dataclass(frozen=True)
+class PricedQuote:
+    """A quote as it would be made, written nowhere: its checked fields, lines and totals."""
+
+    values: dict[str, Any]
+    lines: list[dict[str, Any]]
+    totals: pricing.Totals
+
+
+def quote_price(*, actor: User, values: dict[str, Any], lines: Any) -> PricedQuote:
+    """Price a quote without making it (the quote builder's preview): the same checks and
+    defaults as `quote_create`, every problem raised as `ValidationFailed`."""
+    own, priced = _quote_values(actor, values, lines, today=timezone.localdate())
+    return PricedQuote(own, priced, _totals(priced, own["currency"]))
 
 
 def quote_create(*, actor: User, values: dict[str, Any], lines: Any) -> Quote:
