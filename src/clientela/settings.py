@@ -234,6 +234,17 @@ TASKS = {
     }
 }
 
+# The seller on quotes, invoices and e-invoices (EN 16931: name, VAT number, address; IBAN for
+# the payment means when given).
+SELLER_NAME = env_str("CLIENTELA_SELLER_NAME", "Clientela Demo Kft.")
+SELLER_VAT_ID = env_str("CLIENTELA_SELLER_VAT_ID", "HU12345676")
+SELLER_STREET = env_str("CLIENTELA_SELLER_STREET", "Váci út 1.")
+SELLER_POSTAL_CODE = env_str("CLIENTELA_SELLER_POSTAL_CODE", "1062")
+SELLER_CITY = env_str("CLIENTELA_SELLER_CITY", "Budapest")
+SELLER_COUNTRY = env_str("CLIENTELA_SELLER_COUNTRY", "HU").strip().upper()
+SELLER_EMAIL = env_str("CLIENTELA_SELLER_EMAIL", "")
+SELLER_IBAN = env_str("CLIENTELA_SELLER_IBAN", "").replace(" ", "").upper()
+
 EMAIL_HOST = env_str("CLIENTELA_SMTP_HOST", "localhost")
 EMAIL_PORT = env_int("CLIENTELA_SMTP_PORT", 25)
 EMAIL_HOST_USER = env_str("CLIENTELA_SMTP_USER", "")

@@ -105,7 +105,7 @@ def send_document_mail(mail_id: str) -> str:
         else:
             content, name = rendering.invoice_facturx(mail.invoice, mail.language), f"{mail.invoice.number}.pdf"
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-    message_id = make_msgid(idstring=f"{document.number}", domain=domain)
+    message_id = make_msgid(domain=domain)
     message = EmailMessage(mail.subject, mail.body, to=[mail.to], headers={"Message-ID": message_id})
     message.attach(name, content, "application/pdf")
     try:

@@ -134,7 +134,7 @@ class Builder:
 
 
 def _posted_rows(request: HttpRequest) -> list[Row]:
-    rows = []
+    rows: list[Row] = []
     for index in range(MAX_ROWS):
         values = {name: request.POST.get(f"line-{index}-{name}", "").strip() for name in LINE_INPUTS}
         if request.POST.get(f"line-{index}-remove") or not (values["product"] or values["description"]):
@@ -336,7 +336,7 @@ def quote_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     quote = _quote(request, public_id)
     from clientela.sales.models import Order, Quote
 
-    revisions = []
+    revisions: list[Any] = []
     step = quote
     while step.revises_id is not None and len(revisions) < 50:
         step = Quote.all_objects.get(pk=step.revises_id)

@@ -41,9 +41,12 @@ def organization(actor: User, **values: Any) -> Organization:
     emails = values.pop("emails", [])
     tags = values.pop("tags", None)
     custom = values.pop("custom", None)
+    addresses = values.pop("addresses", None)
     values.setdefault("name", f"Company {n}")
     return actions.organization_create(
         actor=actor,
         values=values,
-        collections=actions.Collections(emails=[{"value": e} for e in emails], tags=tags, custom=custom),
+        collections=actions.Collections(
+            emails=[{"value": e} for e in emails], tags=tags, custom=custom, addresses=addresses
+        ),
     )
