@@ -25,6 +25,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clientela.core.errors import FieldError, NotFound, Refused, ValidationFailed
@@ -72,7 +73,7 @@ def _refusal(error: Exception) -> str:
 
 # --- lists -------------------------------------------------------------------------------------------
 
-LIST_TITLES = {"quotes": _("Quotes"), "orders": _("Orders"), "invoices": _("Invoices")}
+LIST_TITLES = {"quotes": gettext_lazy("Quotes"), "orders": gettext_lazy("Orders"), "invoices": gettext_lazy("Invoices")}
 DETAIL_ROUTES = {"quotes": "sales:quote_detail", "orders": "sales:order_detail", "invoices": "sales:invoice_detail"}
 STATUS_CHOICES = {"quotes": QuoteStatus.choices, "orders": OrderStatus.choices, "invoices": InvoiceStatus.choices}
 
