@@ -131,6 +131,13 @@ def order_invoice(*, actor: User, order: Order, lines: Any = None, due_days: int
             raise AlreadyInvoiced(_("nothing is left to invoice on this order"))
         rows, result = _priced(source, chosen, locked.currency)
         by_position = {line.position: line for line in source}
+        # The order's side first: the year's counter, taken next, stays locked only for the invoice's own rows.
+        for position, quantity in chosen.items():
+            by_position[position].invoiced_quantity += quantity
+        OrderLine.objects.bulk_update([by_position[p] for p in chosen], ["invoiced_quantity"])
+        done = all(line.invoiced_quantity >= line.quantity for line in source)
+        status = OrderStatus.INVOICED if done else OrderStatus.PARTIALLY_INVOICED
+        records.update_record(locked, actor=actor, values={"status": status}, action="order.invoice")
         today = timezone.localdate()
         number = next_number(INVOICE_SERIES, today.year)
         values = {
@@ -144,18 +151,11 @@ def order_invoice(*, actor: User, order: Order, lines: Any = None, due_days: int
             InvoiceLine.objects.bulk_create(
                 InvoiceLine(invoice=invoice, order_line=by_position[row["position"]], **row) for row in rows
             )
-            for position, quantity in chosen.items():
-                by_position[position].invoiced_quantity += quantity
-            OrderLine.objects.bulk_update([by_position[p] for p in chosen], ["invoiced_quantity"])
             return {"lines": [None, len(rows)]}
 
-        invoice = records.create_record(
+        return records.create_record(
             Invoice, actor=actor, values=values, action="invoice.create", after_insert=after_insert
         )
-        done = all(line.invoiced_quantity >= line.quantity for line in source)
-        status = OrderStatus.INVOICED if done else OrderStatus.PARTIALLY_INVOICED
-        records.update_record(locked, actor=actor, values={"status": status}, action="order.invoice")
-        return invoice
 
 
 def invoice_status(gross: Decimal, paid: Decimal, credited: Decimal) -> str:
