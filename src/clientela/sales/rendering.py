@@ -86,7 +86,7 @@ def _pdf(template: str, context: dict[str, Any], language: str, *, archival: boo
     with translation.override(language):
         html = render_to_string(template, {**context, "language": language, "seller": seller()})
     options: dict[str, Any] = {"pdf_variant": "pdf/a-3b"} if archival else {}
-    return weasyprint.HTML(string=html, base_url=str(settings.PACKAGE_DIR)).write_pdf(**options)
+    return weasyprint.HTML(string=html, base_url=settings.PACKAGE_DIR.as_uri() + "/").write_pdf(**options)
 
 
 def _context(document: Any) -> dict[str, Any]:

@@ -50,3 +50,19 @@ def organization(actor: User, **values: Any) -> Organization:
             emails=[{"value": e} for e in emails], tags=tags, custom=custom, addresses=addresses
         ),
     )
+
+
+def wipe_sales_documents() -> None:
+    """Delete every payment, invoice, order, quote, price list and product (they protect the
+    customers they name), for tests that wipe the whole database."""
+    from clientela.sales.models import DocumentMail, Invoice, Order, Payment, PriceList, Product, Quote
+
+    DocumentMail.all_objects.all().delete()
+    Payment.all_objects.all().delete()
+    Invoice.all_objects.filter(credits__isnull=False).delete()
+    Invoice.all_objects.all().delete()
+    Order.all_objects.all().delete()
+    while Quote.all_objects.exists():  # newest revisions first: a revision protects the one it replaced
+        Quote.all_objects.filter(revised_by__isnull=True).delete()
+    PriceList.all_objects.all().delete()
+    Product.all_objects.all().delete()

@@ -330,6 +330,49 @@ def _write_batches(plans: list[Any], write: Callable[..., int], stage: str, repo
     return done
 
 
+def write_documents(
+    world: DemoWorld, *, seed: int, scale: float, seeded_ids: bool, now: dt.datetime, admin: User, report: Progress
+) -> None:
+    """The catalogue and price lists (single-record actions), exchange rates, and the quotes,
+    orders, invoices and payments of three years (`site/demo/documents.py` plans them), written
+    by the administrator in one call so that their numbers follow their dates."""
+    from clientela.sales.actions.history_documents import documents_load_history, exchange_rates_load
+    from clientela.sales.actions.prices import price_list_create
+    from clientela.sales.actions.products import product_create
+    from clientela.sales.models import Deal, Outcome, PriceList, Product
+    from clientela.site.demo.documents import DocumentGenerator
+
+    generator = DocumentGenerator(
+        seed=seed, organizations=world.organizations, contacts=world.contacts, now=now, seeded_ids=seeded_ids
+    )
+    catalogue = generator.catalogue()
+    # A demo added to data (--force) keeps the products and price lists it finds by SKU and name.
+    products = {p.sku: p for p in Product.objects.filter(sku__in=[values["sku"] for values in catalogue.products])}
+    for values in catalogue.products:
+        products[values["sku"]] = products.get(values["sku"]) or product_create(actor=admin, values=values)
+    report("products", len(products), len(products))
+    existing = set(PriceList.objects.values_list("name", flat=True))
+    for spec in catalogue.price_lists:
+        if spec.name in existing:
+            continue
+        values = {"name": spec.name, "currency": spec.currency, "customer_category": spec.customer_category}
+        if spec.organization is not None:
+            values["organization"] = str(spec.organization.public_id)
+        items = [{"product": str(products[sku].public_id), "min_quantity": least, "unit_price": price,
+                  "discount_percent": off} for sku, least, price, off in spec.items]  # fmt: skip
+        price_list_create(actor=admin, values=values, items=items)
+    report("price lists", len(catalogue.price_lists), len(catalogue.price_lists))
+    report("exchange rates", exchange_rates_load(actor=admin, rates=catalogue.rates), len(catalogue.rates))
+    won = list(Deal.objects.filter(stage__outcome=Outcome.WON).select_related("owner", "team").order_by("pk"))
+    plans = generator.plan(won_deals=won, products=products, scale=scale)
+    report("documents", 0, len(plans))
+    written = documents_load_history(actor=admin, plans=plans)
+    report("documents", len(plans), len(plans))
+    for stage, count in (("quotes", written.quotes), ("orders", written.orders), ("invoices", written.invoices),
+                         ("credit notes", written.credit_notes), ("payments", written.payments)):  # fmt: skip
+        report(stage, count, count)
+
+
 def _drop_unusable_custom(world: DemoWorld, usable: set[str]) -> None:
     for plan in (*world.organizations, *world.contacts):
         plan.record.custom = {k: v for k, v in plan.record.custom.items() if k in usable}
@@ -368,6 +411,8 @@ def load(
         deals, leads = write_sales(
             world, seed=seed, scale=scale, seeded_ids=seeded_ids, now=now, teams=teams, users=users, report=report
         )
+        write_documents(world, seed=seed, scale=scale, seeded_ids=seeded_ids, now=now, admin=users["admin"],
+                        report=report)  # fmt: skip
         events = Event.objects.count() - events_before
         report("change log", events, events)
     return Loaded(

@@ -16,6 +16,7 @@ from clientela.parties.customfields import clean_custom
 from clientela.parties.models import Affiliation, Contact, CustomField, Organization, Relationship, Tag
 from clientela.sales.models import Deal, Lead, Pipeline
 from clientela.site.demo import cast
+from clientela.testing import factories
 
 # The demo loads into the empty database of a fresh install, without the tests' stored cast.
 pytestmark = pytest.mark.usefixtures("empty_database")
@@ -58,6 +59,7 @@ def snapshot() -> dict[str, Any]:
 
 
 def wipe() -> None:
+    factories.wipe_sales_documents()
     Lead.all_objects.update(converted_deal=None)
     Deal.all_objects.all().delete()
     Lead.all_objects.all().delete()

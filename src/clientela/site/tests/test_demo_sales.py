@@ -206,6 +206,7 @@ def _sales_snapshot() -> dict[str, Any]:
 
 
 def _wipe() -> None:
+    factories.wipe_sales_documents()
     Event.objects.all().delete()
     Lead.all_objects.update(converted_deal=None)
     Deal.all_objects.all().delete()
