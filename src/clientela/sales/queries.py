@@ -619,3 +619,13 @@ def owed_by(user: User, party: Any) -> list[tuple[str, Decimal]]:
         .annotate(owed=Sum(F("gross_total") - F("paid_total") - F("credited_total")))
     )
     return sorted((row["currency"], row["owed"]) for row in rows if row["owed"])
+
+
+def usual_currency(user: User, organization: Any) -> str | None:
+    """The currency a customer is usually quoted in: its latest quote's, else its latest deal's."""
+    quoted = visible(Quote.objects.filter(organization=organization), user).order_by("-created_at", "-id")
+    found = quoted.values_list("currency", flat=True).first()
+    if found is None:
+        dealt = visible(Deal.objects.filter(organization=organization), user).order_by("-created_at", "-id")
+        found = dealt.values_list("currency", flat=True).first()
+    return found

@@ -240,6 +240,8 @@ def _starting_builder(request: HttpRequest) -> Builder:
             organization = parties_queries.organization_get(request.user, request.GET["organization"])
     if organization is not None:
         values["organization_name"] = organization.name
+        if not values["deal"]:
+            values["currency"] = queries.usual_currency(request.user, organization) or values["currency"]
     return Builder(values=values, rows=[], errors=[], organization=organization)
 
 
