@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -629,3 +629,12 @@ def usual_currency(user: User, organization: Any) -> str | None:
         dealt = visible(Deal.objects.filter(organization=organization), user).order_by("-created_at", "-id")
         found = dealt.values_list("currency", flat=True).first()
     return found
+
+
+def latest_rates() -> list[ExchangeRate]:
+    """Each currency's latest exchange rate to the reporting currency."""
+    latest = ExchangeRate.objects.order_by().values("currency").annotate(day=Max("day"))
+    wanted = Q()
+    for row in latest:
+        wanted |= Q(currency=row["currency"], day=row["day"])
+    return list(ExchangeRate.objects.filter(wanted).order_by("currency")) if latest else []

@@ -5,14 +5,18 @@ by the `factur-x` package, which checks it against its schema.
 
 The XML carries the document as it was made: its lines' nets and taxes by the totals rule of
 `pricing.py` (each line rounded), the tax of each rate the sum of its lines' taxes, the totals
-the sums. Amounts are written with two decimals, as Factur-X asks.
+the sums. Amounts are written with two decimals, as Factur-X asks: for a currency of 0 or 2
+digits they are the stored amounts exactly; for one of 3 or 4 (BHD, KWD, CLF) each line's net
+and each rate's tax is rounded to cents first and the totals are the sums of those, so the
+EN 16931 sums (BR-CO-10, -13, -14, -15, BR-S-08) still hold, at most a few thousandths from the
+stored totals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -128,14 +132,50 @@ def invoice_facturx(invoice: Any, language: str | None = None) -> bytes:
 # --- the Cross Industry Invoice -------------------------------------------------------------------
 
 
+def _cents(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def _amount(value: Decimal) -> str:
-    return str(Decimal(value).quantize(CENT))
+    return str(_cents(value))
+
+
+def _price_value(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def _price(value: Decimal) -> str:
     """A unit price: up to four decimals, as many as it has (19.99, 17.991)."""
-    text = format(value.quantize(Decimal("0.0001")).normalize(), "f")
+    text = format(_price_value(value).normalize(), "f")
     return text if "." in text else f"{text}.00"
+
+
+@dataclass(frozen=True)
+class CiiSums:
+    """The amounts the XML states, in cents, each sum made of the written parts."""
+
+    line_nets: list[Decimal]
+    taxes: list[TaxRow]
+    line_total: Decimal
+    tax_total: Decimal
+    grand_total: Decimal
+    prepaid: Decimal
+    due: Decimal
+
+
+def cii_sums(invoice: Any, lines: list[Any]) -> CiiSums:
+    """The invoice's amounts as the e-invoice writes them (see the module's docstring)."""
+    line_nets = [_cents(line.net) for line in lines]
+    by_rate: dict[Decimal, tuple[Decimal, Decimal]] = {}
+    for line, net in zip(lines, line_nets, strict=True):
+        basis, tax = by_rate.get(line.tax_rate, (Decimal(0), Decimal(0)))
+        by_rate[line.tax_rate] = (basis + net, tax + line.tax)
+    taxes = [TaxRow(rate, basis, _cents(tax)) for rate, (basis, tax) in sorted(by_rate.items(), reverse=True)]
+    line_total = sum(line_nets, _cents(Decimal(0)))
+    tax_total = sum((row.tax for row in taxes), _cents(Decimal(0)))
+    grand_total = line_total + tax_total
+    prepaid = _cents(invoice.paid_total)
+    return CiiSums(line_nets, taxes, line_total, tax_total, grand_total, prepaid, grand_total - prepaid)
 
 
 def _quantity(value: Decimal) -> str:
@@ -213,7 +253,8 @@ def invoice_cii_xml(invoice: Any) -> bytes:
 
     transaction = add(root, "rsm:SupplyChainTradeTransaction")
     lines = list(invoice.lines.all())
-    for line in lines:
+    sums = cii_sums(invoice, lines)
+    for line, line_net in zip(lines, sums.line_nets, strict=True):
         item = add(transaction, "ram:IncludedSupplyChainTradeLineItem")
         add(add(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(line.position))
         product = add(item, "ram:SpecifiedTradeProduct")
@@ -223,12 +264,14 @@ def invoice_cii_xml(invoice: Any) -> bytes:
         agreement = add(item, "ram:SpecifiedLineTradeAgreement")
         gross_price = add(agreement, "ram:GrossPriceProductTradePrice")
         add(gross_price, "ram:ChargeAmount", _price(line.unit_price))
-        allowance = line.unit_price * line.discount_percent / 100
+        # The net price is written as gross less discount, each as written, so a reader's check adds up.
+        allowance = _price_value(line.unit_price * line.discount_percent / 100)
         if allowance:
             discount = add(gross_price, "ram:AppliedTradeAllowanceCharge")
             add(add(discount, "ram:ChargeIndicator"), "udt:Indicator", "false")
             add(discount, "ram:ActualAmount", _price(allowance))
-        add(add(agreement, "ram:NetPriceProductTradePrice"), "ram:ChargeAmount", _price(line.unit_price - allowance))
+        net_price = _price(_price_value(line.unit_price) - allowance)
+        add(add(agreement, "ram:NetPriceProductTradePrice"), "ram:ChargeAmount", net_price)
         unit = UNIT_CODES.get((line.product.unit if line.product else "pc").strip().lower(), "C62")
         add(add(item, "ram:SpecifiedLineTradeDelivery"), "ram:BilledQuantity", _quantity(line.quantity), unitCode=unit)
         settlement = add(item, "ram:SpecifiedLineTradeSettlement")
@@ -237,7 +280,7 @@ def invoice_cii_xml(invoice: Any) -> bytes:
         add(tax, "ram:CategoryCode", _category(line.tax_rate))
         add(tax, "ram:RateApplicablePercent", _amount(line.tax_rate))
         summation = add(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
-        add(summation, "ram:LineTotalAmount", _amount(line.net))
+        add(summation, "ram:LineTotalAmount", _amount(line_net))
 
     agreement = add(transaction, "ram:ApplicableHeaderTradeAgreement")
     _party(builder, agreement, "ram:SellerTradeParty", title=settings.SELLER_NAME, address=seller(),
@@ -262,7 +305,7 @@ def invoice_cii_xml(invoice: Any) -> bytes:
         means = add(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
         add(means, "ram:TypeCode", "58")  # SEPA credit transfer
         add(add(means, "ram:PayeePartyCreditorFinancialAccount"), "ram:IBANID", settings.SELLER_IBAN)
-    for row in tax_rows(invoice):
+    for row in sums.taxes:
         tax = add(settlement, "ram:ApplicableTradeTax")
         add(tax, "ram:CalculatedAmount", _amount(row.tax))
         add(tax, "ram:TypeCode", "VAT")
@@ -274,13 +317,12 @@ def invoice_cii_xml(invoice: Any) -> bytes:
     terms = add(settlement, "ram:SpecifiedTradePaymentTerms")
     builder.date(terms, "ram:DueDateDateTime", invoice.due_on)
     totals = add(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
-    net = sum((line.net for line in lines), Decimal(0))
-    add(totals, "ram:LineTotalAmount", _amount(net))
-    add(totals, "ram:TaxBasisTotalAmount", _amount(invoice.net_total))
-    add(totals, "ram:TaxTotalAmount", _amount(invoice.tax_total), currencyID=invoice.currency)
-    add(totals, "ram:GrandTotalAmount", _amount(invoice.gross_total))
-    add(totals, "ram:TotalPrepaidAmount", _amount(invoice.paid_total))
-    add(totals, "ram:DuePayableAmount", _amount(invoice.gross_total - invoice.paid_total))
+    add(totals, "ram:LineTotalAmount", _amount(sums.line_total))
+    add(totals, "ram:TaxBasisTotalAmount", _amount(sums.line_total))  # no document-level allowances or charges
+    add(totals, "ram:TaxTotalAmount", _amount(sums.tax_total), currencyID=invoice.currency)
+    add(totals, "ram:GrandTotalAmount", _amount(sums.grand_total))
+    add(totals, "ram:TotalPrepaidAmount", _amount(sums.prepaid))
+    add(totals, "ram:DuePayableAmount", _amount(sums.due))
     if invoice.credits_id is not None:
         credited = add(settlement, "ram:InvoiceReferencedDocument")
         add(credited, "ram:IssuerAssignedID", invoice.credits.number)

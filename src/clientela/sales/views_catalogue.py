@@ -4,6 +4,7 @@ name the same fields."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from clientela.core.errors import Conflict, FieldError, NotFound, Refused, Valid
 from clientela.core.money import default_currency, plain
 from clientela.parties import queries as parties_queries
 from clientela.sales import actions, queries
+from clientela.sales.rules import decimal_or_none
 
 PRODUCT_INPUTS = ("sku", "name", "description", "unit", "cost", "currency", "tax_rate")
 PRICE_LIST_INPUTS = ("name", "currency", "customer_category", "valid_from", "valid_until")
@@ -103,10 +105,35 @@ def _product_page(
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def price_list_list(request: HttpRequest) -> HttpResponse:
-    lists = list(queries.price_lists().select_related("organization"))
-    return render(request, "sales/catalogue/price_lists.html", {"lists": lists})
+    """The price lists, and each currency's latest exchange rate to the reporting currency (set
+    by administrators here, or through the API)."""
+    errors: list[FieldError] = []
+    typed = {name: request.POST.get(name, "").strip() for name in ("currency", "day", "rate")}
+    if request.method == "POST":
+        _require_admin(request)
+        day = None
+        try:
+            day = dt.date.fromisoformat(typed["day"])
+        except ValueError:
+            errors.append(FieldError("day", "invalid", _("is not a date (YYYY-MM-DD)")))
+        rate = decimal_or_none(typed["rate"].replace(",", "."))
+        if rate is None:
+            errors.append(FieldError("rate", "invalid", _("must be a positive number")))
+        if not errors and day is not None and rate is not None:
+            try:
+                actions.exchange_rate_set(actor=request.user, currency=typed["currency"].upper(), day=day, rate=rate)
+            except ValidationFailed as failed:
+                errors = failed.errors
+        if not errors:
+            messages.success(request, _("Exchange rate saved."))
+            return HttpResponseRedirect(reverse("sales:price_list_list"))
+    context = {
+        "lists": list(queries.price_lists().select_related("organization")), "rates": queries.latest_rates(),
+        "reporting": default_currency(), "errors": errors, "typed": typed,
+    }  # fmt: skip
+    return render(request, "sales/catalogue/price_lists.html", context, status=422 if errors else 200)
 
 
 def _posted_items(request: HttpRequest) -> list[dict[str, Any]]:

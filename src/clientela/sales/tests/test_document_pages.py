@@ -252,3 +252,19 @@ def test_only_administrators_keep_products_and_price_lists_and_errors_are_named(
     assert [item.unit_price for item in price_list.items.all()] == [Decimal("18.5")]
     stale = admin.post(edit, {"name": "Old", "currency": "EUR", "version": price_list.version})
     assert stale.status_code == 409
+
+
+def test_administrators_set_exchange_rates_on_the_price_lists_page_and_others_only_read_them(cast):
+    admin = _client(cast.admin)
+    page = reverse("sales:price_list_list")
+    saved = admin.post(page, {"currency": "huf", "day": "2026-12-01", "rate": "0,00253"})
+    assert saved.status_code == 302
+    refused = admin.post(page, {"currency": "EUR", "day": "2026-12-01", "rate": "1"})  # the reporting currency
+    assert refused.status_code == 422 and "currency" in {e.field for e in refused.context["errors"]}
+    bad_day = admin.post(page, {"currency": "PLN", "day": "yesterday", "rate": "0.23"})
+    assert bad_day.status_code == 422 and "day" in {e.field for e in bad_day.context["errors"]}
+    shown = _client(cast.sales_north).get(page)
+    assert [(rate.currency, str(rate.rate.normalize())) for rate in shown.context["rates"]] == [("HUF", "0.00253")]
+    assert 'data-testid="rate-form"' not in shown.content.decode()
+    seller = _client(cast.sales_north)
+    assert seller.post(page, {"currency": "PLN", "day": "2026-12-01", "rate": "0.23"}).status_code == 403
