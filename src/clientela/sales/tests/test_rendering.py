@@ -20,7 +20,7 @@ from clientela.sales import actions, rendering
 from clientela.testing import factories
 
 NS = {"rsm": rendering.RSM, "ram": rendering.RAM, "udt": rendering.UDT}
-HOSTILE = 'Smith & <Sons> "Ltd" \'Co\''
+HOSTILE = "Smith & <Sons> \"Ltd\" 'Co'"
 
 
 def _run(tool: str, *arguments: str) -> str:
@@ -40,7 +40,9 @@ def _decimal(tree: etree._Element, path: str) -> Decimal:
 @pytest.fixture
 def catalogue(cast):
     def product(sku: str, name: str, rate: str, unit: str = "pc"):
-        return actions.product_create(actor=cast.admin, values={"sku": sku, "name": name, "tax_rate": rate, "unit": unit})
+        return actions.product_create(
+            actor=cast.admin, values={"sku": sku, "name": name, "tax_rate": rate, "unit": unit}
+        )
 
     return {"pump": product("R-27", "Heat pump", "27"), "guide": product("R-5", "Field guide", "5"),
             "visit": product("R-0", "Site visit", "0")}  # fmt: skip
@@ -92,13 +94,13 @@ def _assert_en16931_sums_hold(tree: etree._Element) -> None:
                              namespaces=NS) == rate
         ]  # fmt: skip
         assert _decimal(tax, "ram:BasisAmount") == sum(of_rate)
-    for amount in tree.iter(f"{{{rendering.RAM}}}LineTotalAmount", f"{{{rendering.RAM}}}BasisAmount",
-                            f"{{{rendering.RAM}}}GrandTotalAmount", f"{{{rendering.RAM}}}CalculatedAmount"):  # fmt: skip
+    written = ("LineTotalAmount", "BasisAmount", "GrandTotalAmount", "CalculatedAmount")
+    for amount in tree.iter(*(f"{{{rendering.RAM}}}{name}" for name in written)):
         assert len(amount.text.partition(".")[2]) == 2, amount.text
 
 
 def test_a_quote_pdf_draws_its_pages_and_reads_as_the_quote(cast, catalogue, tmp_path):
-    quote = _quote(cast, catalogue, legal_name="Szabó és Társa Korlátolt Felelősségű Társaság", tax_id="HU10000008")
+    quote = _quote(cast, catalogue, legal_name="Szabó és Társa Kkt.", tax_id="HU10000008")
     pdf = rendering.quote_pdf(quote, "en")
     assert pdf.startswith(b"%PDF")
     (tmp_path / "quote.pdf").write_bytes(pdf)
@@ -108,8 +110,8 @@ def test_a_quote_pdf_draws_its_pages_and_reads_as_the_quote(cast, catalogue, tmp
     text = _text(pdf, tmp_path)
     for expected in (
         quote.number, "Clientela Demo Kft.", "HU12345676", "Szabó és Társa Kft.",
-        "Szabó és Társa Korlátolt Felelősségű Társaság", "HU10000008", "Fő utca 2.", "9021 Győr",
-        "Heat pump", "17.991", "Tax 27% on 53.97", "14.57", "Tax 5% on 25.00", "1.25", "Tax 0% on 300.00",
+        "Legal name: Szabó és Társa Kkt.", "HU10000008", "Fő utca 2.", "9021 Győr", "Heat pump", "12.50",
+        "Tax 27% on 53.97", "14.57", "Tax 5% on 25.00", "1.25", "Tax 0% on 300.00",
         "378.97 EUR", "394.79 EUR", "Valid until",
     ):  # fmt: skip
         assert expected in text, expected
@@ -143,7 +145,8 @@ def test_a_russian_customer_reads_cyrillic_drawn_in_dejavu_sans(cast, catalogue,
     assert "ООО «Ромашка»" in text and "Предложение" in text
     (tmp_path / "fonts.pdf").write_bytes(pdf)
     fonts = _run("pdffonts", str(tmp_path / "fonts.pdf"))
-    assert "DejaVuSans" in fonts
+    names = [row.split()[0] for row in fonts.splitlines()[2:]]
+    assert names and all("DejaVu" in name for name in names), fonts  # no fallback font for any letter
 
 
 def test_the_customers_language_falls_back_from_contact_to_country_to_the_site(cast, catalogue):
@@ -292,4 +295,4 @@ def test_the_invoice_dates_are_the_ones_it_was_issued_with(cast, catalogue):
     invoice = _invoice(cast, _quote(cast, catalogue))
     tree = etree.fromstring(rendering.invoice_cii_xml(invoice))
     issued = tree.findtext(".//rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString", namespaces=NS)
-    assert dt.datetime.strptime(issued, "%Y%m%d").date() == invoice.issued_on  # noqa: DTZ007
+    assert dt.datetime.strptime(issued, "%Y%m%d").date() == invoice.issued_on
