@@ -35,6 +35,7 @@ from clientela.parties import queries as parties_queries
 from clientela.sales import actions, queries, tasks
 from clientela.sales.actions.invoices import outstanding
 from clientela.sales.models import InvoiceStatus, OrderStatus, QuoteStatus
+from clientela.sales.rules import decimal_or_none
 
 PAGE_SIZE = 50
 MAX_ROWS = 100  # lines the builder shows at once (the API takes up to 500)
@@ -456,16 +457,23 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "sales/documents/order_detail.html", context)
 
 
+def _typed_quantities(request: HttpRequest, lines: Any, prefix: str) -> list[dict[str, Any]]:
+    """The quantities typed beside a document's lines (`quantity-3`: "2"), as an action takes
+    them; a line left empty or at zero is not taken."""
+    chosen = []
+    for line in lines:
+        typed = request.POST.get(f"{prefix}-{line.position}", "").strip().replace(",", ".")
+        if typed and decimal_or_none(typed) != 0:
+            chosen.append({"line": line.position, "quantity": typed})
+    return chosen
+
+
 @login_required
 @require_POST
 def order_invoice(request: HttpRequest, public_id: str) -> HttpResponse:
     order = _order(request, public_id)
     back = reverse("sales:order_detail", args=[order.public_id])
-    chosen = []
-    for line in order.lines.all():
-        typed = request.POST.get(f"quantity-{line.position}", "").strip().replace(",", ".")
-        if typed and typed not in ("0", "0.0", "0.00", "0.000"):
-            chosen.append({"line": line.position, "quantity": typed})
+    chosen = _typed_quantities(request, order.lines.all(), "quantity")
     try:
         due_days = int(request.POST.get("due_days", "14"))
     except ValueError:
@@ -551,11 +559,7 @@ def invoice_pay(request: HttpRequest, public_id: str) -> HttpResponse:
 def invoice_credit(request: HttpRequest, public_id: str) -> HttpResponse:
     invoice = _invoice(request, public_id)
     back = reverse("sales:invoice_detail", args=[invoice.public_id])
-    chosen = []
-    for line in invoice.lines.all():
-        typed = request.POST.get(f"credit-{line.position}", "").strip().replace(",", ".")
-        if typed and typed not in ("0", "0.0", "0.00", "0.000"):
-            chosen.append({"line": line.position, "quantity": typed})
+    chosen = _typed_quantities(request, invoice.lines.all(), "credit")
 
     def run() -> str:
         everything = request.POST.get("all") == "1"

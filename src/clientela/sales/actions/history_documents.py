@@ -36,7 +36,7 @@ from clientela.core.records import logged_value
 from clientela.core.visibility import require_admin, require_write
 from clientela.sales import pricing
 from clientela.sales.actions.history import _Checks
-from clientela.sales.actions.invoices import CREDIT_SERIES, INVOICE_SERIES, invoice_status
+from clientela.sales.actions.invoices import CREDIT_SERIES, INVOICE_SERIES, invoice_status, priced_part
 from clientela.sales.actions.quotes import ORDER_SERIES, QUOTE_SERIES
 from clientela.sales.models import (
     DocumentCounter,
@@ -201,18 +201,10 @@ def _update(build: _Build, record: Any, action: str, values: dict[str, Any], at:
 def _priced(
     source: list[Any], chosen: dict[int, Decimal], currency: str
 ) -> tuple[list[tuple[Any, dict[str, Any]]], pricing.Totals]:
+    """`invoices.priced_part`, each row beside the source line it was made from."""
+    rows, result = priced_part(source, chosen, currency)
     taken = [line for line in source if line.position in chosen]
-    result = pricing.totals(
-        [pricing.Line(chosen[line.position], line.unit_price, line.discount_percent, line.tax_rate) for line in taken],
-        currency,
-    )
-    rows = []
-    for line, amounts in zip(taken, result.lines, strict=True):
-        row = {name: getattr(line, name) for name in ("position", "product", "description", "unit_price",
-                                                       "discount_percent", "tax_rate")}  # fmt: skip
-        row |= {"quantity": chosen[line.position], "net": amounts.net, "tax": amounts.tax, "gross": amounts.gross}
-        rows.append((line, row))
-    return rows, result
+    return list(zip(taken, rows, strict=True)), result
 
 
 def _chosen(

@@ -81,7 +81,9 @@ def _quantities(raw: Any, available: dict[int, Decimal], errors: list[FieldError
     return chosen
 
 
-def _priced(source: list[Any], chosen: dict[int, Decimal], currency: str) -> tuple[list[dict[str, Any]], Any]:
+def priced_part(
+    source: list[Any], chosen: dict[int, Decimal], currency: str
+) -> tuple[list[dict[str, Any]], pricing.Totals]:
     """The lines of a new invoice or credit note: the chosen quantity of each source line at its
     price, discount and tax rate, and the totals by the rule of `pricing.py`."""
     taken = [line for line in source if line.position in chosen]
@@ -129,7 +131,7 @@ def order_invoice(*, actor: User, order: Order, lines: Any = None, due_days: int
             raise ValidationFailed(errors)
         if not chosen:
             raise AlreadyInvoiced(_("nothing is left to invoice on this order"))
-        rows, result = _priced(source, chosen, locked.currency)
+        rows, result = priced_part(source, chosen, locked.currency)
         by_position = {line.position: line for line in source}
         # The order's side first: the year's counter, taken next, stays locked only for the invoice's own rows.
         for position, quantity in chosen.items():
@@ -194,7 +196,7 @@ def invoice_credit(*, actor: User, invoice: Invoice, lines: Any = None, reason: 
             raise ValidationFailed(errors)
         if not chosen:
             raise AlreadyInvoiced(_("nothing is left to credit on this invoice"))
-        rows, result = _priced(source, chosen, locked.currency)
+        rows, result = priced_part(source, chosen, locked.currency)
         if result.gross > locked.gross_total - locked.credited_total:
             message = _("more than is left to credit: %(left)s %(currency)s")
             left = round_money(locked.gross_total - locked.credited_total, locked.currency)
