@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "clientela.accounts",
     "clientela.parties",
     "clientela.sales",
+    "clientela.activities",
+    "clientela.channels",
     "clientela.site",
 ]
 
@@ -255,6 +257,8 @@ EMAIL_BACKEND = env_str(
     "CLIENTELA_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
+# The address people open the app at: links in e-mails (reminders, calendar feeds) start with it.
+CLIENTELA_SITE_URL = env_str("CLIENTELA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Security defaults; in production mode `check --deploy` is clean.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -46,6 +46,8 @@ class User(AbstractUser):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("team")
     )
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # The zone the user reads and writes moments in (a task due at 9:00 is 9:00 there); "" = the site's.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_enabled = models.BooleanField(default=False)
     # The last TOTP time step accepted, so a code cannot be used twice.

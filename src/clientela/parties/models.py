@@ -189,6 +189,9 @@ class ContactPoint(models.Model):
     # e-mail lower-cased; phone digits with country code, for duplicate detection
     normalized = models.CharField(max_length=254)
     is_primary = models.BooleanField(default=False)
+    # An e-mail address that bounced (a delivery status notification said so): when, and why.
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-is_primary", "id"]
