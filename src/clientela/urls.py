@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("clientela.accounts.urls")),
     path("", include("clientela.parties.urls")),
     path("", include("clientela.sales.urls")),
+    path("", include("clientela.activities.urls")),
+    path("", include("clientela.channels.urls")),
     path("import/", include("clientela.parties.urls_import")),
     path("merge/", include("clientela.parties.urls_merge")),
     path("api/v1/", api.urls),

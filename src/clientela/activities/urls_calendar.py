@@ -1,0 +1,3 @@
+"""The calendar's pages and the ICS feed (included by `activities.urls`)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Filled by the app (see channels/urls.py)."""
+
+urlpatterns: list = []
