@@ -21,6 +21,6 @@ from clientela.activities.actions.tasks import task_complete, task_create, task_
 __all__ = [
     "activity_create", "activity_restore", "activity_trash", "activity_update", "calendar_feed_rotate",
     "notification_read", "notifications_read_all", "project_create", "project_restore", "project_trash",
-    "project_update", "reminder_claim", "reminder_email_failed", "reminder_emailed", "task_complete", "task_create", "task_restore",
-    "task_trash", "task_update",
+    "project_update", "reminder_claim", "reminder_email_failed", "reminder_emailed", "task_complete", "task_create",
+    "task_restore", "task_trash", "task_update",
 ]  # fmt: skip

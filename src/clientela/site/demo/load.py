@@ -373,6 +373,65 @@ def write_documents(
         report(stage, count, count)
 
 
+def write_timeline(*, seed: int, seeded_ids: bool, now: dt.datetime, admin: User, report: Progress) -> dict[str, int]:
+    """The activities, e-mails, tasks and projects around the deals and contacts just written
+    (`site/demo/activities.py` plans them), through the activities' and channels' history actions."""
+    from clientela.activities.actions.history import activities_load_history, tasks_load_history
+    from clientela.activities.actions.projects import project_create
+    from clientela.channels.actions.history import emails_load_history
+    from clientela.parties.models import Affiliation
+    from clientela.sales.models import Deal, Outcome, StageChange
+    from clientela.site.demo.activities import TimelineGenerator, TimelinePlans
+
+    generator = TimelineGenerator(seed=seed, now=now, seeded_ids=seeded_ids)
+    plans = TimelinePlans()
+    moves: dict[int, list[Any]] = defaultdict(list)
+    for change in StageChange.objects.select_related("to_stage").order_by("deal_id", "changed_at", "id"):
+        moves[change.deal_id].append((change.changed_at, change.to_stage))
+    people: dict[int, list[Contact]] = defaultdict(list)
+    for link in Affiliation.objects.select_related("contact").order_by("organization_id", "id"):
+        people[link.organization_id].append(link.contact)
+    deals = list(Deal.objects.select_related("owner__team", "team", "contact", "organization", "stage")
+                 .filter(owner__isnull=False).order_by("pk"))  # fmt: skip
+    with_deals: set[int] = set()
+    for deal in deals:
+        with_deals.add(deal.contact_id or 0)
+        generator.deal_story(deal, moves.get(deal.pk, []), people.get(deal.organization_id or 0, []), plans)
+    owners = {u.pk: u for u in User.objects.select_related("team").filter(is_active=True)}
+    for contact in (
+        Contact.objects.filter(owner__isnull=False)
+        .order_by("pk")
+        .only("pk", "public_id", "owner_id", "first_name", "last_name")
+    ):
+        if contact.pk not in with_deals and generator.rng.random() < 0.33 and contact.owner_id in owners:
+            generator.own_touches(contact, owners[contact.owner_id], plans)
+    won = [d for d in deals if d.stage.outcome == Outcome.WON and d.closed_on is not None]
+    won.sort(key=lambda d: (d.closed_on, d.pk))
+    for deal in won[-15:]:
+        plans.projects.append(generator.project(deal))
+    plans.activities.sort(key=lambda p: p.occurred_at)
+    plans.emails.sort(key=lambda p: p.activity.occurred_at)
+    by_owner: dict[int, list[Any]] = defaultdict(list)
+    for plan in plans.activities:
+        by_owner[plan.owner.pk].append(plan)
+    written = 0
+    for owner_plans in by_owner.values():
+        written += len(activities_load_history(actor=owner_plans[0].owner, plans=owner_plans, now=now))
+        report("activities", written, len(plans.activities))
+    emails = len(emails_load_history(actor=admin, plans=plans.emails, now=now))
+    report("e-mails", emails, emails)
+    tasks = len(tasks_load_history(actor=admin, plans=plans.tasks))
+    for values, project_tasks in plans.projects:
+        owner = values.pop("owner")
+        project = project_create(actor=admin, values={**values, "owner": owner})
+        for task in project_tasks:
+            task.project = project
+        tasks += len(tasks_load_history(actor=admin, plans=project_tasks))
+    report("tasks", tasks, tasks)
+    report("projects", len(plans.projects), len(plans.projects))
+    return {"activities": written + emails, "emails": emails, "tasks": tasks, "projects": len(plans.projects)}
+
+
 def _drop_unusable_custom(world: DemoWorld, usable: set[str]) -> None:
     for plan in (*world.organizations, *world.contacts):
         plan.record.custom = {k: v for k, v in plan.record.custom.items() if k in usable}
@@ -413,6 +472,7 @@ def load(
         )
         write_documents(world, seed=seed, scale=scale, seeded_ids=seeded_ids, now=now, admin=users["admin"],
                         report=report)  # fmt: skip
+        write_timeline(seed=seed, seeded_ids=seeded_ids, now=now, admin=users["admin"], report=report)
         events = Event.objects.count() - events_before
         report("change log", events, events)
     return Loaded(
