@@ -3,8 +3,8 @@ action accepts, the API's bodies and the page forms come from these declarations
 
 from __future__ import annotations
 
-from clientela.core.entities import Entity, Field, declare
 from clientela.activities.models import Activity, Project, Task
+from clientela.core.entities import Entity, Field, declare
 
 # fmt: off
 ACTIVITY = declare(
