@@ -53,8 +53,17 @@ def organization(actor: User, **values: Any) -> Organization:
 
 
 def wipe_sales_documents() -> None:
-    """Delete every payment, invoice, order, quote, price list and product (they protect the
-    customers they name), for tests that wipe the whole database."""
+    """Delete every payment, invoice, order, quote, price list and product, and every e-mail,
+    SMS, activity, task and project (they protect the customers and deals they name), for tests
+    that wipe the whole database."""
+    from clientela.activities.models import Activity, Project, Task
+    from clientela.channels.models import Email, Sms
+
+    Email.all_objects.all().delete()
+    Sms.all_objects.all().delete()
+    Task.all_objects.all().delete()
+    Project.all_objects.all().delete()
+    Activity.all_objects.all().delete()
     from clientela.sales.models import DocumentMail, Invoice, Order, Payment, PriceList, Product, Quote
 
     DocumentMail.all_objects.all().delete()
