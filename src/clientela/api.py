@@ -10,6 +10,14 @@ from ninja import NinjaAPI
 
 from clientela.accounts.api import router as users_router
 from clientela.accounts.api_auth import token_auth
+from clientela.activities.api import activities as activities_router
+from clientela.activities.api import projects as projects_router
+from clientela.activities.api import tasks as tasks_router
+from clientela.activities.api_calendar import calendar as calendar_router
+from clientela.channels.api import email_templates as email_templates_router
+from clientela.channels.api import emails as emails_router
+from clientela.channels.api_sms import sms as sms_router
+from clientela.channels.api_telephony import telephony as telephony_router
 from clientela.core.api import events as events_router
 from clientela.core.api import health as health_router
 from clientela.core.apikit import errors
@@ -65,6 +73,14 @@ api.add_router("/quotes", quotes_router)
 api.add_router("/orders", orders_router)
 api.add_router("/invoices", invoices_router)
 api.add_router("/payments", payments_router)
+api.add_router("/activities", activities_router)
+api.add_router("/tasks", tasks_router)
+api.add_router("/projects", projects_router)
+api.add_router("/calendar", calendar_router)
+api.add_router("/emails", emails_router)
+api.add_router("/email-templates", email_templates_router)
+api.add_router("/sms", sms_router)
+api.add_router("/telephony", telephony_router)
 api.add_router("/events", events_router)
 api.add_router("/users", users_router)
 api.add_router("/health", health_router)

@@ -257,8 +257,36 @@ EMAIL_BACKEND = env_str(
     "CLIENTELA_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
 )
+# E-mail in (IMAP mailboxes): the largest attachment kept, and the most one message's attachments
+# may hold together; a larger one is kept as its name and the reason, without its bytes. A message
+# bigger than EMAIL_FETCH_MAX_BYTES is imported from its headers alone.
+EMAIL_ATTACHMENT_MAX_BYTES = env_int("CLIENTELA_EMAIL_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024, minimum=0)
+EMAIL_MESSAGE_ATTACHMENTS_MAX_BYTES = env_int("CLIENTELA_EMAIL_MESSAGE_MAX_BYTES", 50 * 1024 * 1024, minimum=0)
+EMAIL_FETCH_MAX_BYTES = env_int("CLIENTELA_EMAIL_FETCH_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
 # The address people open the app at: links in e-mails (reminders, calendar feeds) start with it.
 CLIENTELA_SITE_URL = env_str("CLIENTELA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# SMS out through an HTTP gateway (channels/sms.py), Basic (user, password) or Bearer (token)
+# credentials; its delivery reports and the telephony system's call events are webhooks, each
+# refused until its shared secret is set.
+CLIENTELA_SMS_GATEWAY_URL = env_str("CLIENTELA_SMS_GATEWAY_URL", "").strip()
+CLIENTELA_SMS_GATEWAY_USER = env_str("CLIENTELA_SMS_GATEWAY_USER", "")
+CLIENTELA_SMS_GATEWAY_PASSWORD = env_str("CLIENTELA_SMS_GATEWAY_PASSWORD", "")
+CLIENTELA_SMS_GATEWAY_TOKEN = env_str("CLIENTELA_SMS_GATEWAY_TOKEN", "")
+CLIENTELA_SMS_GATEWAY_FORMAT = env_str("CLIENTELA_SMS_GATEWAY_FORMAT", "json").strip().lower()
+if CLIENTELA_SMS_GATEWAY_FORMAT not in ("json", "form"):
+    raise ImproperSetting(f"CLIENTELA_SMS_GATEWAY_FORMAT must be json or form, not {CLIENTELA_SMS_GATEWAY_FORMAT!r}")
+CLIENTELA_SMS_GATEWAY_TIMEOUT = env_int("CLIENTELA_SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+CLIENTELA_SMS_SENDER = env_str("CLIENTELA_SMS_SENDER", "")
+CLIENTELA_SMS_REPORT_TOKEN = env_str("CLIENTELA_SMS_REPORT_TOKEN", "")
+CLIENTELA_TELEPHONY_TOKEN = env_str("CLIENTELA_TELEPHONY_TOKEN", "")
+# Which user an extension is (`101=anna,102=bela`): a call event's `agent` may name either.
+CLIENTELA_TELEPHONY_EXTENSIONS: dict[str, str] = {}
+for _item in env_list("CLIENTELA_TELEPHONY_EXTENSIONS", []):
+    _extension, _sep, _username = (part.strip() for part in _item.partition("="))
+    if not (_extension and _sep and _username):
+        raise ImproperSetting(f"CLIENTELA_TELEPHONY_EXTENSIONS: {_item!r} is not extension=username")
+    CLIENTELA_TELEPHONY_EXTENSIONS[_extension] = _username
 
 # Security defaults; in production mode `check --deploy` is clean.
 SECURE_CONTENT_TYPE_NOSNIFF = True

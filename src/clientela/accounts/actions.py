@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import zoneinfo
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -29,8 +30,10 @@ from clientela.core.errors import FieldError, PermissionDenied, ValidationFailed
 from clientela.core.models import Event
 from clientela.core.validation import clean_values, is_country_code
 
-USER_FIELDS_FOR_ADMIN = {"username", "email", "first_name", "last_name", "role", "team", "is_active", "language"}
-USER_FIELDS_FOR_SELF = {"email", "first_name", "last_name", "language"}
+USER_FIELDS_FOR_ADMIN = {
+    "username", "email", "first_name", "last_name", "role", "team", "is_active", "language", "time_zone",
+}  # fmt: skip
+USER_FIELDS_FOR_SELF = {"email", "first_name", "last_name", "language", "time_zone"}
 TEAM_FIELDS = {"name", "country", "manager", "members"}
 HIDDEN = "(hidden)"
 
@@ -70,6 +73,19 @@ def _check_role(values: dict[str, Any], errors: list[FieldError]) -> None:
                 % {"role": values["role"], "roles": ", ".join(Role.values)},
             )
         )
+
+
+def _check_time_zone(values: dict[str, Any], errors: list[FieldError]) -> None:
+    """A time zone is an IANA name the system knows ("Europe/Budapest"), or "" for the site's."""
+    name = values.get("time_zone")
+    if not name:
+        return
+    try:
+        known = isinstance(name, str) and "." not in name and zoneinfo.ZoneInfo(name) is not None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        known = False
+    if not known:
+        errors.append(FieldError("time_zone", "invalid_choice", _("is not a time zone (e.g. Europe/Budapest)")))
 
 
 def _check_password(password: str, user: User, errors: list[FieldError]) -> None:
@@ -118,8 +134,9 @@ def _clean_user_values(values: dict[str, Any], allowed: set[str], current: User 
         errors.append(FieldError(name, "unknown_field", _("is not a field you can set")))
     plain = {k: v for k, v in values.items() if k in allowed and k != "team"}
     _check_role(plain, errors)
+    _check_time_zone(plain, errors)
     cleaned: dict[str, Any] = {}
-    if not any(e.field == "role" for e in errors):
+    if not any(e.field in ("role", "time_zone") for e in errors):
         try:
             cleaned = clean_values(User, plain, allowed=allowed - {"team"})
         except ValidationFailed as failed:
@@ -174,7 +191,7 @@ def user_create(
 
 
 def user_update(*, actor: User | None, user: User, values: dict[str, Any]) -> User:
-    """Administrators change anything; a user changes their own name, e-mail and language.
+    """Administrators change anything; a user changes their own name, e-mail, language and time zone.
 
     Nobody changes their own role or deactivates themselves (no escalation, and the
     last administrator can't lock everyone out). Deactivating revokes the user's tokens.

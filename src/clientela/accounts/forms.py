@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
@@ -35,6 +36,12 @@ def throttled_message(minutes: int) -> str:
 
 def _language_choices() -> list[tuple[str, str]]:
     return [("", _("Site default")), *settings.LANGUAGES]
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    """The IANA time zones, by name; blank: the site's."""
+    site = _("Site default (%(zone)s)") % {"zone": settings.TIME_ZONE}
+    return [("", site), *((name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()))]
 
 
 class LoginForm(AuthenticationForm):
@@ -88,6 +95,12 @@ class ProfileForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False, help_text=_("Password reset links are sent here."))
     language = forms.ChoiceField(label=_("Language"), choices=_language_choices, required=False)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=_time_zone_choices,
+        required=False,
+        help_text=_("Your calendar and your tasks' due times are shown in it."),
+    )
 
 
 class TotpDisableForm(forms.Form):

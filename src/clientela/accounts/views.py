@@ -178,6 +178,7 @@ def _render_profile(
         "last_name": user.last_name,
         "email": user.email,
         "language": user.language,
+        "time_zone": user.time_zone,
     }
     context = {
         "profile_form": profile_form or ProfileForm(initial=initial),

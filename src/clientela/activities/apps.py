@@ -21,3 +21,9 @@ class ActivitiesConfig(AppConfig):
 
         if tasks.schedule_reminder not in task_actions.SCHEDULERS:
             task_actions.SCHEDULERS.append(tasks.schedule_reminder)
+        # The timeline, open tasks and quick forms on a contact's, an organization's and a deal's page.
+        from clientela.activities import panels
+        from clientela.core import panels as core_panels
+
+        for record_type in ("parties.contact", "parties.organization", "sales.deal"):
+            core_panels.register(record_type, panels.record_activities)

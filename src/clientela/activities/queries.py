@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,7 @@ from clientela.activities.models import Activity, CalendarFeed, Channel, Notific
 from clientela.core.errors import NotFound
 from clientela.core.ids import is_uuid
 from clientela.core.models import Event
-from clientela.core.visibility import visible
+from clientela.core.visibility import Visibility, visible
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -43,7 +43,7 @@ def activities_visible(user: User, *, trash: bool = False) -> QuerySet[Activity]
 def activity_get(user: User, public_id: Any, *, include_trash: bool = False) -> Activity:
     records = Activity.all_objects.all() if include_trash else Activity.objects.all()
     queryset = visible(records, user).select_related("owner", "team", "contact", "organization", "deal")
-    return _get(queryset.prefetch_related("attendees"), public_id, _("no such activity"))
+    return _get(with_email_id(queryset).prefetch_related("attendees"), public_id, _("no such activity"))
 
 
 def activity_names(reader: User, public_ids: set[str]) -> dict[str, str]:
@@ -56,15 +56,27 @@ def activity_names(reader: User, public_ids: set[str]) -> dict[str, str]:
 def activities_of(user: User, record: Any) -> QuerySet[Activity]:
     """The activities of a contact (its own and the meetings it took part in), an organization or
     a deal that `user` may see."""
-    kind = record._meta.model_name
+    return activities_visible(user).filter(linked_to(record._meta.model_name, record))
+
+
+def linked_to(kind: str, record: Any) -> Q:
+    """Activities of a contact, an organization or a deal (`kind`), given as a record or by its
+    public id: a contact's include the meetings it took part in (as a participant)."""
+    by = "" if hasattr(record, "pk") else "__public_id"
     if kind == "contact":
-        where = Q(contact=record) | Q(pk__in=Activity.attendees.through.objects.filter(contact=record).values(
-            "activity_id"))  # fmt: skip
-    elif kind == "organization":
-        where = Q(organization=record)
-    else:
-        where = Q(deal=record)
-    return activities_visible(user).filter(where)
+        attended = Activity.attendees.through.objects.filter(**{f"contact{by}": record}).values("activity_id")
+        return Q(**{f"contact{by}": record}) | Q(pk__in=attended)
+    if kind not in ("organization", "deal"):
+        raise ValueError(f"activities are not linked to a {kind}")
+    return Q(**{f"{kind}{by}": record})
+
+
+def with_email_id(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Each activity with the public id of the e-mail it is (`email_public_id`, None for other
+    channels), read in the same query: the channels app's e-mail points at its activity."""
+    return activities.annotate(
+        email_public_id=Case(When(email__deleted_at__isnull=True, then=F("email__public_id")), default=None)
+    )
 
 
 # --- the timeline: activities and the change log, merged ---------------------------------------------
@@ -156,7 +168,13 @@ def tasks_visible(user: User, *, trash: bool = False) -> QuerySet[Task]:
 def task_get(user: User, public_id: Any, *, include_trash: bool = False) -> Task:
     records = Task.all_objects.all() if include_trash else Task.objects.all()
     queryset = visible(records, user).select_related("owner", "team", "contact", "organization", "deal", "project")
-    return _get(queryset, public_id, _("no such task"))
+    return _get(with_series(queryset), public_id, _("no such task"))
+
+
+def with_series(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Each task with the public ids of the occurrence it follows and of the one that follows it
+    (`follows_public_id`, `next_public_id`; None outside a recurring series), in the same query."""
+    return tasks.annotate(follows_public_id=F("follows__public_id"), next_public_id=F("next_occurrence__public_id"))
 
 
 def task_names(reader: User, public_ids: set[str]) -> dict[str, str]:
@@ -246,6 +264,11 @@ def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+def notifications_of(user: User, *, limit: int = 100) -> list[Notification]:
+    """The user's notifications, newest first (read ones too), with their tasks."""
+    return list(Notification.objects.filter(user=user).select_related("task")[:limit])
+
+
 # --- the calendar --------------------------------------------------------------------------------
 
 
@@ -254,15 +277,53 @@ def calendar_entries(user: User, start: dt.datetime, end: dt.datetime, *, owner:
     may see, of `owner` (the user by default)."""
     owner = owner or user
     meetings = (
-        activities_visible(user)
+        with_email_id(activities_visible(user))
         .filter(owner=owner, channel=Channel.MEETING, occurred_at__lt=end)
-        .filter(Q(ends_at__gte=start) | Q(ends_at__isnull=True, occurred_at__gte=start))
+        .filter(Q(ends_at__gt=start) | Q(ends_at__isnull=True, occurred_at__gte=start))
         .prefetch_related("attendees")
         .order_by("occurred_at", "pk")
     )
-    tasks = tasks_visible(user).filter(owner=owner, due_at__gte=start, due_at__lt=end).exclude(
+    tasks = with_series(tasks_visible(user)).filter(owner=owner, due_at__gte=start, due_at__lt=end).exclude(
         status=TaskStatus.CANCELLED).order_by("due_at", "pk")  # fmt: skip
     return {"meetings": list(meetings[:500]), "tasks": list(tasks[:500])}
+
+
+def contact_emails(contact_ids: set[int]) -> dict[int, str]:
+    """Each contact's e-mail address to invite them at (the primary one that did not bounce,
+    else the first), by contact pk: one query."""
+    from clientela.parties.models import ContactPoint  # the parties app is below this one
+
+    found: dict[int, str] = {}
+    rows = ContactPoint.objects.filter(contact_id__in=contact_ids, kind=ContactPoint.Kind.EMAIL, bounced_at=None)
+    for contact_id, value in rows.order_by("contact_id", "-is_primary", "id").values_list("contact_id", "value"):
+        found.setdefault(contact_id, value)
+    return found
+
+
+def calendar_feed_exists(user: User) -> bool:
+    return CalendarFeed.objects.filter(user=user).exists()
+
+
+def calendar_people(user: User) -> QuerySet[Any]:
+    """The active users whose calendars `user` may look at: everybody for one who sees all
+    records, their team for one who sees the team's (a manager), else themselves."""
+    from clientela.accounts.models import User as Users  # the accounts app is below this one
+
+    people = Users.objects.filter(is_active=True)
+    visibility = user.policy.visibility
+    if visibility == Visibility.ALL:
+        return people.order_by("username")
+    if visibility == Visibility.TEAM and user.team_id is not None:
+        return people.filter(Q(team_id=user.team_id) | Q(pk=user.pk)).order_by("username")
+    return people.filter(pk=user.pk)
+
+
+def calendar_owner(user: User, public_id: Any) -> Any:
+    """The user, named by public id, whose calendar `user` wants: NotFound unless they may see it."""
+    found = calendar_people(user).filter(public_id=public_id).first() if is_uuid(public_id) else None
+    if found is None:
+        raise NotFound(_("no such user"))
+    return found
 
 
 def feed_owner(token: str) -> Any:

@@ -65,6 +65,16 @@ def _moment(name: str, value: Any, actor: Any, errors: list[FieldError]) -> dt.d
     return moment
 
 
+def read_moment(name: str, value: Any, actor: Any) -> dt.datetime | None:
+    """A moment given in input (a page's or the API's parameter `name`), as `_moment` reads it;
+    a bad one raises `ValidationFailed` naming `name`."""
+    errors: list[FieldError] = []
+    moment = _moment(name, value, actor, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return moment
+
+
 def _catch(errors: list[FieldError], check: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return check(*args, **kwargs)
@@ -84,6 +94,16 @@ def _visible_ref(queryset: Any, value: Any, name: str, message: str, errors: lis
     return found
 
 
+# Set only by the channels' own logging (`actor` is then the system identity of
+# activities.actions, which has no pk): the outside system an activity came from and its id
+# there (a telephony call), and the activity a task follows from (a missed call's call-back).
+SYSTEM_ACTIVITY_FIELDS = frozenset({"source", "external_id"})
+
+
+def _is_system(actor: Any) -> bool:
+    return getattr(actor, "pk", 0) is None
+
+
 def _references(actor: User, values: dict[str, Any], names: tuple[str, ...], errors: list[FieldError]) -> dict:
     """The referenced records the actor may see, by public id (a record in the trash is not found)."""
     from clientela.activities import queries  # projects are this app's own
@@ -93,6 +113,7 @@ def _references(actor: User, values: dict[str, Any], names: tuple[str, ...], err
         "organization": (parties_queries.organizations_visible(actor), _("no such organization")),
         "deal": (sales_queries.deals_visible(actor), _("no such deal")),
         "project": (queries.projects_visible(actor), _("no such project")),
+        "activity": (queries.activities_visible(actor), _("no such activity")),
     }
     found: dict[str, Any] = {}
     for name in names:
@@ -179,7 +200,8 @@ def clean_activity(actor: User, values: dict[str, Any], current: Activity | None
     if "guests" in values:
         values["guests"] = _guests(values.pop("guests"), errors)
     guests = values.pop("guests", None)
-    cleaned = _own_values(Activity, values, ACTIVITY.writable, actor, errors)
+    allowed = ACTIVITY.writable | SYSTEM_ACTIVITY_FIELDS if _is_system(actor) else ACTIVITY.writable
+    cleaned = _own_values(Activity, values, allowed, actor, errors)
     if guests is not None:
         cleaned["guests"] = guests
     cleaned.update(refs)
@@ -199,7 +221,11 @@ def clean_activity(actor: User, values: dict[str, Any], current: Activity | None
             for name in ("organization", "contact"):
                 if found is not None and merged.get(name) is None and getattr(found, name) is not None:
                     cleaned[name] = merged[name] = getattr(found, name)
-        if not any(merged.get(k) for k in ("contact", "organization", "deal")) and not collections.get("attendees"):
+        # An outside system's record (a call from an unknown number) is kept unlinked, not lost.
+        linked = any(merged.get(k) for k in ("contact", "organization", "deal", "source"))
+        # A link that was not found is named already: no second error for the missing link.
+        named_wrong = any(e.field.split("[")[0] in ("contact", "organization", "deal", "attendees") for e in errors)
+        if not linked and not collections.get("attendees") and not named_wrong:
             errors.append(FieldError("contact", "required", _("link the activity to a contact, organization or deal")))
     ends, starts = merged.get("ends_at"), merged.get("occurred_at")
     if ends is not None and starts is not None and ends < starts:
@@ -227,7 +253,8 @@ def clean_task(actor: User, values: dict[str, Any], current: Task | None) -> dic
     errors: list[FieldError] = []
     values = dict(values)
     people = _people(actor, values, current, errors)
-    refs = _references(actor, values, ("contact", "organization", "deal", "project"), errors)
+    linkable = ("contact", "organization", "deal", "project") + (("activity",) if _is_system(actor) else ())
+    refs = _references(actor, values, linkable, errors)
     if "completed_at" in values or "reminded_at" in values:
         for name in ("completed_at", "reminded_at"):
             if name in values:

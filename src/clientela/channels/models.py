@@ -163,6 +163,8 @@ class Email(Record):
             models.Index(fields=["thread", "id"], name="email_thread_idx"),
             models.Index(fields=["contact", "id"], name="email_contact_idx"),
             models.Index(fields=["created_at"], name="email_triage_idx", condition=models.Q(needs_triage=True)),
+            # The worker's sweep for e-mails waiting to go out whose job was lost (migration 0002).
+            models.Index(fields=["updated_at"], name="email_queued_idx", condition=models.Q(status="queued")),
         ]
         constraints = [
             # A message is imported once, whichever mailboxes it arrives in.

@@ -154,6 +154,13 @@ def history_entries(user: User, record: Contact | Organization, definitions: lis
     no more than the page does.
     """
     events = queries.merged_history(record, limit=HISTORY_LIMIT)
+    return change_entries(user, record, events, definitions)
+
+
+def change_entries(user: User, record: Any, events: list[Event], definitions: list[CustomField]) -> list[HistoryEntry]:
+    """`events` of `record` (or of records merged into it) as the history shows them: each
+    changed field by its label, old and new values people read, other records named as `user`
+    may see them. Any record type's events read this way (another app's timeline uses it)."""
     names = references.names_for(user, events)
     model = type(record)
     labels = {d.key: d.label for d in definitions}

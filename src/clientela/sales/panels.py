@@ -43,4 +43,5 @@ def party_documents(reader: Any, record: Any) -> Panel:
     return Panel(
         "sales/_party_documents.html",
         {**documents, "owed": queries.owed_by(reader, record), "new_quote_url": new_quote, "name": name},
+        replaces="documents",
     )

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
-from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
+from clientela.core import mailing
 from clientela.sales import actions, forecasting, importing, queries
 from clientela.sales.models import DocumentMail, MailStatus
 
@@ -104,15 +102,13 @@ def send_document_mail(mail_id: str) -> str:
             content, name = rendering.quote_pdf(mail.quote, mail.language), f"{mail.quote.number}.pdf"
         else:
             content, name = rendering.invoice_facturx(mail.invoice, mail.language), f"{mail.invoice.number}.pdf"
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-    message_id = make_msgid(domain=domain)
-    message = EmailMessage(mail.subject, mail.body, to=[mail.to], headers={"Message-ID": message_id})
+    message_id = mailing.new_message_id()
+    message = EmailMessage(mail.subject, mail.body, to=[mail.to])
     message.attach(name, content, "application/pdf")
-    try:
-        message.send(fail_silently=False)
-    except (OSError, smtplib.SMTPException) as failure:
-        logger.warning("sending %s to %s failed: %s", document.number, mail.to, failure)
-        if actions.document_mail_failed(mail=mail, error=str(failure) or failure.__class__.__name__):
+    delivery = mailing.deliver(message, message_id=message_id)
+    if not delivery.sent:
+        logger.warning("sending %s to %s failed: %s", document.number, mail.to, delivery.error)
+        if actions.document_mail_failed(mail=mail, error=delivery.error):
             wait = RETRY_MINUTES[min(mail.attempts, len(RETRY_MINUTES) - 1)]
             send_document_mail.using(run_after=timezone.now() + dt.timedelta(minutes=wait)).enqueue(mail_id)
             return f"failed, tried again in {wait} min"

@@ -28,6 +28,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clientela.core import panels as core_panels
 from clientela.core.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from clientela.core.money import default_currency
 from clientela.core.visibility import can_see
@@ -327,6 +328,7 @@ def deal_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "organization": deal.organization if deal.organization and _sees(request.user, deal.organization) else None,
             "contact": deal.contact if deal.contact and _sees(request.user, deal.contact) else None,
             "documents": queries.documents_of_deal(request.user, deal),
+            "panels": core_panels.panels_for(request.user, deal),  # what other apps show here (activities)
         },
     )
 

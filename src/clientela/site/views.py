@@ -9,13 +9,17 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from clientela.activities import queries as activities_queries
+from clientela.activities.rules import user_zone
 from clientela.parties import profile, queries
 from clientela.parties.models import LifecycleStage
 from clientela.sales import queries as sales_queries
 
 DROPDOWN_SIZE = 5
+HOME_TASKS = 10
 RESULTS_SIZE = 50
 MIN_SEARCH = 2
 
@@ -33,6 +37,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "stages": stages,
         "recent": profile.recent_changes(user),
         "work": sales_queries.my_work(user),
+        "my_tasks": activities_queries.my_tasks(user, limit=HOME_TASKS),
+        "overdue_tasks": activities_queries.overdue_tasks(user, limit=HOME_TASKS),
+        "now": timezone.now(),
+        "zone": user_zone(user),
     }
     return render(request, "site/home.html", context)
 

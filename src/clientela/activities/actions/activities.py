@@ -25,8 +25,11 @@ def activity_create(*, actor: User | None, values: dict[str, Any], system: bool 
     in, a call the telephony system reported): references are then checked against everything,
     and the owner and team come from `values`."""
     if not system:
+        if actor is None:
+            raise ValueError("only the channels' own logging (system=True) has no actor")
         require_write(actor)
-    cleaned = clean_activity(actor if actor is not None else _System(), values, None)
+    writer: Any = actor if actor is not None else _System()
+    cleaned = clean_activity(writer, values, None)
     attendees = cleaned.pop("__collections__", {}).get("attendees")
     if actor is not None:
         cleaned.setdefault("owner", actor)

@@ -31,6 +31,8 @@ def task_create(*, actor: User | None, values: dict[str, Any], system: bool = Fa
     """Create a task, assigned to the actor unless `values` names an `assignee` (or `owner`) they
     may assign to. `system` is the channels' own (a missed call's call-back task)."""
     if not system:
+        if actor is None:
+            raise ValueError("only the channels' own logging (system=True) has no actor")
         require_write(actor)
     from clientela.activities.actions.activities import _System
 

@@ -149,6 +149,62 @@ def _ground_sales(case: Any, body: dict[str, Any], existing: Existing) -> None:
             body["stages"] = [{**stage} for stage in VALID_STAGES]
 
 
+def _ground_activities(case: Any, existing: Existing) -> None:
+    """Activities, tasks, projects and the calendar: moments that are real days (the pattern lets
+    February 30th through), a meeting that ends after it starts, a link to a real contact, real
+    participants and assignees, a repeating task that is due, a project due after it starts, a
+    calendar window of at most 62 days; no deal or project (none exists here)."""
+    path = case.operation.path
+    if path.endswith("/calendar") and isinstance(case.query, dict):
+        case.query.update(start="2026-12-07T00:00:00+01:00", end="2026-12-14T00:00", user=existing.user_id)
+    body = case.body
+    if not isinstance(body, dict) or not path.endswith(("/activities", "/tasks", "/projects")):
+        return
+    moments = {"occurred_at": "2026-12-07T10:00", "ends_at": "2026-12-07T11:30:00+01:00",
+               "due_at": "2026-12-08T09:00:00Z", "remind_at": "2026-12-08T08:45:00+01:00"}  # fmt: skip
+    for name, moment in moments.items():
+        if body.get(name) is not None:
+            body[name] = moment
+    for name in ("deal", "project"):
+        body.pop(name, None)
+    if body.get("assignee") is not None:
+        body["assignee"] = existing.user_id
+    if body.get("attendees"):
+        body["attendees"] = [existing.contact_id]
+    if body.get("guests"):
+        body["guests"] = [{"name": "Éva Guest", "email": "eva@example.com"}]
+    if path.endswith("/activities") and not (body.get("contact") or body.get("organization")):
+        body["contact"] = existing.contact_id
+    if body.get("recurrence"):
+        body["due_at"] = moments["due_at"]
+    if body.get("starts_on") and body.get("due_on"):
+        body["starts_on"], body["due_on"] = sorted([body["starts_on"], body["due_on"]])
+
+
+def _ground_emails(case: Any, body: dict[str, Any], existing: Existing) -> None:
+    """E-mails and their templates: to the contact that exists (at addresses a mail server takes),
+    with a subject when no template gives one, answering none and with no files (they would be
+    kept in the data directory); templates under new names, one text per language, without
+    braces (a variable the schema cannot list)."""
+    path = case.operation.path
+    if path.endswith("/emails"):
+        for name in ("deal", "template", "reply_to", "attachments"):
+            body.pop(name, None)
+        body["contact"] = existing.contact_id
+        for name in ("to", "cc"):
+            if body.get(name):
+                body[name] = ["fuzz@example.com"] if isinstance(body[name], list) else "fuzz@example.com"
+        if not (body.get("subject") or "").strip():
+            body["subject"] = "Fuzz"
+    if "/email-templates" in path:
+        if body.get("name") is not None:
+            body["name"] = f"t{uuid.uuid4().hex[:12]}"
+        for index, text in enumerate(body.get("texts") or []):
+            if isinstance(text, dict):
+                text["language"] = ("en", "hu", "tr", "ru", "pl", "ro", "de", "fr")[index % 8] + f"-{index:02d}"
+                text.update({k: text[k].replace("{", "(") for k in ("subject", "body") if isinstance(text.get(k), str)})
+
+
 def ground_positive_case(case: Any, existing: Existing) -> None:
     """Give a schema-valid case the references only the database can make valid.
 
@@ -166,6 +222,7 @@ def ground_positive_case(case: Any, existing: Existing) -> None:
         case.query.pop("cursor", None)
         if case.operation.path.endswith("/forecasts"):  # a range of at most 36 months: two fields together
             case.query.pop("last", None)
+    _ground_activities(case, existing)
     if case.method.upper() == "POST" and case.operation.path.rstrip("/").endswith(("/contacts", "/organizations")):
         case.query = {**(case.query or {}), "allow_duplicates": "true"}
     body = case.body
@@ -183,6 +240,9 @@ def ground_positive_case(case: Any, existing: Existing) -> None:
     if "custom" in body:
         body["custom"] = {}
     _ground_sales(case, body, existing)
+    _ground_emails(case, body, existing)
+    if case.operation.path.endswith("/sms") and body.get("contact") is not None:
+        body["to"] = "+36 20 960 7198"  # a number phonenumbers can read: the schema can only say "text"
     if case.operation.path.endswith("/custom-fields") and "required" in body:
         body["required"] = False
         body["key"] = f"k{uuid.uuid4().hex[:12]}"

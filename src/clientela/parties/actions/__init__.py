@@ -11,9 +11,11 @@ transaction. Interfaces (pages, API, import, sync) call them and nothing else:
 - `savedviews`: a user's saved list views;
 - `importing`: import jobs and the batches an import writes;
 - `import_leases`: a running import job's lease, and handing on a job whose worker stopped;
-- `import_reading`: reading an uploaded file for its mapping page, in the worker.
+- `import_reading`: reading an uploaded file for its mapping page, in the worker;
+- `bounces`: an e-mail address that bounced (a delivery status notification said so).
 """
 
+from clientela.parties.actions.bounces import contact_point_bounced
 from clientela.parties.actions.customfields import (
     custom_field_create,
     custom_field_delete,
@@ -132,4 +134,5 @@ __all__ = [
     "import_job_resume",
     "import_job_abandon",
     "import_task_abandon",
+    "contact_point_bounced",
 ]

@@ -122,7 +122,7 @@ class TimelineGenerator:
         activity = self._activity(deal, Channel.EMAIL, at, purpose, subject=subject, body=body,
                                   direction=Direction.INBOUND if inbound else Direction.OUTBOUND)  # fmt: skip
         sender, receiver = (address, deal.owner.email) if inbound else (deal.owner.email, address)
-        name = deal.contact.full_name if inbound else deal.owner.display_name  # type: ignore[union-attr]
+        name = deal.contact.full_name if inbound else deal.owner.display_name
         return EmailPlan(activity=activity, from_address=sender, from_name=name, to=[receiver],
                          message_id=self.message_id(), in_reply_to=reply_to)  # fmt: skip
 

@@ -59,4 +59,16 @@
     if (event.key === "Escape") closeAll(null);
   });
   document.addEventListener("click", function (event) { closeAll(event.target); });
+
+  // --- activities: forms sent by htmx inside [data-swap-errors] ------------------------------
+  // Their 422 (a field to correct) and 409 (changed meanwhile) answers carry the form again with
+  // its errors beside the fields: show them instead of dropping the answer as htmx does.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if ((status === 422 || status === 409) && source instanceof Element && source.closest("[data-swap-errors]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 })();
