@@ -109,9 +109,9 @@ def test_scrolling_down_the_timeline_loads_the_older_entries_once(new_page, logi
     page.goto(f"/contacts/{anna.public_id}/")
     entries = page.get_by_test_id("timeline-entry")
     expect(entries).to_have_count(25)
-    for _ in range(10):  # scroll to the end as a person does, until nothing older is left
-        page.mouse.wheel(0, 4000)
-        page.wait_for_timeout(150)
+    for _ in range(80):  # scroll down as a person does, until nothing older is left
+        page.mouse.wheel(0, 500)
+        page.wait_for_timeout(100)
         if entries.count() == 61:
             break
     expect(entries).to_have_count(61)  # the sixty notes and the contact's creation

@@ -178,3 +178,21 @@ def calendar_text(
             lines += _task(task, host, links.get(task.public_id, ""))
     lines.append("END:VCALENDAR")
     return "".join(fold(line) for line in lines)
+
+
+def invitation_text(*, meeting: Any, people: list[Person], organizer: Person, link: str = "") -> str:
+    """A meeting's invitation (iTIP REQUEST, RFC 5546): the meeting as one VEVENT with its
+    organizer and participants asked to answer, numbered by the meeting's version so that a
+    changed meeting sent again replaces the earlier invitation in the calendar that accepted it."""
+    host = site_host()
+    event = _meeting(meeting, people, host, link)
+    extra = [f"SEQUENCE:{max(0, getattr(meeting, 'version', 1) - 1)}"]
+    if organizer.email:
+        name = f";CN={quote_parameter(organizer.name)}" if organizer.name else ""
+        extra.append(f"ORGANIZER{name}:{_mailto(organizer.email)}")
+    asked = "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE"
+    event = [line.replace("ATTENDEE;ROLE=REQ-PARTICIPANT", asked) for line in event]
+    event[2:2] = extra
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Clientela//Calendar//EN", "CALSCALE:GREGORIAN",
+             "METHOD:REQUEST", *event, "END:VCALENDAR"]  # fmt: skip
+    return "".join(fold(line) for line in lines)

@@ -18,6 +18,7 @@ from django.db.models import Case, F, Q, QuerySet, When
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.responses import Status
 
 from clientela.channels import actions, queries, tasks
 from clientela.channels.composing import Upload
@@ -27,6 +28,7 @@ from clientela.channels.schemas import (
     EmailListParams,
     EmailOut,
     EmailPage,
+    InvitationCreate,
     TemplateCreate,
     TemplateListParams,
     TemplateOut,
@@ -140,6 +142,25 @@ def email_create(request: HttpRequest, payload: EmailCreate, idempotency_key: Id
         request, user=user, key=idempotency_key, payload=payload.model_dump(mode="json", exclude_unset=True),
         produce=produce, headers_for=record_headers("emails"),
     )  # fmt: skip
+
+
+@emails.post("/invitations", response={202: EmailOut, **COMMON}, summary="Invite a meeting's participants")
+def invitation_create(request: HttpRequest, payload: InvitationCreate) -> Any:
+    """`202` with the invitation e-mail `queued`: to the meeting's contact, the contacts taking
+    part and its guests (those with an address), with the meeting as a calendar file
+    (`text/calendar; method=REQUEST`) their calendar program offers to accept. Sent again after
+    the meeting changed, it updates the entry they accepted."""
+    from clientela.activities import queries as activity_queries
+
+    user = caller(request)
+    try:
+        meeting = activity_queries.activity_get(user, payload.activity)
+    except NotFound:
+        raise ValidationFailed([FieldError("activity", "not_found", _("no such activity"))]) from None
+    with acting_via("api"):
+        email = tasks.queue_invitation(actor=user, meeting=meeting)
+    body = _json(EmailOut, email_body(user, _email(user, email.public_id)))
+    return Status(202, body)
 
 
 @emails.get("", response={200: EmailPage, **COMMON}, summary="List e-mails")

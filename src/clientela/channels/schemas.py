@@ -63,6 +63,10 @@ _SUBJECT_DOC = "One line; default: the template's, or `Re: ` and the answered e-
 _LANGUAGE_DOC = "The template's language to use (default: the contact's)"
 
 
+class InvitationCreate(Strict):
+    activity: uuid.UUID = Field(description="A meeting (an activity of channel `meeting`) you may change")
+
+
 class EmailCreate(Strict):
     contact: uuid.UUID | None = Field(default=None, description="Whom it is to: their primary address unless `to`")
     organization: uuid.UUID | None = None

@@ -49,6 +49,12 @@ def _part(filename: str, content: bytes, content_type: str) -> MIMEBase:
     would re-encode a text file's lines); a name outside ASCII is written as RFC 2231 says."""
     main, _slash, sub = (content_type or stored_files.OCTET_STREAM).partition("/")
     part = MIMEBase(main, sub or "octet-stream")
+    if content_type == "text/calendar":  # an invitation: mail programs offer to accept it (RFC 6047)
+        method = next((line.split(":", 1)[1].strip() for line in content.decode("utf-8", "replace").splitlines()
+                       if line.startswith("METHOD:")), "")  # fmt: skip
+        part.set_param("charset", "utf-8")
+        if method.isalpha():
+            part.set_param("method", method)
     part.set_payload(content)
     encoders.encode_base64(part)
     name: str | tuple[str, str, str] = filename if filename.isascii() else ("utf-8", "", filename)

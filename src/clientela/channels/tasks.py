@@ -37,6 +37,15 @@ def queue_email(*, actor: User, values: dict[str, Any]) -> Email:
     return email
 
 
+def queue_invitation(*, actor: User, meeting: Any) -> Email:
+    """Queue a meeting's invitation (`actions.meeting_invite`) and hand it to the worker."""
+    with transaction.atomic():
+        email = actions.meeting_invite(actor=actor, meeting=meeting)
+        public_id = str(email.public_id)
+        transaction.on_commit(lambda: send_email.enqueue(public_id, 1))
+    return email
+
+
 def _retry(email_id: str, attempt: int) -> str:
     wait = RETRY_MINUTES[min(attempt, len(RETRY_MINUTES)) - 1]
     send_email.using(run_after=timezone.now() + dt.timedelta(minutes=wait)).enqueue(email_id, attempt + 1)

@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("emails/templates/new/", views_email.template_new, name="template_new"),
     path("emails/templates/<uuid:public_id>/", views_email.template_edit, name="template_edit"),
     path("emails/templates/<uuid:public_id>/trash/", views_email.template_trash, name="template_trash"),
+    path("meetings/<uuid:public_id>/invite/", views_email.meeting_invite, name="meeting_invite"),
     path("emails/<uuid:public_id>/", views_email.email_detail, name="email_detail"),
     path("emails/<uuid:public_id>/files/<int:attachment_id>/", views_email.email_attachment, name="email_attachment"),
 ]

@@ -160,6 +160,26 @@ def _email(request: HttpRequest, public_id: Any) -> Any:
 
 
 @login_required
+@require_POST
+def meeting_invite(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Send a meeting's invitation to its participants, then show the e-mail (queued)."""
+    from clientela.activities import queries as activity_queries
+
+    _require_writer(request)
+    try:
+        meeting = activity_queries.activity_get(request.user, public_id)
+    except NotFound:
+        raise Http404 from None
+    try:
+        email = tasks.queue_invitation(actor=request.user, meeting=meeting)
+    except ValidationFailed as refused:
+        messages.error(request, "; ".join(error.message for error in refused.errors))
+        return HttpResponseRedirect(reverse("activities:activity_detail", args=[meeting.public_id]))
+    messages.success(request, _("The invitation is on its way to %(to)s.") % {"to": ", ".join(email.to)})
+    return HttpResponseRedirect(reverse("channels:email_detail", args=[email.public_id]))
+
+
+@login_required
 @require_GET
 def email_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     email = _email(request, public_id)

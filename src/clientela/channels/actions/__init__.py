@@ -54,3 +54,6 @@ __all__ += [
     "email_attempt_failed", "email_claim", "email_queue", "email_sent", "email_template_create",
     "email_template_trash", "email_template_update", "emails_requeue_stalled",
 ]  # fmt: skip
+from clientela.channels.actions.invitations import meeting_invite  # noqa: E402
+
+__all__ += ["meeting_invite"]

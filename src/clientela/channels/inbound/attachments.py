@@ -74,6 +74,8 @@ def sniff(data: bytes) -> str:
         return "image/gif"
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(data)
+    if head.lstrip(b"\xef\xbb\xbf").startswith(b"BEGIN:VCALENDAR") and _is_plain_text(head):
+        return "text/calendar"  # an invitation (RFC 5545): plain text a calendar program reads
     if _is_plain_text(head):
         return "text/plain"
     return OCTET_STREAM

@@ -115,7 +115,13 @@
   }
 
   document.addEventListener("DOMContentLoaded", attach);
-  document.addEventListener("htmx:afterSwap", function () { attach(); refocus(); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    // Only the board's own answers redraw cards (not other fragments of the page: the bell).
+    var target = event.detail && event.detail.target;
+    if (target && !target.closest("#board") && !target.querySelector("#board")) return;
+    attach();
+    refocus();
+  });
   document.addEventListener("htmx:responseError", function () { focusAfterRedraw = null; });
   document.addEventListener("htmx:sendError", function () { focusAfterRedraw = null; });
   document.addEventListener("keydown", keyed);
