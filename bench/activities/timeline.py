@@ -81,6 +81,11 @@ def seed(*, activities: int, others: int, each: int) -> None:
             activities_load_history(actor=sales, plans=plans[start : start + 5000])
         print(f"seeded {index + 1}/{len(people)} contacts", end="\r", flush=True)
     print()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # the planner's statistics of the rows just loaded
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def prepare() -> dict[str, Any]:

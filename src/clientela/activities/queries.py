@@ -59,16 +59,36 @@ def activities_of(user: User, record: Any) -> QuerySet[Activity]:
     return activities_visible(user).filter(linked_to(record._meta.model_name, record))
 
 
+ATTENDED_LISTED = 2000  # a contact's meetings as a participant up to this are named by id
+
+
 def linked_to(kind: str, record: Any) -> Q:
     """Activities of a contact, an organization or a deal (`kind`), given as a record or by its
-    public id: a contact's include the meetings it took part in (as a participant)."""
-    by = "" if hasattr(record, "pk") else "__public_id"
-    if kind == "contact":
-        attended = Activity.attendees.through.objects.filter(**{f"contact{by}": record}).values("activity_id")
-        return Q(**{f"contact{by}": record}) | Q(pk__in=attended)
-    if kind not in ("organization", "deal"):
+    public id: a contact's include the meetings it took part in (as a participant).
+
+    The record is named by its row id, and a contact's meetings as a participant by their ids
+    (usually none or a few), so that the page of a long timeline is read backwards along the
+    (record, occurred_at, id) index, not sorted from all of the record's activities."""
+    if kind not in ("contact", "organization", "deal"):
         raise ValueError(f"activities are not linked to a {kind}")
-    return Q(**{f"{kind}{by}": record})
+    if hasattr(record, "pk"):
+        pk = record.pk
+    else:
+        from clientela.parties.models import Contact, Organization
+        from clientela.sales.models import Deal
+
+        model = {"contact": Contact, "organization": Organization, "deal": Deal}[kind]
+        pk = model.all_objects.filter(public_id=record).values_list("pk", flat=True).first() if is_uuid(record) else None
+        if pk is None:
+            return Q(pk__in=[])
+    own = Q(**{f"{kind}_id": pk})
+    if kind != "contact":
+        return own
+    attended = Activity.attendees.through.objects.filter(contact_id=pk).values_list("activity_id", flat=True)
+    listed = list(attended[: ATTENDED_LISTED + 1])
+    if not listed:
+        return own
+    return own | Q(pk__in=listed if len(listed) <= ATTENDED_LISTED else attended)
 
 
 def with_email_id(activities: QuerySet[Activity]) -> QuerySet[Activity]:

@@ -124,7 +124,7 @@ def test_the_timeline_pages_through_load_older_without_repeats_or_gaps(cast):
     seen = _entries(first)
     url = _older_url(first)
     assert len(seen) == panels.queries.TIMELINE_PAGE and url is not None
-    assert 'hx-trigger="revealed"' in first  # the last entry fetches the next page when scrolled to
+    assert 'hx-trigger="intersect once"' in first  # the last entry fetches the next page when scrolled to
     pages = 1
     while url:
         html = client.get(url, headers=HTMX).content.decode()
