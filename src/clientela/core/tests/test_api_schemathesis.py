@@ -19,6 +19,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
+from clientela.activities import actions as activity_actions
 from clientela.sales import actions as sales_actions
 from clientela.sales import queries as sales_queries
 from clientela.testing import factories
@@ -51,6 +52,7 @@ class Existing:
     open_stage_id: str
     lost_reason_id: str
     product_id: str
+    meeting_id: str
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +87,11 @@ def existing(cast, settings) -> Existing:
         lost_reason_id=str(sales_queries.lost_reasons(active_only=True).first().public_id),
         product_id=str(
             sales_actions.product_create(actor=cast.admin, values={"sku": "FUZZ", "name": "Fuzz"}).public_id
+        ),
+        meeting_id=str(
+            activity_actions.activity_create(
+                actor=cast.sales_north, values={"channel": "meeting", "contact": person.public_id}
+            ).public_id
         ),
     )
 
@@ -187,6 +194,8 @@ def _ground_emails(case: Any, body: dict[str, Any], existing: Existing) -> None:
     kept in the data directory); templates under new names, one text per language, without
     braces (a variable the schema cannot list)."""
     path = case.operation.path
+    if path.endswith("/emails/invitations"):
+        body["activity"] = existing.meeting_id  # a meeting whose contact has an address
     if path.endswith("/emails"):
         for name in ("deal", "template", "reply_to", "attachments"):
             body.pop(name, None)
