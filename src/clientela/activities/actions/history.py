@@ -160,8 +160,11 @@ def activities_load_history(
     return rows
 
 
-def tasks_load_history(*, actor: User, plans: list[TaskPlan]) -> list[Task]:
-    """Write `plans` as tasks created at their moments, done ones completed at theirs."""
+def tasks_load_history(*, actor: User, plans: list[TaskPlan], now: dt.datetime | None = None) -> list[Task]:
+    """Write `plans` as tasks created at their moments, done ones completed at theirs. A reminder
+    whose moment passed before `now` (the load) counts as delivered: nobody is reminded today of
+    what the history already did; a later one waits for the worker."""
+    now = now or timezone.now()
     require_write(actor)
     errors: list[FieldError] = []
     for index, plan in enumerate(plans):
@@ -178,9 +181,7 @@ def tasks_load_history(*, actor: User, plans: list[TaskPlan]) -> list[Task]:
     rows = []
     for plan in plans:
         values = {name: getattr(plan, name) for name in TASK_VALUES}
-        # A reminder whose moment passed before the load counts as delivered (nobody is reminded
-        # today of last year's tasks); a future one waits for the worker.
-        reminded = plan.remind_at if plan.remind_at is not None and plan.remind_at <= plan.created_at else None
+        reminded = plan.remind_at if plan.remind_at is not None and plan.remind_at <= now else None
         done = plan.status != TaskStatus.OPEN
         version = 2 if done else 1
         rows.append(Task(public_id=plan.public_id or uuid7(), created_by=actor, updated_by=actor,

@@ -420,13 +420,13 @@ def write_timeline(*, seed: int, seeded_ids: bool, now: dt.datetime, admin: User
         report("activities", written, len(plans.activities))
     emails = len(emails_load_history(actor=admin, plans=plans.emails, now=now))
     report("e-mails", emails, emails)
-    tasks = len(tasks_load_history(actor=admin, plans=plans.tasks))
+    tasks = len(tasks_load_history(actor=admin, plans=plans.tasks, now=now))
     for values, project_tasks in plans.projects:
         owner = values.pop("owner")
         project = project_create(actor=admin, values={**values, "owner": owner})
         for task in project_tasks:
             task.project = project
-        tasks += len(tasks_load_history(actor=admin, plans=project_tasks))
+        tasks += len(tasks_load_history(actor=admin, plans=project_tasks, now=now))
     report("tasks", tasks, tasks)
     report("projects", len(plans.projects), len(plans.projects))
     return {"activities": written + emails, "emails": emails, "tasks": tasks, "projects": len(plans.projects)}
