@@ -131,9 +131,10 @@ class TimelineGenerator:
         zone = self.zone(deal.owner)
         customer = deal.organization.name if deal.organization is not None else deal.name
         opened = moves[0][0] if moves else deal.created_at
-        plans.activities.append(
-            self._call(deal, self.at_work(opened, zone), "discovery", f"Discovery call: {customer}")
-        )
+        first = self.at_work(opened, zone)
+        if first < opened:  # the call that opened the deal: after it was entered, not before
+            first = opened + dt.timedelta(minutes=self.rng.randrange(10, 120))
+        plans.activities.append(self._call(deal, first, "discovery", f"Discovery call: {customer}"))
         intro = self._email(deal, self.at_work(opened, zone, days=1), "intro", f"References for {customer}",
                             "Thank you for your time today. As promised, our references in your industry are "
                             "attached below; I suggest we meet to go through your sites.", inbound=False)  # fmt: skip
