@@ -17,19 +17,13 @@ from clientela.activities.models import Activity, CalendarFeed, Channel, Notific
 from clientela.core.errors import NotFound
 from clientela.core.ids import is_uuid
 from clientela.core.models import Event
+from clientela.core.validation import one_by_public_id
 from clientela.core.visibility import Visibility, visible
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
 
 TIMELINE_PAGE = 25
-
-
-def _get(queryset: QuerySet[Any], public_id: Any, message: str) -> Any:
-    found = queryset.filter(public_id=public_id).first() if is_uuid(public_id) else None
-    if found is None:
-        raise NotFound(message)
-    return found
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -43,7 +37,7 @@ def activities_visible(user: User, *, trash: bool = False) -> QuerySet[Activity]
 def activity_get(user: User, public_id: Any, *, include_trash: bool = False) -> Activity:
     records = Activity.all_objects.all() if include_trash else Activity.objects.all()
     queryset = visible(records, user).select_related("owner", "team", "contact", "organization", "deal")
-    return _get(with_email_id(queryset).prefetch_related("attendees"), public_id, _("no such activity"))
+    return one_by_public_id(with_email_id(queryset).prefetch_related("attendees"), public_id, _("no such activity"))
 
 
 def activity_names(reader: User, public_ids: set[str]) -> dict[str, str]:
@@ -78,7 +72,9 @@ def linked_to(kind: str, record: Any) -> Q:
         from clientela.sales.models import Deal
 
         model = {"contact": Contact, "organization": Organization, "deal": Deal}[kind]
-        pk = model.all_objects.filter(public_id=record).values_list("pk", flat=True).first() if is_uuid(record) else None
+        pk = (
+            model.all_objects.filter(public_id=record).values_list("pk", flat=True).first() if is_uuid(record) else None
+        )
         if pk is None:
             return Q(pk__in=[])
     own = Q(**{f"{kind}_id": pk})
@@ -188,7 +184,7 @@ def tasks_visible(user: User, *, trash: bool = False) -> QuerySet[Task]:
 def task_get(user: User, public_id: Any, *, include_trash: bool = False) -> Task:
     records = Task.all_objects.all() if include_trash else Task.objects.all()
     queryset = visible(records, user).select_related("owner", "team", "contact", "organization", "deal", "project")
-    return _get(with_series(queryset), public_id, _("no such task"))
+    return one_by_public_id(with_series(queryset), public_id, _("no such task"))
 
 
 def with_series(tasks: QuerySet[Task]) -> QuerySet[Task]:
@@ -246,7 +242,7 @@ def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
 def project_get(user: User, public_id: Any, *, include_trash: bool = False) -> Project:
     records = Project.all_objects.all() if include_trash else Project.objects.all()
     queryset = with_progress(visible(records, user).select_related("owner", "team", "organization", "deal"))
-    return _get(
+    return one_by_public_id(
         queryset.prefetch_related(
             Prefetch(
                 "tasks", queryset=Task.objects.select_related("owner").order_by(timezone_nulls_last("due_at"), "pk")

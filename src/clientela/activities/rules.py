@@ -19,7 +19,7 @@ from clientela.activities.entities import ACTIVITY, PROJECT, TASK
 from clientela.activities.models import Activity, Channel, Direction, Project, Recurrence, Task, TaskStatus
 from clientela.core.errors import FieldError, ValidationFailed
 from clientela.core.ids import is_uuid
-from clientela.core.validation import clean_values
+from clientela.core.validation import catch_errors, clean_values, visible_reference
 from clientela.parties import queries as parties_queries
 from clientela.parties.cleaning import check_assignment, resolve_people
 from clientela.sales import queries as sales_queries
@@ -75,25 +75,6 @@ def read_moment(name: str, value: Any, actor: Any) -> dt.datetime | None:
     return moment
 
 
-def _catch(errors: list[FieldError], check: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return check(*args, **kwargs)
-    except ValidationFailed as failed:
-        errors.extend(failed.errors)
-        return None
-
-
-def _visible_ref(queryset: Any, value: Any, name: str, message: str, errors: list[FieldError]) -> Any:
-    if value in (None, ""):
-        return None
-    if hasattr(value, "pk"):
-        value = value.public_id
-    found = queryset.filter(public_id=value).first() if is_uuid(value) else None
-    if found is None:
-        errors.append(FieldError(name, "not_found", message))
-    return found
-
-
 # Set only by the channels' own logging (`actor` is then the system identity of
 # activities.actions, which has no pk): the outside system an activity came from and its id
 # there (a telephony call), and the activity a task follows from (a missed call's call-back).
@@ -119,7 +100,7 @@ def _references(actor: User, values: dict[str, Any], names: tuple[str, ...], err
     for name in names:
         if name in values:
             queryset, message = sources[name]
-            found[name] = _visible_ref(
+            found[name] = visible_reference(
                 queryset.select_related(None).only("id", "public_id"), values.pop(name), name, message, errors
             )
     return found
@@ -129,9 +110,9 @@ def _people(actor: User, values: dict[str, Any], current: Any, errors: list[Fiel
     if "assignee" in values:  # the API's name for a task's owner
         values["owner"] = values.pop("assignee")
     given = {k: values.pop(k) for k in ("owner", "team") if k in values}
-    people = _catch(errors, resolve_people, given) or {}
+    people = catch_errors(errors, resolve_people, given) or {}
     if people:
-        _catch(errors, check_assignment, actor, people, current)
+        catch_errors(errors, check_assignment, actor, people, current)
     return people
 
 
@@ -141,7 +122,7 @@ def _own_values(model: Any, values: dict[str, Any], allowed: Any, actor: Any, er
         if name in MOMENTS and name in allowed:
             cleaned[name] = _moment(name, value, actor, errors)
             continue
-        cleaned.update(_catch(errors, clean_values, model, {name: value}, allowed=allowed) or {})
+        cleaned.update(catch_errors(errors, clean_values, model, {name: value}, allowed=allowed) or {})
     return cleaned
 
 

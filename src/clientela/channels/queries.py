@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from clientela.channels.models import Email, EmailAttachment, EmailTemplate, Mailbox, MailboxMessage, Sms
 from clientela.core.errors import NotFound
 from clientela.core.ids import is_uuid
+from clientela.core.validation import one_by_public_id
 from clientela.core.visibility import visible
 from clientela.parties.models import ContactPoint
 from clientela.parties.normalize import email_key
@@ -19,19 +20,12 @@ if TYPE_CHECKING:
     from clientela.accounts.models import User
 
 
-def _get(queryset: QuerySet[Any], public_id: Any, message: str) -> Any:
-    found = queryset.filter(public_id=public_id).first() if is_uuid(public_id) else None
-    if found is None:
-        raise NotFound(message)
-    return found
-
-
 def emails_visible(user: User) -> QuerySet[Email]:
     return visible(Email.objects.all(), user).select_related("owner", "team", "contact", "organization", "deal")
 
 
 def email_get(user: User, public_id: Any) -> Email:
-    return _get(emails_visible(user).prefetch_related("attachments"), public_id, _("no such e-mail"))
+    return one_by_public_id(emails_visible(user).prefetch_related("attachments"), public_id, _("no such e-mail"))
 
 
 def mailboxes_visible(user: User) -> QuerySet[Mailbox]:
@@ -39,7 +33,7 @@ def mailboxes_visible(user: User) -> QuerySet[Mailbox]:
 
 
 def mailbox_get(user: User, public_id: Any) -> Mailbox:
-    return _get(mailboxes_visible(user), public_id, _("no such mailbox"))
+    return one_by_public_id(mailboxes_visible(user), public_id, _("no such mailbox"))
 
 
 def sms_visible(user: User) -> QuerySet[Sms]:
@@ -47,7 +41,7 @@ def sms_visible(user: User) -> QuerySet[Sms]:
 
 
 def sms_get(user: User, public_id: Any) -> Sms:
-    return _get(sms_visible(user), public_id, _("no such SMS"))
+    return one_by_public_id(sms_visible(user), public_id, _("no such SMS"))
 
 
 # --- e-mail in: the triage inbox, mailboxes, the worker's reads ----------------------------------
@@ -133,7 +127,7 @@ def email_template_get(
     user: User, public_id: Any, *, active_only: bool = False, include_trash: bool = False
 ) -> EmailTemplate:
     templates = email_templates(user, active_only=active_only, include_trash=include_trash)
-    return _get(templates, public_id, _("no such template"))
+    return one_by_public_id(templates, public_id, _("no such template"))
 
 
 def emails_of(user: User, record: Any, *, limit: int = 10) -> list[Email]:

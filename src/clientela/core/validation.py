@@ -66,3 +66,40 @@ def clean_values(model: type[models.Model], values: dict[str, Any], *, allowed: 
     if errors:
         raise ValidationFailed(errors)
     return cleaned
+
+
+def catch_errors(errors: list[FieldError], check: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run one check, collecting its errors so that every bad field is reported at once (None
+    when it failed)."""
+    try:
+        return check(*args, **kwargs)
+    except ValidationFailed as failed:
+        errors.extend(failed.errors)
+        return None
+
+
+def visible_reference(queryset: Any, value: Any, name: str, message: str, errors: list[FieldError]) -> Any:
+    """The record of `queryset` (already scoped to what the writer may see) that `value` names —
+    a record or its public id — or None; a value naming none of them is a "not_found" error on
+    field `name`, so a record the writer may not see reads as one that does not exist."""
+    from clientela.core.ids import is_uuid
+
+    if value in (None, ""):
+        return None
+    if hasattr(value, "public_id"):
+        value = value.public_id
+    found = queryset.filter(public_id=value).first() if is_uuid(value) else None
+    if found is None:
+        errors.append(FieldError(name, "not_found", message))
+    return found
+
+
+def one_by_public_id(queryset: Any, public_id: Any, message: str) -> Any:
+    """The record of `queryset` (already scoped to the reader) with this public id, else NotFound."""
+    from clientela.core.errors import NotFound
+    from clientela.core.ids import is_uuid
+
+    found = queryset.filter(public_id=public_id).first() if is_uuid(public_id) else None
+    if found is None:
+        raise NotFound(message)
+    return found

@@ -16,8 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clientela.core.errors import NotFound
-from clientela.core.ids import is_uuid
+from clientela.core.validation import one_by_public_id
 from clientela.core.visibility import visible
 from clientela.sales.models import (
     Deal,
@@ -50,13 +49,6 @@ if TYPE_CHECKING:
     from clientela.accounts.models import User
 
 
-def _get(queryset: QuerySet[Any], public_id: Any, message: str) -> Any:
-    found = queryset.filter(public_id=public_id).first() if is_uuid(public_id) else None
-    if found is None:
-        raise NotFound(message)
-    return found
-
-
 # --- pipelines and lost reasons ------------------------------------------------------------------
 
 
@@ -67,7 +59,7 @@ def pipelines() -> QuerySet[Pipeline]:
 
 def pipeline_get(public_id: Any, *, include_trash: bool = False) -> Pipeline:
     manager = Pipeline.all_objects if include_trash else Pipeline.objects
-    return _get(
+    return one_by_public_id(
         manager.prefetch_related(Prefetch("stages", queryset=Stage.objects.order_by("position"))),
         public_id,
         _("no such pipeline"),
@@ -84,7 +76,7 @@ def lost_reasons(*, active_only: bool = False) -> QuerySet[LostReason]:
 
 
 def lost_reason_get(public_id: Any) -> LostReason:
-    return _get(LostReason.objects.all(), public_id, _("no such lost reason"))
+    return one_by_public_id(LostReason.objects.all(), public_id, _("no such lost reason"))
 
 
 def pipeline_names(_reader: User, public_ids: set[str]) -> dict[str, str]:
@@ -118,7 +110,7 @@ def lead_get(user: User, public_id: Any, *, include_trash: bool = False) -> Lead
     queryset = visible(records.all(), user).select_related(
         "owner", "team", "converted_organization", "converted_contact", "converted_deal"
     )
-    return _get(queryset, public_id, _("no such lead"))
+    return one_by_public_id(queryset, public_id, _("no such lead"))
 
 
 def lead_names(reader: User, public_ids: set[str]) -> dict[str, str]:
@@ -147,7 +139,7 @@ def deal_get(user: User, public_id: Any, *, include_trash: bool = False) -> Deal
     queryset = visible(records.all(), user).select_related(
         "owner", "team", "pipeline", "stage", "organization", "contact", "lost_reason", "lead"
     )
-    return _get(queryset, public_id, _("no such deal"))
+    return one_by_public_id(queryset, public_id, _("no such deal"))
 
 
 def deal_names(reader: User, public_ids: set[str]) -> dict[str, str]:
@@ -363,7 +355,7 @@ def assignment_rules() -> QuerySet[LeadAssignmentRule]:
 
 
 def assignment_rule_get(public_id: Any) -> LeadAssignmentRule:
-    return _get(assignment_rules(), public_id, _("no such assignment rule"))
+    return one_by_public_id(assignment_rules(), public_id, _("no such assignment rule"))
 
 
 def takers(team_id: int) -> list[User]:
@@ -391,7 +383,7 @@ def products(*, trash: bool = False) -> QuerySet[Product]:
 
 def product_get(public_id: Any, *, include_trash: bool = False) -> Product:
     manager = Product.all_objects if include_trash else Product.objects
-    return _get(manager.all(), public_id, _("no such product"))
+    return one_by_public_id(manager.all(), public_id, _("no such product"))
 
 
 def product_names(_reader: User, public_ids: set[str]) -> dict[str, str]:
@@ -414,7 +406,7 @@ def price_lists(*, trash: bool = False) -> QuerySet[PriceList]:
 
 def price_list_get(public_id: Any, *, include_trash: bool = False) -> PriceList:
     manager = PriceList.all_objects if include_trash else PriceList.objects
-    return _get(
+    return one_by_public_id(
         manager.select_related("organization").prefetch_related(
             Prefetch("items", queryset=PriceListItem.objects.select_related("product"))
         ),
@@ -500,7 +492,7 @@ def quote_get(user: User, public_id: Any) -> Quote:
     quotes = quotes_visible(user).prefetch_related(
         Prefetch("lines", queryset=QuoteLine.objects.select_related("product").order_by("position"))
     )
-    return _get(quotes, public_id, _("no such quote"))
+    return one_by_public_id(quotes, public_id, _("no such quote"))
 
 
 def orders_visible(user: User) -> QuerySet[Order]:
@@ -514,7 +506,7 @@ def order_get(user: User, public_id: Any) -> Order:
     orders = orders_visible(user).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("position"))
     )
-    return _get(orders, public_id, _("no such order"))
+    return one_by_public_id(orders, public_id, _("no such order"))
 
 
 def invoices_visible(user: User) -> QuerySet[Invoice]:
@@ -526,11 +518,11 @@ def invoice_get(user: User, public_id: Any) -> Invoice:
     invoices = invoices_visible(user).prefetch_related(
         Prefetch("lines", queryset=InvoiceLine.objects.select_related("product").order_by("position")), "payments"
     )
-    return _get(invoices, public_id, _("no such invoice"))
+    return one_by_public_id(invoices, public_id, _("no such invoice"))
 
 
 def payment_get(user: User, public_id: Any) -> Payment:
-    return _get(visible(Payment.objects.select_related("invoice"), user), public_id, _("no such payment"))
+    return one_by_public_id(visible(Payment.objects.select_related("invoice"), user), public_id, _("no such payment"))
 
 
 def documents_of(user: User, party: Any, *, limit: int) -> dict[str, list[Any]]:

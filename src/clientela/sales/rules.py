@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from clientela.core.errors import FieldError, NotFound, ValidationFailed
 from clientela.core.ids import is_uuid
 from clientela.core.money import default_currency, is_currency
-from clientela.core.validation import clean_values, is_country_code
+from clientela.core.validation import catch_errors, clean_values, is_country_code
 from clientela.parties import normalize
 from clientela.parties import queries as parties_queries
 from clientela.parties.cleaning import check_assignment, point_problem, resolve_people
@@ -46,21 +46,12 @@ CENT = Decimal("0.01")
 CLOSED_CATEGORY = {Outcome.WON: ForecastCategory.CLOSED, Outcome.LOST: ForecastCategory.OMITTED}
 
 
-def _catch(errors: list[FieldError], check: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run one check, collecting its errors so that every bad field is reported at once."""
-    try:
-        return check(*args, **kwargs)
-    except ValidationFailed as failed:
-        errors.extend(failed.errors)
-        return None
-
-
 def _clean_each(model: Any, values: dict[str, Any], allowed: Any, errors: list[FieldError]) -> dict[str, Any]:
     """`clean_values` field by field: the valid ones cleaned, the errors of the others collected,
     so that checks across fields still see every valid value."""
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
-        cleaned.update(_catch(errors, clean_values, model, {name: value}, allowed=allowed) or {})
+        cleaned.update(catch_errors(errors, clean_values, model, {name: value}, allowed=allowed) or {})
     return cleaned
 
 
@@ -100,7 +91,7 @@ def clean_lead(actor: User | None, values: dict[str, Any], current: Any | None) 
     errors: list[FieldError] = []
     people: dict[str, Any] = {}
     if actor is not None:
-        people = _catch(errors, _people, actor, values, current) or {}
+        people = catch_errors(errors, _people, actor, values, current) or {}
     elif "owner" in values or "team" in values:
         errors.append(FieldError("owner", "forbidden", _("is not a field you can set")))
     own = {k: v for k, v in values.items() if k not in ("owner", "team")}
@@ -124,7 +115,7 @@ def clean_lead(actor: User | None, values: dict[str, Any], current: Any | None) 
     _currency(cleaned, errors)
     _amount("estimated_amount", cleaned, errors)
     if not any(e.field == LEAD.name_field for e in errors):
-        _catch(errors, require_name, LEAD.name_field, {**values, **cleaned}, current)
+        catch_errors(errors, require_name, LEAD.name_field, {**values, **cleaned}, current)
     if errors:
         raise ValidationFailed(errors)
     cleaned.update(people)
@@ -246,7 +237,7 @@ def clean_deal(actor: User, values: dict[str, Any], current: Deal | None) -> dic
     values = dict(values)
     if values.get("currency") in (None, ""):  # not given: the site's for a new deal, unchanged for another
         values.pop("currency", None)
-    people = _catch(errors, _people, actor, values, current) or {}
+    people = catch_errors(errors, _people, actor, values, current) or {}
     refs: dict[str, Any] = {}
     if "organization" in values:
         refs["organization"] = _visible(
@@ -298,7 +289,7 @@ def clean_deal(actor: User, values: dict[str, Any], current: Deal | None) -> dic
         if stage.outcome != Outcome.LOST:
             lost_reason = None
     if not any(e.field == DEAL.name_field for e in errors):
-        _catch(errors, require_name, DEAL.name_field, {**values, **cleaned}, current)
+        catch_errors(errors, require_name, DEAL.name_field, {**values, **cleaned}, current)
     if errors:
         raise ValidationFailed(errors)
     cleaned.update(people)
@@ -341,7 +332,7 @@ def clean_product(values: dict[str, Any], current: Any | None) -> dict[str, Any]
         if isinstance(cleaned.get(name), Decimal):
             cleaned[name] = cleaned[name].quantize(CENT)
     if not any(e.field == PRODUCT.name_field for e in errors):
-        _catch(errors, require_name, PRODUCT.name_field, {**values, **cleaned}, current)
+        catch_errors(errors, require_name, PRODUCT.name_field, {**values, **cleaned}, current)
     if current is None and not cleaned.get("sku") and not any(e.field == "sku" for e in errors):
         errors.append(FieldError("sku", "required", _("is required")))
     if errors:
@@ -377,7 +368,7 @@ def clean_price_list(actor: User, values: dict[str, Any], current: Any | None) -
     cleaned = _clean_each(PriceList, {k: v for k, v in values.items() if k in PRICE_LIST_FIELDS}, PRICE_LIST_FIELDS,
                           errors)  # fmt: skip
     _currency(cleaned, errors)
-    _catch(errors, require_name, "name", {**values, **cleaned}, current)
+    catch_errors(errors, require_name, "name", {**values, **cleaned}, current)
     if current is None and not cleaned.get("currency") and not any(e.field == "currency" for e in errors):
         errors.append(FieldError("currency", "required", _("is required")))
     start = cleaned.get("valid_from", getattr(current, "valid_from", None))

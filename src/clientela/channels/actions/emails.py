@@ -26,7 +26,7 @@ from clientela.channels.inbound import attachments as stored_files
 from clientela.channels.models import Email, EmailAttachment, EmailDirection, EmailStatus, EmailTemplate
 from clientela.core import mailing, records
 from clientela.core.errors import FieldError, ValidationFailed
-from clientela.core.ids import is_uuid
+from clientela.core.validation import visible_reference
 from clientela.core.visibility import require_write
 from clientela.parties import queries as parties_queries
 from clientela.sales import queries as sales_queries
@@ -41,17 +41,6 @@ ACCEPTED = frozenset({
 LINKS = ("contact", "organization", "deal")
 
 
-def _visible(queryset: Any, value: Any, name: str, message: str, errors: list[FieldError]) -> Any:
-    if value in (None, ""):
-        return None
-    if hasattr(value, "public_id"):
-        value = value.public_id
-    found = queryset.filter(public_id=value).first() if is_uuid(value) else None
-    if found is None:
-        errors.append(FieldError(name, "not_found", message))
-    return found
-
-
 def _references(actor: User, values: dict[str, Any], errors: list[FieldError]) -> dict[str, Any]:
     """The records the e-mail names, among those the sender may see (else "not found")."""
     sources = {
@@ -61,7 +50,7 @@ def _references(actor: User, values: dict[str, Any], errors: list[FieldError]) -
         "template": (queries.email_templates(actor, active_only=True), _("no such template")),
         "reply_to": (queries.emails_visible(actor), _("no such e-mail")),
     }
-    return {name: _visible(queryset, values.get(name), name, message, errors)
+    return {name: visible_reference(queryset, values.get(name), name, message, errors)
             for name, (queryset, message) in sources.items()}  # fmt: skip
 
 
