@@ -27,6 +27,12 @@ from clientela.core.apikit.renderer import JsonRenderer
 from clientela.parties.api import contacts as contacts_router
 from clientela.parties.api import organizations as organizations_router
 from clientela.parties.api_custom_fields import router as custom_fields_router
+from clientela.privacy.api import consents as consents_router
+from clientela.privacy.api import policies as policies_router
+from clientela.privacy.api import privacy_requests as privacy_requests_router
+from clientela.privacy.api import purposes as purposes_router
+from clientela.privacy.api import restrictions as restrictions_router
+from clientela.privacy.api import retention_rules as retention_rules_router
 from clientela.sales.api import deals as deals_router
 from clientela.sales.api import exchange_rates as exchange_rates_router
 from clientela.sales.api import forecasts as forecasts_router
@@ -78,6 +84,12 @@ api.add_router("/tasks", tasks_router)
 api.add_router("/projects", projects_router)
 api.add_router("/calendar", calendar_router)
 api.add_router("/emails", emails_router)
+api.add_router("/purposes", purposes_router)
+api.add_router("/policy-versions", policies_router)
+api.add_router("/consents", consents_router)
+api.add_router("/restrictions", restrictions_router)
+api.add_router("/privacy-requests", privacy_requests_router)
+api.add_router("/retention-rules", retention_rules_router)
 api.add_router("/email-templates", email_templates_router)
 api.add_router("/sms", sms_router)
 api.add_router("/telephony", telephony_router)

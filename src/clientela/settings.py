@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "clientela.parties",
     "clientela.sales",
     "clientela.activities",
+    "clientela.privacy",
     "clientela.channels",
     "clientela.site",
 ]
@@ -139,7 +140,10 @@ else:
                 "timeout": 20,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000; "
+                    # Deleted and overwritten content is zeroed, not left in free space: an erased
+                    # person cannot be read back from the file (privacy/storage.py, docs/privacy.md).
+                    "PRAGMA secure_delete=ON;"
                 ),
             },
         }
@@ -162,6 +166,16 @@ AUTH_PASSWORD_VALIDATORS = [
 # Per-role visibility overrides (e.g. "sales=own,service=team"), read once here; role names
 # are checked when the accounts app starts (accounts/roles.py).
 CLIENTELA_ROLE_VISIBILITY = env_mapping("CLIENTELA_ROLE_VISIBILITY", values=("own", "team", "all"))
+# Roles besides the administrators' that hold the privacy permission (e.g. "manager"): they fulfil
+# subject requests, keep consents and retention rules and read the fields a person restricted.
+CLIENTELA_PRIVACY_ROLES = env_list("CLIENTELA_PRIVACY_ROLES", [])
+# Erasure on SQLite: after the writes, rewrite the whole file (VACUUM) as well as zeroing freed
+# space (secure_delete) and truncating the WAL. Off by default: a VACUUM of a large file blocks writers.
+CLIENTELA_ERASURE_VACUUM = env_bool("CLIENTELA_ERASURE_VACUUM", False)
+# Every erasure appends the erased record's id (never a name) here, so that erasures made after a
+# backup can be made again once it is restored (`clientela reapply_erasures`). Keep it on storage
+# that a database restore does not roll back.
+CLIENTELA_ERASURE_LOG = env_str("CLIENTELA_ERASURE_LOG", str(DATA_DIR / "privacy" / "erasures.log"))
 
 SESSION_IDLE_MINUTES = env_int("CLIENTELA_SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = 60 * 60 * 12

@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 
 from clientela.api import api
 from clientela.core.apikit.errors import unknown_path
+from clientela.privacy.urls import public_urlpatterns
 
 urlpatterns = [
     path("", include("clientela.site.urls")),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("", include("clientela.sales.urls")),
     path("", include("clientela.activities.urls")),
     path("", include("clientela.channels.urls")),
+    path("privacy/", include("clientela.privacy.urls")),
+    path("p/privacy/", include(public_urlpatterns)),
     path("import/", include("clientela.parties.urls_import")),
     path("merge/", include("clientela.parties.urls_merge")),
     path("api/v1/", api.urls),

@@ -40,6 +40,9 @@ class RolePolicy:
     can_import: bool
     can_export: bool
     can_administer: bool
+    # Consents, objections, subject requests (fulfilling them: export, erasure), retention rules,
+    # and the fields a person restricted. Administrators only unless `CLIENTELA_PRIVACY_ROLES` says more.
+    can_manage_privacy: bool = False
 
 
 _DEFAULTS: dict[str, RolePolicy] = {
@@ -67,15 +70,27 @@ def check_role_overrides() -> None:
                 f"CLIENTELA_ROLE_VISIBILITY: {role}={visibility} is not role=own|team|all "
                 f"(roles: {', '.join(Role.values)})"
             )
+    for role in settings.CLIENTELA_PRIVACY_ROLES:
+        if role not in Role.values:
+            raise ImproperSetting(f"CLIENTELA_PRIVACY_ROLES: {role} is not a role (roles: {', '.join(Role.values)})")
+
+
+def privacy_roles() -> frozenset[str]:
+    """The roles with the privacy permission (settings.CLIENTELA_PRIVACY_ROLES; administrators always)."""
+    return frozenset((Role.ADMIN, *settings.CLIENTELA_PRIVACY_ROLES))
 
 
 def policy_for(role: str) -> RolePolicy:
     base = _DEFAULTS[role]
-    visibility = role_overrides().get(role)
-    if visibility is None:
-        return base
+    visibility = role_overrides().get(role) or base.visibility
     return RolePolicy(
-        visibility, base.can_write, base.can_delete, base.can_import, base.can_export, base.can_administer
+        visibility,
+        base.can_write,
+        base.can_delete,
+        base.can_import,
+        base.can_export,
+        base.can_administer,
+        can_manage_privacy=role in privacy_roles(),
     )
 
 

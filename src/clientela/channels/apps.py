@@ -18,6 +18,14 @@ class ChannelsConfig(AppConfig):
         from clientela.core import housekeeping
 
         housekeeping.register("channels.mailboxes", "clientela.channels.tasks_inbound.check_mailboxes")
+        # The person's attachments: in their access export, and deleted when they are erased.
+        from clientela.channels.actions import personal_files
+        from clientela.privacy.actions import access, erasure
+
+        if personal_files.export_files not in access.FILE_SOURCES:
+            access.FILE_SOURCES.append(personal_files.export_files)
+        if personal_files.erase_files not in erasure.ERASERS:
+            erasure.ERASERS.append(personal_files.erase_files)
         # E-mail out: the latest e-mails and "Send e-mail" on a contact's, an organization's and a
         # deal's page; the worker's sweep of queued e-mails whose job was lost.
         from clientela.channels import panels

@@ -131,6 +131,12 @@ class Email(Record):
         EmailTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails",
         verbose_name=_("template"),
     )  # fmt: skip
+    # The purpose of processing the e-mail serves (privacy.Purpose): one that rests on consent is
+    # sent only to contacts who gave it; none is correspondence in the company's legitimate interest.
+    purpose = models.ForeignKey(
+        "privacy.Purpose", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("purpose of processing"),
+    )  # fmt: skip
     language = models.CharField(_("language"), max_length=8, blank=True)
     from_address = models.EmailField(_("from"), max_length=254)
     from_name = models.CharField(max_length=200, blank=True)
@@ -240,6 +246,10 @@ class Sms(Record):
     activity = models.OneToOneField(
         "activities.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="sms"
     )
+    purpose = models.ForeignKey(
+        "privacy.Purpose", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("purpose of processing"),
+    )  # fmt: skip
     provider_id = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(_("error"), max_length=500, blank=True)

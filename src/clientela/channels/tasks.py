@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from clientela.channels import actions, queries, sending
+from clientela.channels import actions, consent, queries, sending
 from clientela.channels.models import Email, EmailStatus
 from clientela.core import mailing
 
@@ -61,6 +61,10 @@ def send_email(email_id: str, attempt: int = 1) -> str:
         return "nothing to send"
     if not actions.email_claim(email_id=email.pk, attempt=attempt):
         return "claimed by another attempt"
+    refused = consent.email_refusal(email)
+    if refused:  # a consent withdrawn, or an objection recorded, since it was queued
+        actions.email_attempt_failed(email_id=email.pk, attempt=attempt, error=refused, permanent=True)
+        return "refused: no consent"
     try:
         message = sending.build_message(email)
     except OSError as missing:  # a stored file is gone: the same next time

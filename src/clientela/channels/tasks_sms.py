@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from clientela.channels import consent
 from clientela.channels import sms as gateway
 from clientela.channels.actions import sms as actions
 from clientela.channels.models import Sms, SmsStatus
@@ -26,11 +27,13 @@ SMS_PRIORITY = 40  # ahead of imports: a person waits to see the message go out
 RETRY_MINUTES = (1, 5, 15)  # after the first, second and third failed try
 
 
-def send_sms(*, actor: User, contact: Contact | uuid.UUID | str, text: str, to: str | None = None) -> Sms:
+def send_sms(
+    *, actor: User, contact: Contact | uuid.UUID | str, text: str, to: str | None = None, purpose: Any = None
+) -> Sms:
     """Queue a message (`actions.sms_queue` checks and logs it) and hand it to the worker once
     the writes are committed."""
     with transaction.atomic():
-        message = actions.sms_queue(actor=actor, contact=contact, text=text, to=to)
+        message = actions.sms_queue(actor=actor, contact=contact, text=text, to=to, purpose=purpose)
         public_id = str(message.public_id)
         transaction.on_commit(lambda: send_queued_sms.enqueue(public_id))
     return message
@@ -49,6 +52,12 @@ def send_queued_sms(sms_id: str) -> str:
     message: Any = Sms.all_objects.filter(public_id=sms_id).first()
     if message is None or message.status != SmsStatus.QUEUED:
         return "nothing to send"
+    refused = (
+        consent.refusal([message.contact_id], purpose=message.purpose, channel="sms") if message.contact_id else ""
+    )
+    if refused:  # a consent withdrawn, or an objection recorded, since it was queued
+        actions.sms_failed(sms=message, error=refused, retryable=False)
+        return "refused: no consent"
     try:
         provider_id = _provider().send(message.number, message.body, reference=sms_id)
     except gateway.SmsError as failure:

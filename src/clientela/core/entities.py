@@ -50,6 +50,8 @@ class Field:
     label: Any = None  # None = the model field's verbose name
     imported: bool = True  # a column of the import and the export
     required_choice: bool = False  # a choice field that always has a value (no empty choice)
+    # "personal" or "sensitive" (core/personal_data.py): guarded, audited, exported and erased as such.
+    privacy: str = ""
 
 
 @dataclass(frozen=True)

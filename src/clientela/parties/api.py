@@ -30,6 +30,7 @@ from clientela.parties import actions, queries
 from clientela.parties.api_support import (
     action_input,
     filtered,
+    guarded_detail,
     keep_hidden_links,
     list_rows,
     record_detail,
@@ -149,7 +150,7 @@ def contact_read(
     """With `If-None-Match` naming the current ETag: 304 Not Modified, no body."""
     user = caller(request)
     contact = queries.contact_get(user, contact_id)
-    return conditional_read(response, if_none_match, contact.version, record_detail(user, contact))
+    return conditional_read(response, if_none_match, contact.version, guarded_detail(user, contact))
 
 
 @contacts.patch("/{contact_id}", response={200: ContactOut, **PRECONDITIONS}, summary="Change a contact")

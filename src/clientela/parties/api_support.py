@@ -466,6 +466,18 @@ def record_detail(user: User, record: Party) -> dict[str, Any]:
     return {name: read(user, record) for name, read in _readers(entity_of(record).name)}
 
 
+def guarded_detail(user: User, contact: Contact) -> dict[str, Any]:
+    """A contact as `record_detail` gives it, less the fields the person restricted (unless the
+    reader may see them: `core.personal_data`, which also audits the sensitive fields read)."""
+    from clientela.core import personal_data
+
+    body = record_detail(user, contact)
+    for name in personal_data.guard(user, "parties.contact", [contact], "api").get(contact.pk, set()):
+        if name in body:
+            body[name] = [] if isinstance(body[name], list) else {} if isinstance(body[name], dict) else None
+    return body
+
+
 # The scoped read of one record with its collections, by entity.
 _GET: dict[str, Callable[..., Any]] = {CONTACT.name: queries.contact_get, ORGANIZATION.name: queries.organization_get}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from clientela.core.entities import Entity, Field, declare
+from clientela.core.personal_data import PERSONAL, SENSITIVE
 from clientela.parties.models import Contact, Organization
 
 # Child collections of a party; `organizations` are a contact's affiliations, `mobile` a
@@ -30,35 +31,35 @@ CONTACT = declare(
             Field("first_name", synonyms=(
                 "first name", "firstname", "given name", "forename", "first", "keresztnév", "utónév", "ad", "isim",
                 "имя", "imię", "prenume",
-            )),
+            ), privacy=PERSONAL),
             Field("last_name", synonyms=(
                 "last name", "lastname", "surname", "family name", "last", "vezetéknév", "családnév", "soyad",
                 "soyadı", "фамилия", "nazwisko", "nume de familie",
-            )),
+            ), privacy=PERSONAL),
             Field("title", synonyms=(
                 "job title", "position", "beosztás", "titulus", "unvan", "pozisyon", "должность", "stanowisko",
                 "funcție", "titlu",
-            )),
+            ), privacy=PERSONAL),
             Field("birth_date", synonyms=(
                 "birthday", "date of birth", "dob", "birthdate", "születési dátum", "doğum tarihi", "дата рождения",
                 "data urodzenia", "data nașterii",
-            )),
+            ), privacy=SENSITIVE),
             Field("gender", synonyms=(
                 "sex", "nem", "neme", "cinsiyet", "пол", "płeć", "gen", "sex",
-            )),
+            ), privacy=SENSITIVE),
             Field("marital_status", synonyms=(
                 "családi állapot", "medeni durum", "семейное положение", "stan cywilny", "stare civilă",
-            )),
+            ), privacy=SENSITIVE),
             Field("children", synonyms=(
                 "number of children", "kids", "gyerekek", "gyermekek száma", "çocuk sayısı", "дети", "dzieci",
                 "copii",
-            )),
+            ), privacy=SENSITIVE),
             Field("occupation", synonyms=(
                 "profession", "job", "foglalkozás", "meslek", "профессия", "zawód", "ocupație",
-            )),
+            ), privacy=PERSONAL),
             Field("income_band", synonyms=(
                 "income", "jövedelem", "gelir", "доход", "dochód", "venit",
-            )),
+            ), privacy=SENSITIVE),
             Field("language", synonyms=(
                 "nyelv", "dil", "язык", "język", "limba",
             ), help=gettext_lazy("e.g. en, hu, tr")),
@@ -77,7 +78,7 @@ CONTACT = declare(
             Field("notes", synonyms=(
                 "note", "comment", "comments", "megjegyzés", "notlar", "not", "заметки", "примечание", "notatki",
                 "uwagi", "note", "observații",
-            )),
+            ), privacy=PERSONAL),
         ),
         collections=(EMAILS, PHONES, MOBILE, ADDRESSES, TAGS, ORGANIZATIONS, CUSTOM),
         form_layout=(

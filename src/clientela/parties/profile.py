@@ -34,6 +34,7 @@ class ChangeRow:
     label: str
     old: str
     new: str
+    field: str = ""  # the field's name ("custom" for a custom field's key)
 
 
 @dataclass
@@ -163,6 +164,7 @@ def change_entries(user: User, record: Any, events: list[Event], definitions: li
     may see them. Any record type's events read this way (another app's timeline uses it)."""
     names = references.names_for(user, events)
     model = type(record)
+    hidden = _restricted(user, record)
     labels = {d.key: d.label for d in definitions}
     entries = []
     for event in events:
@@ -178,13 +180,29 @@ def change_entries(user: User, record: Any, events: list[Event], definitions: li
                 for key in sorted(set(old) | set(new)):
                     if old.get(key) != new.get(key):
                         entry.rows.append(
-                            ChangeRow(labels.get(key, key), _display(old.get(key)), _display(new.get(key)))
+                            ChangeRow(labels.get(key, key), _display(old.get(key)), _display(new.get(key)), "custom")
                         )
                 continue
             label, choices = _label_and_choices(model, name)
-            entry.rows.append(ChangeRow(label[:1].upper() + label[1:], _display(old, choices), _display(new, choices)))
+            entry.rows.append(
+                ChangeRow(label[:1].upper() + label[1:], _display(old, choices), _display(new, choices), name)
+            )
+        entry.rows = [row for row in entry.rows if row.field not in hidden]
         entries.append(entry)
     return entries
+
+
+def _restricted(user: User, record: Any) -> set[str]:
+    """The fields of a contact its person restricted, unless the reader may see them (not audited:
+    a change log shows what changed, the page's own read is audited once)."""
+    if not isinstance(record, Contact):
+        return set()
+    known = getattr(record, "_restricted_fields", None)  # the page asked already
+    if known is not None:
+        return set(known)
+    from clientela.core import personal_data
+
+    return personal_data.guard(user, "parties.contact", [record], "").get(record.pk, set())
 
 
 def recent_changes(user: User, *, limit: int = 15) -> list[Event]:
@@ -201,3 +219,22 @@ def recent_changes(user: User, *, limit: int = 15) -> list[Event]:
             )
         )
     return list(base.select_related("actor").order_by("-id")[:limit])
+
+
+# The collections of the 360° page a person may restrict, by the context key that shows them.
+_RESTRICTABLE_COLLECTIONS = {"addresses": "addresses", "phones": "phones", "custom": "custom_values"}
+
+
+def hide_restricted(user: Any, record: Any, context: dict[str, Any], *, via: str) -> list[str]:
+    """Blank, on the page only, the fields the person restricted (unless the reader may see them,
+    `core.personal_data`); returns their names. The guard audits the sensitive fields shown."""
+    from clientela.core import personal_data
+
+    hidden = personal_data.guard(user, "parties.contact", [record], via).get(record.pk, set())
+    record._restricted_fields = frozenset(hidden)  # the page's history and timeline hide them too
+    for name in hidden:
+        if name in _RESTRICTABLE_COLLECTIONS:
+            context[_RESTRICTABLE_COLLECTIONS[name]] = []
+        elif hasattr(record, name):
+            setattr(record, name, None if name in ("birth_date", "children") else "")
+    return sorted(hidden)

@@ -320,6 +320,8 @@ def render_detail(
         context["parent"] = (
             parent if parent is not None and parent.deleted_at is None and _visible(user, parent) else None
         )
+    if isinstance(record, Contact):
+        context["restricted_fields"] = profile.hide_restricted(user, record, context, via="page")
     context["history"] = profile.history_entries(user, record, definitions)
     context["panels"] = panels.panels_for(user, record)  # what other apps show here (deals, ...)
     context["replaced"] = {panel.replaces for panel in context["panels"]}

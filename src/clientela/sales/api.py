@@ -854,7 +854,9 @@ def _price_values(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
 
 
 @price_lists.get("", response={200: PriceListList, **COMMON}, summary="List the price lists with their prices")
-def price_list_list(request: HttpRequest, currency: str | None = None) -> dict[str, Any]:
+def price_list_list(
+    request: HttpRequest, currency: str | None = Query(None, pattern="^[A-Z]{3}$", description="ISO 4217: EUR, HUF")
+) -> dict[str, Any]:
     """Everyone reads prices. A customer's own list names the customer only to those who see it."""
     user = caller(request)
     lists = queries.price_lists()

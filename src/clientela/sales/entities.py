@@ -7,6 +7,7 @@ languages (hu, tr, ru, pl, ro); headers are folded before they are compared.
 from __future__ import annotations
 
 from clientela.core.entities import Entity, Field, declare
+from clientela.core.personal_data import PERSONAL
 from clientela.sales.models import Deal, Lead, Product
 
 # fmt: off
@@ -18,11 +19,11 @@ LEAD = declare(
         fields=(
             Field("first_name", synonyms=(
                 "first name", "firstname", "given name", "keresztnév", "utónév", "ad", "имя", "imię", "prenume",
-            )),
+            ), privacy=PERSONAL),
             Field("last_name", synonyms=(
                 "last name", "lastname", "surname", "name", "vezetéknév", "név", "soyad", "soyadı", "фамилия",
                 "nazwisko", "nume",
-            )),
+            ), privacy=PERSONAL),
             Field("company", synonyms=(
                 "company name", "organization", "organisation", "account", "cég", "cégnév", "şirket", "firma",
                 "компания", "organizacja", "companie",
@@ -30,10 +31,12 @@ LEAD = declare(
             Field("title", synonyms=(
                 "job title", "position", "beosztás", "unvan", "должность", "stanowisko", "funcție",
             )),
-            Field("email", synonyms=("e-mail", "email address", "mail", "e-posta", "почта", "adres e-mail")),
+            Field("email", synonyms=(
+                "e-mail", "email address", "mail", "e-posta", "почта", "adres e-mail",
+            ), privacy=PERSONAL),
             Field("phone", synonyms=(
                 "phone number", "telephone", "telefon", "telefonszám", "телефон", "numer telefonu",
-            )),
+            ), privacy=PERSONAL),
             Field("website", synonyms=("web", "url", "weboldal", "web sitesi", "сайт", "strona www", "site")),
             Field("country", synonyms=("ország", "ülke", "страна", "kraj", "țară")),
             Field("source", synonyms=("lead source", "forrás", "kaynak", "источник", "źródło", "sursă")),

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from clientela.channels import composing, queries, templating
+from clientela.channels import composing, consent, queries, templating
 from clientela.channels.actions.templates import LANGUAGE_CODE
 from clientela.channels.composing import Upload
 from clientela.channels.inbound import attachments as stored_files
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 ACCEPTED = frozenset({
     "contact", "organization", "deal", "to", "cc", "subject", "body_text", "template", "attachments", "reply_to",
-    "language",
+    "language", "purpose",
 })  # fmt: skip
 LINKS = ("contact", "organization", "deal")
 
@@ -195,6 +195,14 @@ def email_queue(*, actor: User, values: dict[str, Any]) -> Email:
         composing.check_subject(subject, errors)
     composing.check_body(body, errors)
     uploads = _uploads(values.get("attachments"), errors)
+    purpose = consent.purpose_named(values.get("purpose"))
+    if values.get("purpose") not in (None, "") and purpose is None:
+        errors.append(FieldError("purpose", "not_found", _("no such purpose")))
+    if not errors:
+        reached = consent.contacts_reached(found["contact"].pk if found["contact"] else None, [*to, *cc])
+        reason = consent.refusal(reached, purpose=purpose, channel="email")
+        if reason:
+            errors.append(FieldError("purpose" if purpose else "to", "no_consent", reason))
     if errors:
         raise ValidationFailed(errors)
     from_address, from_name = sender(actor)
@@ -204,7 +212,7 @@ def email_queue(*, actor: User, values: dict[str, Any]) -> Email:
         "organization": found["organization"], "deal": found["deal"], "template": found["template"],
         "language": language or (contact.language if contact is not None else ""), "from_address": from_address,
         "from_name": from_name, "to": to, "cc": cc, "subject": subject, "body_text": body,
-        "message_id": mailing.new_message_id(), "owner": actor, "team": actor.team,
+        "message_id": mailing.new_message_id(), "owner": actor, "team": actor.team, "purpose": purpose,
     }  # fmt: skip
     if parent is not None:
         email_values["in_reply_to"] = parent.message_id

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from clientela.activities.actions import activity_create
 from clientela.activities.models import Activity, Channel, Direction
+from clientela.channels import consent
 from clientela.channels import sms as gateway
 from clientela.channels.models import EmailDirection, Sms, SmsStatus
 from clientela.core import records
@@ -74,7 +75,9 @@ def _e164(contact: Contact, number: str, errors: list[FieldError]) -> str:
     return e164
 
 
-def sms_queue(*, actor: User, contact: Contact | uuid.UUID | str, text: str, to: str | None = None) -> Sms:
+def sms_queue(
+    *, actor: User, contact: Contact | uuid.UUID | str, text: str, to: str | None = None, purpose: Any = None
+) -> Sms:
     """Queue `text` to be sent to `contact` (a contact `actor` may see) at `to`, or at the
     contact's mobile (else its first phone) when left out; the number is kept in E.164. The
     worker sends it once this transaction commits (`tasks_sms.send_sms` queues it)."""
@@ -92,6 +95,13 @@ def sms_queue(*, actor: User, contact: Contact | uuid.UUID | str, text: str, to:
             errors.append(FieldError("to", "required", _("the contact has no phone number: give one")))
         else:
             number = _e164(found, given, errors)
+    chosen = consent.purpose_named(purpose)
+    if purpose not in (None, "") and chosen is None:
+        errors.append(FieldError("purpose", "not_found", _("no such purpose")))
+    elif found is not None:
+        reason = consent.refusal([found.pk], purpose=chosen, channel="sms")
+        if reason:
+            errors.append(FieldError("purpose" if chosen else "to", "no_consent", reason))
     if errors:
         raise ValidationFailed(errors)
     if not gateway.configured():
@@ -99,7 +109,7 @@ def sms_queue(*, actor: User, contact: Contact | uuid.UUID | str, text: str, to:
     assert found is not None
     values = {
         "direction": EmailDirection.OUTBOUND, "status": SmsStatus.QUEUED, "number": number, "body": text.strip(),
-        "contact": found, "owner": actor, "team": actor.team or found.team,
+        "contact": found, "purpose": chosen, "owner": actor, "team": actor.team or found.team,
     }  # fmt: skip
     return records.create_record(Sms, actor=actor, values=values, action="sms.queue")
 

@@ -20,6 +20,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from clientela.activities import actions as activity_actions
+from clientela.privacy import actions as privacy_actions
 from clientela.sales import actions as sales_actions
 from clientela.sales import queries as sales_queries
 from clientela.testing import factories
@@ -53,6 +54,7 @@ class Existing:
     lost_reason_id: str
     product_id: str
     meeting_id: str
+    purpose_code: str
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +95,9 @@ def existing(cast, settings) -> Existing:
                 actor=cast.sales_north, values={"channel": "meeting", "contact": person.public_id}
             ).public_id
         ),
+        purpose_code=privacy_actions.purpose_create(
+            actor=cast.admin, values={"code": "newsletter", "name": "Newsletter", "legal_basis": "consent"}
+        ).code,
     )
 
 
@@ -214,6 +219,41 @@ def _ground_emails(case: Any, body: dict[str, Any], existing: Existing) -> None:
                 text.update({k: text[k].replace("{", "(") for k in ("subject", "body") if isinstance(text.get(k), str)})
 
 
+def _ground_privacy(case: Any, body: dict[str, Any], existing: Existing) -> None:
+    """Purposes under new codes (double opt-in only where consent is the basis), policy versions
+    under new names, consents and objections for the contact that exists and a purpose that does,
+    with the fields each kind needs, requests whose payload fits their type, retention rules that
+    erase only contacts."""
+    path = case.operation.path
+    if path.endswith("/purposes") and "code" in body:
+        body["code"] = f"p{uuid.uuid4().hex[:12]}"
+    if "/purposes" in path and body.get("double_opt_in"):
+        body["legal_basis"] = "consent"
+    if path.endswith("/policy-versions") and body.get("name") is not None:
+        body["name"] = f"v{uuid.uuid4().hex[:12]}"
+    if path.endswith(("/consents", "/restrictions", "/privacy-requests")) and "contact" in body:
+        body["contact"] = existing.contact_id
+    if path.endswith("/consents"):
+        body["purpose"] = existing.purpose_code
+        body["channel"] = ""
+        body.pop("captured_at", None)
+        if body.get("valid_from") and body.get("valid_until"):
+            body["valid_from"], body["valid_until"] = sorted([body["valid_from"], body["valid_until"]])
+        if body.get("source") == "import":
+            body["evidence"] = "row 7 of the signed sheet"
+    if path.endswith("/restrictions"):
+        body["purpose"] = existing.purpose_code if body.get("kind") == "purpose" else ""
+        if body.get("kind") == "channel":
+            body["channel"] = body.get("channel") or "email"
+        if body.get("kind") == "fields" and not body.get("fields"):
+            body["fields"] = ["birth_date"]
+    if path.endswith("/privacy-requests"):
+        body.pop("received_at", None)
+        body["payload"] = {"values": {"title": "Fuzz"}} if body.get("type") == "rectification" else {}
+    if path.endswith("/retention-rules") and body.get("action") == "erase":
+        body["record_type"] = "parties.contact"
+
+
 def ground_positive_case(case: Any, existing: Existing) -> None:
     """Give a schema-valid case the references only the database can make valid.
 
@@ -250,6 +290,7 @@ def ground_positive_case(case: Any, existing: Existing) -> None:
         body["custom"] = {}
     _ground_sales(case, body, existing)
     _ground_emails(case, body, existing)
+    _ground_privacy(case, body, existing)
     if case.operation.path.endswith("/sms") and body.get("contact") is not None:
         body["to"] = "+36 20 960 7198"  # a number phonenumbers can read: the schema can only say "text"
     if case.operation.path.endswith("/custom-fields") and "required" in body:

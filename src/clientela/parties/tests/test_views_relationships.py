@@ -217,7 +217,8 @@ def test_detail_page_with_relationships_runs_a_bounded_number_of_queries(client,
     # two more than a page without relationships: who may see the other sides in the history
     # the deals panel is one, the documents panel four, the activities panel ten (its timeline names
     # the other sides of the relationships too, and one for the meetings the contact attended, so
-    # that a long timeline is read along its index), the e-mails panel one and the SMS panel one
-    with django_assert_max_num_queries(37):
+    # that a long timeline is read along its index), the e-mails panel one and the SMS panel one; the
+    # privacy app five (restricted fields; the panel's consents, objections, requests and purposes)
+    with django_assert_max_num_queries(42):
         page = detail(client, center)
     assert "Satellite11" in page and "Org11" in page

@@ -473,6 +473,10 @@ def load(
         write_documents(world, seed=seed, scale=scale, seeded_ids=seeded_ids, now=now, admin=users["admin"],
                         report=report)  # fmt: skip
         write_timeline(seed=seed, seeded_ids=seeded_ids, now=now, admin=users["admin"], report=report)
+        from clientela.site.demo.privacy import write_privacy
+
+        privacy = write_privacy(seed=seed, now=now, admin=users["admin"])
+        report("consents", privacy["consents"], privacy["consents"])
         events = Event.objects.count() - events_before
         report("change log", events, events)
     return Loaded(

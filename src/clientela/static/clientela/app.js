@@ -18,6 +18,14 @@
     form.classList.toggle("has-selection", count > 0);
   });
 
+  // A button that cannot be undone (erasing a person) asks first: data-confirm holds the question.
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.dataset && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
   // "Add another …" buttons: copy a <template> row, numbered after the rows already there.
   // Without the script the button stays hidden and the form still offers one blank row.
   function addRow(button) {
