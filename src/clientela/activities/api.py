@@ -10,7 +10,6 @@ without, 412 when stale); creates honour `Idempotency-Key`; deletes go to the tr
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
@@ -50,10 +49,10 @@ from clientela.activities.schemas import (
 from clientela.core.apikit.auth import caller
 from clientela.core.apikit.errors import COMMON, PRECONDITIONS, WITH_RECORD, ErrorOut
 from clientela.core.apikit.etag import NOT_MODIFIED, IfMatch, IfNoneMatch, conditional_read, etag_for, expected_version
-from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
+from clientela.core.apikit.idempotency import IdempotencyKeyHeader
 from clientela.core.apikit.pagination import paginate, parse_sort
 from clientela.core.context import acting_via, overwriting
-from clientela.parties.api_support import record_headers
+from clientela.parties.api_support import created_once
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
@@ -69,26 +68,6 @@ def _json(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 def _changes(payload: Any) -> dict[str, Any]:
     return action_values(payload.model_dump(exclude_unset=True))
-
-
-def _create(
-    request: HttpRequest, user: User, payload: Any, key: str | None, collection: str, create: Callable[[], dict]
-) -> HttpResponse:
-    """A POST that creates one record: 201 with its ETag and Location, at most once per key."""
-
-    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
-        with acting_via("api"):
-            body = create()
-        return 201, body, record_headers(collection)(body)
-
-    return run_idempotent(
-        request,
-        user=user,
-        key=key,
-        payload=payload.model_dump(mode="json", exclude_unset=True),
-        produce=produce,
-        headers_for=record_headers(collection),
-    )
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -122,7 +101,7 @@ def activity_create(
         activity = actions.activity_create(actor=user, values=_changes(payload))
         return _json(ActivityOut, _activity(user, activity.public_id))
 
-    return _create(request, user, payload, idempotency_key, "activities", create)
+    return created_once(request, user, payload, idempotency_key, "activities", create)
 
 
 @activities.get(
@@ -210,7 +189,7 @@ def task_create(
             task = actions.task_create(actor=user, values=_changes(payload))
         return _json(TaskOut, _task(user, task.public_id))
 
-    return _create(request, user, payload, idempotency_key, "tasks", create)
+    return created_once(request, user, payload, idempotency_key, "tasks", create)
 
 
 @tasks.get("/{task_id}", response={200: TaskOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a task")
@@ -301,7 +280,7 @@ def project_create(
         project = actions.project_create(actor=user, values=_changes(payload))
         return _json(ProjectOut, _project(user, project.public_id))
 
-    return _create(request, user, payload, idempotency_key, "projects", create)
+    return created_once(request, user, payload, idempotency_key, "projects", create)
 
 
 @projects.get("/{project_id}", response={200: ProjectOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a project")

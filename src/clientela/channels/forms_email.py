@@ -15,7 +15,7 @@ from clientela.channels import composing
 from clientela.channels.models import EmailTemplate
 from clientela.core.errors import FieldError
 
-COMPOSE_INPUTS = ("to", "cc", "subject", "body_text", "template")
+COMPOSE_INPUTS = ("to", "cc", "subject", "body_text", "template", "purpose")
 LINK_INPUTS = ("contact", "organization", "deal", "reply_to")
 # The compose form's inputs the action's errors may name; anything else is shown above the form.
 COMPOSE_FIELDS = (*COMPOSE_INPUTS, "attachments")

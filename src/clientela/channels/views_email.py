@@ -28,6 +28,7 @@ from clientela.core.errors import Conflict, FieldError, NotFound, PermissionDeni
 from clientela.core.ids import is_uuid
 from clientela.core.visibility import can_see
 from clientela.parties import queries as parties_queries
+from clientela.privacy import queries as privacy_queries
 from clientela.sales import queries as sales_queries
 
 RECORD_URLS = {"contact": "parties:contact_detail", "organization": "parties:organization_detail",
@@ -96,6 +97,7 @@ def _compose(
     context = {
         "links": links, "found": found, "values": shown, "errors": beside, "other_errors": other,
         "has_errors": bool(errors), "templates": queries.email_templates(request.user, active_only=True),
+        "purposes": [p for p in privacy_queries.purposes(active_only=True) if p.channel in ("", "email")],
         "bounced": list(queries.bounced_addresses(addresses).values()), "back_url": _back_url(found),
         "max_file_mb": composing.MAX_FILE_BYTES // (1024 * 1024),
         "max_files_mb": composing.MAX_FILES_BYTES // (1024 * 1024),

@@ -501,6 +501,29 @@ def reload(user: User, record: Party) -> Any:
         return record
 
 
+def created_once(
+    request: Any, user: User, payload: Any, key: str | None, collection: str, create: Callable[[], dict[str, Any]]
+) -> Any:
+    """A POST that creates one record: `create()` as the API, answered 201 with the record's ETag
+    and Location, at most once per Idempotency-Key (a replay answers what the first did)."""
+    from clientela.core.apikit.idempotency import run_idempotent
+    from clientela.core.context import acting_via
+
+    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
+        with acting_via("api"):
+            body = create()
+        return 201, body, record_headers(collection)(body)
+
+    return run_idempotent(
+        request,
+        user=user,
+        key=key,
+        payload=payload.model_dump(mode="json", exclude_unset=True),
+        produce=produce,
+        headers_for=record_headers(collection),
+    )
+
+
 def record_headers(collection: str) -> Any:
     """ETag and Location for a response body of one record (also for idempotent replays)."""
 

@@ -10,7 +10,6 @@ anyone who may change the contact logs a request.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +23,13 @@ from ninja import Query, Router
 from clientela.core.apikit.auth import caller
 from clientela.core.apikit.errors import COMMON, PRECONDITIONS, WITH_RECORD, ErrorOut
 from clientela.core.apikit.etag import IfMatch, etag_for, expected_version
-from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
+from clientela.core.apikit.idempotency import IdempotencyKeyHeader
 from clientela.core.apikit.pagination import paginate, parse_sort
 from clientela.core.context import acting_via, overwriting
 from clientela.core.errors import ApiError, FieldError, NotFound
 from clientela.core.ids import is_uuid
 from clientela.core.models import Event
-from clientela.parties.api_support import record_headers
+from clientela.parties.api_support import created_once
 from clientela.privacy import actions, queries
 from clientela.privacy.models import Consent, PolicyVersion, PrivacyRequest, Purpose, Restriction, RetentionRule
 from clientela.privacy.rules import months_before
@@ -70,24 +69,6 @@ consents = Router(tags=["privacy"])
 restrictions = Router(tags=["privacy"])
 privacy_requests = Router(tags=["privacy"])
 retention_rules = Router(tags=["privacy"])
-
-
-def _create(
-    request: HttpRequest, user: User, payload: Any, key: str | None, collection: str, create: Callable[[], dict]
-) -> HttpResponse:
-    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
-        with acting_via("api"):
-            body = create()
-        return 201, body, record_headers(collection)(body)
-
-    return run_idempotent(
-        request,
-        user=user,
-        key=key,
-        payload=payload.model_dump(mode="json", exclude_unset=True),
-        produce=produce,
-        headers_for=record_headers(collection),
-    )
 
 
 def _purpose_named(text: str, field: str = "purpose") -> Purpose:
@@ -183,7 +164,7 @@ def purpose_create(
     def create() -> dict[str, Any]:
         return purpose_body(actions.purpose_create(actor=user, values=payload.model_dump()))
 
-    return _create(request, user, payload, idempotency_key, "purposes", create)
+    return created_once(request, user, payload, idempotency_key, "purposes", create)
 
 
 @purposes.get("/{purpose_id}", response={200: PurposeOut, **WITH_RECORD}, summary="Read a purpose")
@@ -224,7 +205,7 @@ def policy_create(
     def create() -> dict[str, Any]:
         return policy_body(actions.policy_create(actor=user, values=payload.model_dump()))
 
-    return _create(request, user, payload, idempotency_key, "policy-versions", create)
+    return created_once(request, user, payload, idempotency_key, "policy-versions", create)
 
 
 # --- consents -------------------------------------------------------------------------------------
@@ -263,7 +244,7 @@ def consent_create(
         )
         return consent_body(queries.consent_get(user, consent.public_id))
 
-    return _create(request, user, payload, idempotency_key, "consents", create)
+    return created_once(request, user, payload, idempotency_key, "consents", create)
 
 
 @consents.get("/{consent_id}", response={200: ConsentOut, **WITH_RECORD}, summary="Read a consent")
@@ -324,7 +305,7 @@ def restriction_create(
         made = actions.restriction_create(actor=user, contact=contact, values=values, purpose=purpose)
         return restriction_body(queries.restriction_get(user, made.public_id))
 
-    return _create(request, user, payload, idempotency_key, "restrictions", create)
+    return created_once(request, user, payload, idempotency_key, "restrictions", create)
 
 
 @restrictions.post("/{restriction_id}/lift", response={200: RestrictionOut, **WITH_RECORD}, summary="Lift an objection")
@@ -367,7 +348,7 @@ def request_create(
         made = actions.privacy_request_create(actor=user, contact=contact, values=values, payload=payload.payload)
         return request_body(queries.request_get(user, made.public_id))
 
-    return _create(request, user, payload, idempotency_key, "privacy-requests", create)
+    return created_once(request, user, payload, idempotency_key, "privacy-requests", create)
 
 
 @privacy_requests.get(
@@ -450,7 +431,7 @@ def rule_create(
     def create() -> dict[str, Any]:
         return rule_body(actions.retention_rule_create(actor=user, values=payload.model_dump()))
 
-    return _create(request, user, payload, idempotency_key, "retention-rules", create)
+    return created_once(request, user, payload, idempotency_key, "retention-rules", create)
 
 
 @retention_rules.get(

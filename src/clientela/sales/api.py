@@ -30,7 +30,7 @@ from clientela.core.context import acting_via, overwriting
 from clientela.core.errors import FieldError, NotFound, ValidationFailed
 from clientela.core.visibility import require_admin
 from clientela.parties import queries as parties_queries
-from clientela.parties.api_support import record_headers
+from clientela.parties.api_support import created_once
 from clientela.sales import actions, forecasting, queries, tasks
 from clientela.sales.api_support import (
     deal_body,
@@ -129,7 +129,7 @@ from clientela.sales.schemas import (
 )
 
 if TYPE_CHECKING:
-    from clientela.accounts.models import User
+    pass
 
 leads = Router(tags=["leads"])
 deals = Router(tags=["deals"])
@@ -160,29 +160,6 @@ def _part_lines(lines: list[Any] | None) -> list[dict[str, Any]] | None:
     return None if lines is None else [line.model_dump(exclude_none=True) for line in lines]
 
 
-def _create(
-    request: HttpRequest,
-    user: User,
-    payload: Any,
-    key: str | None,
-    collection: str,
-    create: Callable[[], dict[str, Any]],
-) -> HttpResponse:
-    def produce() -> tuple[int, dict[str, Any], dict[str, str]]:
-        with acting_via("api"):
-            body = create()
-        return 201, body, record_headers(collection)(body)
-
-    return run_idempotent(
-        request,
-        user=user,
-        key=key,
-        payload=payload.model_dump(mode="json", exclude_unset=True),
-        produce=produce,
-        headers_for=record_headers(collection),
-    )
-
-
 # --- leads -------------------------------------------------------------------------------------
 
 
@@ -205,7 +182,7 @@ def lead_create(
         lead = actions.lead_create(actor=user, values=_values(payload.model_dump(exclude_unset=True)))
         return _json(LeadOut, lead_body(user, queries.lead_get(user, lead.public_id)))
 
-    return _create(request, user, payload, idempotency_key, "leads", create)
+    return created_once(request, user, payload, idempotency_key, "leads", create)
 
 
 @leads.get("/{lead_id}", response={200: LeadOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a lead")
@@ -322,7 +299,7 @@ def deal_create(
         deal = actions.deal_create(actor=user, values=_values(payload.model_dump(exclude_unset=True)))
         return _json(DealOut, deal_body(user, queries.deal_get(user, deal.public_id)))
 
-    return _create(request, user, payload, idempotency_key, "deals", create)
+    return created_once(request, user, payload, idempotency_key, "deals", create)
 
 
 @deals.get("/{deal_id}", response={200: DealOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a deal")
@@ -415,7 +392,7 @@ def pipeline_create(
         pipeline = actions.pipeline_create(actor=user, values=data, stages=stages)
         return _json(PipelineOut, pipeline_body(queries.pipeline_get(pipeline.public_id)))
 
-    return _create(request, user, payload, idempotency_key, "pipelines", create)
+    return created_once(request, user, payload, idempotency_key, "pipelines", create)
 
 
 @pipelines.get("/{pipeline_id}", response={200: PipelineOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a pipeline")
@@ -467,7 +444,7 @@ def lost_reason_create(
         reason = actions.lost_reason_create(actor=user, values=payload.model_dump(exclude_unset=True))
         return _json(LostReasonOut, lost_reason_body(reason))
 
-    return _create(request, user, payload, idempotency_key, "lost-reasons", create)
+    return created_once(request, user, payload, idempotency_key, "lost-reasons", create)
 
 
 @lost_reasons.patch("/{reason_id}", response={200: LostReasonOut, **PRECONDITIONS}, summary="Change a lost reason")
@@ -515,7 +492,7 @@ def lead_form_create(
         form = actions.lead_form_create(actor=user, values=_values(payload.model_dump(exclude_unset=True)))
         return _json(LeadFormOut, lead_form_body(request, form))
 
-    return _create(request, user, payload, idempotency_key, "lead-forms", create)
+    return created_once(request, user, payload, idempotency_key, "lead-forms", create)
 
 
 @lead_forms.patch("/{form_id}", response={200: LeadFormOut, **PRECONDITIONS}, summary="Change a web-to-lead form")
@@ -748,7 +725,7 @@ def lead_rule_create(
         rule = actions.lead_rule_create(actor=user, values=_values(payload.model_dump(exclude_unset=True)))
         return _json(LeadRuleOut, lead_rule_body(rule))
 
-    return _create(request, user, payload, idempotency_key, "lead-assignment-rules", create)
+    return created_once(request, user, payload, idempotency_key, "lead-assignment-rules", create)
 
 
 @lead_rules.patch("/{rule_id}", response={200: LeadRuleOut, **PRECONDITIONS}, summary="Change a lead assignment rule")
@@ -805,7 +782,7 @@ def product_create(
         product = actions.product_create(actor=user, values=values)
         return _json(ProductOut, product_body(product))
 
-    return _create(request, user, payload, idempotency_key, "products", create)
+    return created_once(request, user, payload, idempotency_key, "products", create)
 
 
 @products.get("/{product_id}", response={200: ProductOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a product")
@@ -878,7 +855,7 @@ def price_list_create(
         price_list = actions.price_list_create(actor=user, values=values, items=items)
         return _json(PriceListOut, price_list_body(user, queries.price_list_get(price_list.public_id)))
 
-    return _create(request, user, payload, idempotency_key, "price-lists", create)
+    return created_once(request, user, payload, idempotency_key, "price-lists", create)
 
 
 @price_lists.get("/{list_id}", response={200: PriceListOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a price list")
@@ -971,7 +948,7 @@ def quote_create(request: HttpRequest, payload: QuoteIn, idempotency_key: Idempo
         quote = actions.quote_create(actor=user, values=values, lines=lines)
         return _json(QuoteOut, quote_full_body(user, queries.quote_get(user, quote.public_id)))
 
-    return _create(request, user, payload, idempotency_key, "quotes", create)
+    return created_once(request, user, payload, idempotency_key, "quotes", create)
 
 
 @quotes.get("/{quote_id}", response={200: QuoteOut, **NOT_MODIFIED, **WITH_RECORD}, summary="Read a quote")
@@ -1122,7 +1099,7 @@ def order_invoice(
         invoice = actions.order_invoice(actor=user, order=order, lines=lines, due_days=payload.due_days)
         return _json(InvoiceOut, invoice_body(user, queries.invoice_get(user, invoice.public_id)))
 
-    return _create(request, user, payload, idempotency_key, "invoices", create)
+    return created_once(request, user, payload, idempotency_key, "invoices", create)
 
 
 # --- invoices and payments ----------------------------------------------------------------------------
@@ -1189,7 +1166,7 @@ def invoice_credit(
         note = actions.invoice_credit(actor=user, invoice=invoice, lines=lines, reason=payload.reason)
         return _json(InvoiceOut, invoice_body(user, queries.invoice_get(user, note.public_id)))
 
-    return _create(request, user, payload, idempotency_key, "invoices", create)
+    return created_once(request, user, payload, idempotency_key, "invoices", create)
 
 
 @invoices.post("/{invoice_id}/send", response={202: MailOut, **COMMON, **WITH_RECORD, 409: ErrorOut},
@@ -1214,7 +1191,7 @@ def payment_create(
                                          note=payload.note)  # fmt: skip
         return _json(PaymentOut, payment_body(payment))
 
-    return _create(request, user, payload, idempotency_key, "payments", create)
+    return created_once(request, user, payload, idempotency_key, "payments", create)
 
 
 @payments.get("/{payment_id}", response={200: PaymentOut, **WITH_RECORD}, summary="Read a payment")

@@ -20,13 +20,6 @@ from clientela.testing.api import ApiClient
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return tmp_path
-
-
 def rows_pointing_at(contact: Contact) -> dict[str, set]:
     """Every row of every model with a foreign key or a many-to-many link to the contact, by model."""
     found: dict[str, set] = {}

@@ -22,13 +22,6 @@ from clientela.sales.models import Invoice
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def data_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return tmp_path
-
-
 def every_value_in_the_database() -> str:
     """Every value of every row of every table, as text (JSON written both ways)."""
     pieces = []
@@ -145,3 +138,24 @@ def test_each_erasure_appends_the_id_never_the_name_to_the_erasure_log(cast, dat
     erase(cast, person)
     text = Path(settings.CLIENTELA_ERASURE_LOG).read_text()
     assert str(person.contact.public_id) in text and LAST not in text and EMAIL not in text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_worker_vacuums_the_tables_an_erasure_wrote(cast, data_dir, settings, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from django_tasks_db.models import DBTaskResult
+
+    from clientela.privacy import tasks
+
+    settings.CLIENTELA_ERASURE_LOG = str(tmp_path / "erasures.log")
+    person = make_person(cast)
+    erase(cast, person)
+    [job] = DBTaskResult.objects.filter(task_path="clientela.privacy.tasks.reclaim_space")
+    tables = job.args_kwargs["args"][0]
+    assert "core_event" in tables and "parties_contact" in tables
+    assert tasks.reclaim_space.call(tables).startswith("vacuumed")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'parties_contact'")
+        assert cursor.fetchone()[0] == 0

@@ -140,3 +140,18 @@ def test_a_retention_rule_previews_what_it_reaches_and_logs_what_it_did(cast):
     wrong = admin.post(reverse("privacy:retention"), {"name": "X", "record_type": "sales.lead", "months": "0",
                                                       "action": "erase"})  # fmt: skip
     assert wrong.status_code == 422
+
+
+def test_the_compose_page_refuses_a_purpose_the_contact_has_not_consented_to(cast, anna, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    newsletter = actions.purpose_create(
+        actor=cast.admin, values={"code": "news", "name": "Newsletter", "legal_basis": "consent", "channel": "email"}
+    )
+    client = signed_in(cast.sales_north)
+    page = client.get(reverse("channels:email_new"), {"contact": anna.public_id}).content.decode()
+    assert 'id="f-purpose"' in page and "Newsletter" in page
+    form = {"contact": anna.public_id, "subject": "News", "body_text": "Hello", "purpose": str(newsletter.public_id)}
+    refused = client.post(reverse("channels:email_new"), form)
+    assert refused.status_code == 422 and "has not consented to Newsletter" in refused.content.decode()
+    actions.consent_record(actor=cast.sales_north, contact=anna, purpose=newsletter, values={"status": "granted"})
+    assert client.post(reverse("channels:email_new"), form).status_code == 302
