@@ -58,6 +58,7 @@ def require_export(user: User) -> None:
 class Column:
     header: str
     value: Callable[[Any], Any]
+    field: str = ""  # the field (or collection: phones, addresses, custom) a person may restrict
 
 
 def _choice_label(model: type[Model], name: str) -> Callable[[Any], Any]:
@@ -133,15 +134,15 @@ def columns(entity: str, definitions: list[CustomField], user: User) -> list[Col
     declared = DECLARATIONS[entity]
     labels = {key: str(t.label) for key, t in targets(entity, definitions).items()}
     result = [Column("ID", lambda r: str(r.public_id))]
-    result += [Column(labels[n], _choice_label(declared.model, n)) for n in declared.value_fields]
+    result += [Column(labels[n], _choice_label(declared.model, n), n) for n in declared.value_fields]
     result += [
         Column(labels["email"], _points(ContactPoint.Kind.EMAIL, True)),
         Column(labels["other_emails"], _points(ContactPoint.Kind.EMAIL, False)),
-        Column(labels["phone"], _points(ContactPoint.Kind.PHONE, True)),
-        Column(labels["other_phones"], _points(ContactPoint.Kind.PHONE, False)),
+        Column(labels["phone"], _points(ContactPoint.Kind.PHONE, True), "phones"),
+        Column(labels["other_phones"], _points(ContactPoint.Kind.PHONE, False), "phones"),
         Column(labels["tags"], lambda r: "; ".join(sorted(t.name for t in r.tags.all()))),
     ]
-    result += [Column(labels[n], _first_address(n)) for n in ADDRESS_FIELDS]
+    result += [Column(labels[n], _first_address(n), "addresses") for n in ADDRESS_FIELDS]
     if ORGANIZATIONS in declared.collections:
         result += [
             Column(labels["organization"], _employer(user)),
@@ -153,7 +154,7 @@ def columns(entity: str, definitions: list[CustomField], user: User) -> list[Col
         Column(labels["owner"], lambda r: r.owner.username if r.owner_id else ""),
         Column(labels["team"], lambda r: r.team.name if r.team_id else ""),
     ]
-    result += [Column(labels[f"custom.{d.key}"], _custom(d)) for d in definitions]
+    result += [Column(labels[f"custom.{d.key}"], _custom(d), "custom") for d in definitions]
     result += [
         Column(_("Created"), lambda r: r.created_at),
         Column(_("Updated"), lambda r: r.updated_at),
@@ -179,13 +180,30 @@ def rows(user: User, entity: str, queryset: QuerySet[Any]) -> Iterator[list[Any]
     Checks permission at once (not when the first row is read)."""
     records = scoped(user, entity, queryset)
     definitions = list(CustomField.objects.filter(entity=entity).order_by("position", "id"))
-    return _rows(columns(entity, definitions, user), records)
+    return _rows(user, entity, columns(entity, definitions, user), records)
 
 
-def _rows(chosen: list[Column], records: QuerySet[Any]) -> Iterator[list[Any]]:
+def _rows(user: User, entity: str, chosen: list[Column], records: QuerySet[Any]) -> Iterator[list[Any]]:
+    """The rows, a chunk at a time; a contact's fields its person restricted are left empty for a
+    reader without the privacy permission, and the sensitive fields exported are audited
+    (`core.personal_data`)."""
+    from clientela.core import personal_data
+
     yield [c.header for c in chosen]
+    chunk: list[Any] = []
     for record in records.iterator(chunk_size=CHUNK):
-        yield [c.value(record) for c in chosen]
+        chunk.append(record)
+        if len(chunk) == CHUNK:
+            yield from _chunk_rows(user, entity, chosen, chunk, personal_data)
+            chunk = []
+    yield from _chunk_rows(user, entity, chosen, chunk, personal_data)
+
+
+def _chunk_rows(user: User, entity: str, chosen: list[Column], chunk: list[Any], guard: Any) -> Iterator[list[Any]]:
+    hidden = guard.guard(user, "parties.contact", chunk, "export") if entity == CONTACT and chunk else {}
+    for record in chunk:
+        restricted = hidden.get(record.pk, ())
+        yield [("" if c.field and c.field in restricted else c.value(record)) for c in chosen]
 
 
 def _text(value: Any) -> str:

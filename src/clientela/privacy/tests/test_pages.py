@@ -155,3 +155,19 @@ def test_the_compose_page_refuses_a_purpose_the_contact_has_not_consented_to(cas
     assert refused.status_code == 422 and "has not consented to Newsletter" in refused.content.decode()
     actions.consent_record(actor=cast.sales_north, contact=anna, purpose=newsletter, values={"status": "granted"})
     assert client.post(reverse("channels:email_new"), form).status_code == 302
+
+
+def test_an_export_leaves_restricted_fields_empty_for_other_roles_and_audits_the_sensitive_ones(cast, anna):
+    from clientela.parties import exporting
+    from clientela.parties.models import Contact
+
+    actions.restriction_create(
+        actor=cast.sales_north, contact=anna, values={"kind": "fields", "fields": ["birth_date"]}
+    )
+    header, *rows = list(exporting.rows(cast.sales_north, "contact", Contact.objects.all()))
+    [row] = [r for r in rows if str(anna.public_id) in r]
+    assert row[header.index("Birth date")] == "" and row[header.index("Last name")] == "Kovács"
+    header, *rows = list(exporting.rows(cast.admin, "contact", Contact.objects.all()))
+    [row] = [r for r in rows if str(anna.public_id) in r]
+    assert str(row[header.index("Birth date")]).startswith("1980-05-06")
+    assert SensitiveRead.objects.filter(via="export").count() == 2
