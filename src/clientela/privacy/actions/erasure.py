@@ -40,6 +40,7 @@ from django.utils import timezone
 from clientela.core.changelog import append_event
 from clientela.core.models import Event, IdempotencyKey, Record
 from clientela.parties.models import Address, Contact, ContactPoint, ImportJob, Relationship
+from clientela.parties.normalize import fold
 from clientela.parties.writes import refresh_denormalised
 from clientela.privacy import graph
 from clientela.privacy.models import Consent, Erasure, PrivacyRequest, Restriction
@@ -100,6 +101,8 @@ def identifiers_of(contact: Contact, linked: list[graph.LinkedRows]) -> Identifi
             if group.label == "channels.email" and getattr(row, "direction", "") == "inbound":
                 emails.append(row.from_address)
                 other.append(row.from_name)
+    # Search texts and name keys hold the name folded (lower case, no accents): "zsofia kovacs".
+    other += [fold(f"{contact.first_name} {contact.last_name}"), fold(f"{contact.last_name} {contact.first_name}")]
     return Identifiers.of(
         first_name=contact.first_name, last_name=contact.last_name, emails=emails, phones=phones, other=other
     )

@@ -122,6 +122,8 @@ def make_person(cast: Any) -> Person:
         {"channel": "note", "contact": str(contact.public_id), "body": f"{FIRST} {LAST} called about {EMAIL}"},
         headers={"Idempotency-Key": "note-about-zsofia"},
     )
+    # An organization named after them (a sole trader), found by its folded search text too.
+    factories.organization(actor, name=f"{FIRST} {LAST} egyéni vállalkozó")
     # Free text elsewhere that names the person in full.
     factories.contact(cast.sales_north, last_name="Referee", notes=f"Recommended by {FIRST} {LAST} ({EMAIL}).")
     # An uploaded import file that lists them.
