@@ -171,6 +171,16 @@ def profiling_refused(contact_ids: Iterable[int]) -> set[int]:
     )
 
 
+def profiling_refused_all(contact_ids: Iterable[int]) -> set[int]:
+    """Contacts no scoring may include: those who objected to profiling, and those the active
+    profiling purposes may not process (an objection to the purpose; no consent where it needs one)."""
+    ids = list(contact_ids)
+    refused = profiling_refused(ids)
+    for purpose in Purpose.objects.filter(active=True, kind="profiling"):
+        refused |= refused_contacts(ids, purpose=purpose)
+    return refused
+
+
 # --- subject requests -----------------------------------------------------------------------------
 
 

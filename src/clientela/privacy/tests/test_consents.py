@@ -139,3 +139,24 @@ def test_only_the_privacy_permission_keeps_purposes(cast):
     made = ApiClient(cast.admin).post("/purposes", {"code": "x", "name": "X", "legal_basis": "consent"})
     assert made.status_code == 201 and made.json()["needs_consent"] is True
     assert [p["code"] for p in api.get("/purposes").json()] == ["x"]  # everyone reads them
+
+
+def test_consents_are_imported_from_a_file_all_or_nothing(cast, newsletter, anna, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "consents.csv"
+    path.write_text(
+        "contact,purpose,status,captured_at,evidence\n"
+        f"{anna.public_id},newsletter,granted,2026-03-01T10:00:00+01:00,Fair sheet row 4\n"
+        f"{anna.public_id},newsletter,granted,2026-03-01T10:00:00+01:00,\n"
+    )
+    with pytest.raises(CommandError, match=r"rows\[2\]\.evidence"):
+        call_command("import_consents", str(path), "--as", "sales_north")
+    assert not Consent.objects.exists()
+    path.write_text(
+        "contact,purpose,status,captured_at,evidence\n"
+        f"{anna.public_id},newsletter,granted,2026-03-01T10:00:00+01:00,Fair sheet row 4\n"
+    )
+    call_command("import_consents", str(path), "--as", "sales_north")
+    consent = Consent.objects.get(contact=anna)
+    assert (consent.source, consent.evidence, consent.policy_version.name) == ("import", "Fair sheet row 4", "2026-1")

@@ -140,3 +140,32 @@ def test_an_objection_needs_what_it_objects_to(cast):
             actor=cast.sales_north, contact=contact, values={"kind": "fields", "fields": ["ssn"]}
         )
     assert failed.value.errors[0].field == "fields"
+
+
+def test_the_transactions_for_scoring_leave_out_contacts_who_objected_to_profiling(cast, tmp_path, data_dir):
+    import csv as csv_module
+    import subprocess
+    import sys
+
+    from django.core.management import call_command
+
+    from clientela.privacy.tests.people import make_person
+
+    person = make_person(cast)  # a contact with an invoice
+    path = tmp_path / "transactions.csv"
+
+    def scored() -> str:
+        done = subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "clientela.cli", "analytics", "rfm", "--input", str(path), "--as-of", "2026-12-31",
+             "--output", "-"], capture_output=True, check=False,
+        )  # fmt: skip
+        return done.stdout.decode() + done.stderr.decode()
+
+    call_command("export_transactions", str(path))
+    customers = {row["customer_id"] for row in csv_module.DictReader(path.open())}
+    assert str(person.contact.public_id) in customers
+    assert str(person.contact.public_id) in scored()  # the analysts' tool scores them from the file
+    actions.restriction_create(actor=cast.sales_north, contact=person.contact, values={"kind": "profiling"})
+    call_command("export_transactions", str(path))
+    assert str(person.contact.public_id) not in {row["customer_id"] for row in csv_module.DictReader(path.open())}
+    assert str(person.contact.public_id) not in scored()
