@@ -13,6 +13,7 @@ from typing import Any
 
 from clientela.parties.models import Contact
 from clientela.privacy import actions
+from clientela.privacy.models import PolicyVersion, Purpose, RetentionRule
 
 PURPOSES: list[dict[str, Any]] = [
     {"code": "newsletter-email", "name": "Newsletter and offers by e-mail", "kind": "marketing",
@@ -40,9 +41,15 @@ POLICIES = [
 
 def write_privacy(*, seed: int, now: dt.datetime, admin: Any, share: float = 0.2) -> dict[str, int]:
     rng = random.Random(seed + 13)
-    purposes = {values["code"]: actions.purpose_create(actor=admin, values=values) for values in PURPOSES}
+    # Loaded again (`demo --force`): the settings written the first time are kept, not doubled.
+    purposes = {p.code: p for p in Purpose.all_objects.filter(code__in=[v["code"] for v in PURPOSES])}
+    for values in PURPOSES:
+        if values["code"] not in purposes:
+            purposes[values["code"]] = actions.purpose_create(actor=admin, values=values)
+    known = set(PolicyVersion.all_objects.values_list("name", flat=True))
     for values in POLICIES:
-        actions.policy_create(actor=admin, values=values)
+        if values["name"] not in known:
+            actions.policy_create(actor=admin, values=values)
     contacts = list(Contact.objects.filter(owner__isnull=False).select_related("owner", "team").order_by("pk"))
     consents = objections = 0
     for number, contact in enumerate(contacts):
@@ -69,8 +76,10 @@ def write_privacy(*, seed: int, now: dt.datetime, admin: Any, share: float = 0.2
         {"name": "Contacts without activity for five years", "record_type": "parties.contact", "months": 60,
          "action": "erase", "active": False},
     )  # fmt: skip
+    named = set(RetentionRule.all_objects.values_list("name", flat=True))
     for values in rules:
-        actions.retention_rule_create(actor=admin, values=values)
+        if values["name"] not in named:
+            actions.retention_rule_create(actor=admin, values=values)
     return {"purposes": len(purposes), "consents": consents, "objections": objections, "requests": requests}
 
 
