@@ -62,9 +62,11 @@ class Identifiers:
 
     @cached_property
     def json_forms(self) -> tuple[str, ...]:
-        """The forms as they appear inside JSON text written with ASCII escapes (`Kov\\u00e1cs`)."""
-        escaped = {json.dumps(form)[1:-1] for form in self.nearby or self.everywhere}
-        return tuple(sorted(escaped - set(self.nearby or self.everywhere)))
+        """The forms found everywhere as they appear inside JSON text written with ASCII escapes
+        (`Kov\\u00e1cs`): what a scan of JSON columns looks for besides the forms themselves. Never
+        the single names, which would find every other Anna."""
+        escaped = {json.dumps(form)[1:-1] for form in self.everywhere}
+        return tuple(sorted(escaped - set(self.everywhere)))
 
 
 def scrub_text(text: str, identifiers: Identifiers, *, linked: bool = False) -> str:

@@ -81,6 +81,8 @@ def test_another_person_with_the_same_first_name_keeps_it(cast, data_dir):
     neighbour = Contact.objects.get(pk=person.neighbour.pk)
     assert (neighbour.first_name, neighbour.last_name) == (FIRST, "Szabó")
     assert neighbour.primary_email == "zsofia.szabo@keep.example"
+    created = Event.objects.get(record_id=neighbour.public_id, action="contact.create")
+    assert created.changes["first_name"] == [None, FIRST] and created.record_label == f"{FIRST} Szabó"
 
 
 def test_the_erased_contact_stays_as_an_anonymous_record(cast, data_dir):
