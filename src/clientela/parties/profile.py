@@ -238,3 +238,11 @@ def hide_restricted(user: Any, record: Any, context: dict[str, Any], *, via: str
         elif hasattr(record, name):
             setattr(record, name, None if name in ("birth_date", "children") else "")
     return sorted(hidden)
+
+
+def blank_restricted_inputs(user: Any, record: Any, state: Any) -> None:
+    """The edit form starts with the fields the person restricted empty (for a reader who may not
+    see them); the baseline it signs is empty too, so leaving them so changes nothing."""
+    for name in _restricted(user, record):
+        if name in state.values:
+            state.values[name] = ""

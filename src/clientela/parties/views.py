@@ -497,6 +497,8 @@ def _edit(request: HttpRequest, entity: str, public_id: str) -> HttpResponse:
     definitions = queries.custom_fields(entity)
     if request.method != "POST":
         state = state_from_record(entity, record, definitions, user)
+        if isinstance(record, Contact):
+            profile.blank_restricted_inputs(user, record, state)
         context = _form_context(
             request, entity, state, definitions, record, sign_baseline(record, state), record.version
         )

@@ -171,3 +171,21 @@ def test_an_export_leaves_restricted_fields_empty_for_other_roles_and_audits_the
     [row] = [r for r in rows if str(anna.public_id) in r]
     assert str(row[header.index("Birth date")]).startswith("1980-05-06")
     assert SensitiveRead.objects.filter(via="export").count() == 2
+
+
+def test_the_edit_form_hides_a_restricted_field_and_saving_it_keeps_the_value(cast, anna):
+    restricted = {"kind": "fields", "fields": ["birth_date"]}
+    actions.restriction_create(actor=cast.sales_north, contact=anna, values=restricted)
+    client = signed_in(cast.sales_north)
+    edit = reverse("parties:contact_edit", args=[anna.public_id])
+    page = client.get(edit).content.decode()
+    assert "1980-05-06" not in page
+    from clientela.parties.models import Contact
+    from clientela.parties.tests.test_views_forms import form_data
+
+    form = form_data(page)
+    form.update({"title": ["Chef"]})
+    saved = client.post(edit, form)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    anna = Contact.objects.get(pk=anna.pk)
+    assert (anna.title, str(anna.birth_date)) == ("Chef", "1980-05-06")
