@@ -26,7 +26,7 @@ from clientela.core.apikit.etag import (
 from clientela.core.apikit.idempotency import IdempotencyKeyHeader, run_idempotent
 from clientela.core.apikit.pagination import Page, paginate, parse_sort
 from clientela.core.context import acting_via, overwriting
-from clientela.parties import actions, queries
+from clientela.parties import actions, queries, restricted
 from clientela.parties.api_support import (
     action_input,
     filtered,
@@ -119,6 +119,7 @@ def contact_list(request: HttpRequest, params: Query[ContactListParams]) -> dict
     queryset = list_rows(user, CONTACT.name, trash=params.trash)
     queryset = filtered(queryset, params, user=user, entity=CONTACT.name, query=request.GET, search=False)
     page = _page(user, queryset, params, CONTACT_SORTS, DEFAULT_SORT[CONTACT.name])
+    restricted.hide_in_rows(user, page.items)
     return {"items": summaries(page.items, CONTACT.name), "next_cursor": page.next_cursor}
 
 

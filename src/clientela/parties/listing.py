@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from clientela.accounts import queries as accounts_queries
 from clientela.core import collation
 from clientela.core.visibility import assignment_scope, can_see
-from clientela.parties import queries
+from clientela.parties import queries, restricted
 from clientela.parties.models import Affiliation, Contact, CustomField, LifecycleStage, Organization
 
 if TYPE_CHECKING:
@@ -236,6 +236,7 @@ def page_of(user: User, filters: ListFilters, *, size: int | None = None) -> Pag
                 ),
                 None,
             )
+        restricted.hide_in_rows(user, rows)
     return Page(rows=rows, total=total, number=number, size=size)
 
 

@@ -189,3 +189,20 @@ def test_the_edit_form_hides_a_restricted_field_and_saving_it_keeps_the_value(ca
     assert saved.status_code == 302, saved.content.decode()[:2000]
     anna = Contact.objects.get(pk=anna.pk)
     assert (anna.title, str(anna.birth_date)) == ("Chef", "1980-05-06")
+
+
+def test_lists_leave_out_a_restricted_title_and_phone_for_other_roles(cast):
+    from clientela.testing.api import ApiClient
+
+    bela = factories.contact(cast.sales_north, first_name="Béla", last_name="Listed", title="Chief Taster",
+                             phones=["+36 20 555 0100"])  # fmt: skip
+    actions.restriction_create(
+        actor=cast.sales_north, contact=bela, values={"kind": "fields", "fields": ["title", "phones"]}
+    )
+    page = signed_in(cast.sales_north).get(reverse("parties:contact_list"), {"q": "Listed"}).content.decode()
+    assert "Listed" in page and "Chief Taster" not in page and "555 0100" not in page
+    assert "Chief Taster" in signed_in(cast.admin).get(reverse("parties:contact_list"), {"q": "Listed"}).content.decode()
+    [item] = ApiClient(cast.sales_north).get("/contacts", {"q": "Listed"}).json()["items"]
+    assert (item["title"], item["phone"]) == ("", "")
+    [item] = ApiClient(cast.admin).get("/contacts", {"q": "Listed"}).json()["items"]
+    assert item["title"] == "Chief Taster" and item["phone"]
