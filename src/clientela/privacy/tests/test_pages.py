@@ -201,7 +201,9 @@ def test_lists_leave_out_a_restricted_title_and_phone_for_other_roles(cast):
     )
     page = signed_in(cast.sales_north).get(reverse("parties:contact_list"), {"q": "Listed"}).content.decode()
     assert "Listed" in page and "Chief Taster" not in page and "555 0100" not in page
-    assert "Chief Taster" in signed_in(cast.admin).get(reverse("parties:contact_list"), {"q": "Listed"}).content.decode()
+    assert (
+        "Chief Taster" in signed_in(cast.admin).get(reverse("parties:contact_list"), {"q": "Listed"}).content.decode()
+    )
     [item] = ApiClient(cast.sales_north).get("/contacts", {"q": "Listed"}).json()["items"]
     assert (item["title"], item["phone"]) == ("", "")
     [item] = ApiClient(cast.admin).get("/contacts", {"q": "Listed"}).json()["items"]
