@@ -214,3 +214,16 @@ def team_names(reader: Any, public_ids: set[str]) -> dict[str, str]:
     return {
         str(pid): name for pid, name in Team.objects.filter(public_id__in=public_ids).values_list("public_id", "name")
     }
+
+
+def first_administrator() -> User | None:
+    """Who acts for the system where a person must (a retention rule whose owner left, a restore)."""
+    return User.objects.filter(is_active=True, role="admin").order_by("pk").first()
+
+
+def user_for_worker(user_id: int) -> User:
+    return User.objects.get(pk=user_id)
+
+
+def active_user_named(username: str) -> User | None:
+    return User.objects.filter(username=username, is_active=True).first()

@@ -11,21 +11,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from clientela.core.ids import is_uuid
 from clientela.parties.models import ContactPoint
 from clientela.privacy import queries as privacy_queries
 from clientela.privacy.models import Purpose
 
 
 def purpose_named(value: Any) -> Purpose | None:
-    """A purpose by its public id or its code; None for none named or none such."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, Purpose):
-        return value
-    text = str(value).strip()
-    found = Purpose.objects.filter(public_id=text).first() if is_uuid(text) else privacy_queries.purpose_by_code(text)
-    return found if found is not None and found.active else None
+    return privacy_queries.purpose_named(value)
 
 
 def contacts_reached(contact_id: int | None, addresses: Iterable[str]) -> list[int]:

@@ -27,8 +27,6 @@ from clientela.core.apikit.idempotency import IdempotencyKeyHeader
 from clientela.core.apikit.pagination import paginate, parse_sort
 from clientela.core.context import acting_via, overwriting
 from clientela.core.errors import ApiError, FieldError, NotFound
-from clientela.core.ids import is_uuid
-from clientela.core.models import Event
 from clientela.parties.api_support import created_once
 from clientela.privacy import actions, queries
 from clientela.privacy.models import Consent, PolicyVersion, PrivacyRequest, Purpose, Restriction, RetentionRule
@@ -72,7 +70,7 @@ retention_rules = Router(tags=["privacy"])
 
 
 def _purpose_named(text: str, field: str = "purpose") -> Purpose:
-    found = Purpose.objects.filter(public_id=text).first() if is_uuid(text) else queries.purpose_by_code(text)
+    found = queries.purpose_named(text)
     if found is None:
         raise ApiError(422, [FieldError(field, "not_found", _("no such purpose"))])
     return found
@@ -262,11 +260,10 @@ def consent_history(request: HttpRequest, consent_id: uuid.UUID) -> list[dict[st
     """Every change of the consent, oldest first: its status, when, how and the evidence each time."""
     user = caller(request)
     consent = queries.consent_get(user, consent_id)
-    events = Event.objects.filter(record_type="privacy.consent", record_id=consent.public_id).select_related("actor")
     return [
         {"occurred_at": e.occurred_at, "action": e.action, "by": e.actor.username if e.actor else None,
          "changes": e.changes}
-        for e in events.order_by("id")
+        for e in queries.history(consent)
     ]  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from clientela.core.panels import Panel
 from clientela.core.personal_data import SENSITIVE, classified
 from clientela.parties.entities import CONTACT
-from clientela.privacy import actions, queries
+from clientela.privacy import actions, links, queries
 from clientela.privacy.models import ContactChannel, RequestType, RestrictionKind
 from clientela.privacy.rules import RESTRICTABLE_FIELDS
 
@@ -39,6 +39,7 @@ def contact_privacy(reader: Any, contact: Any) -> Panel | None:
             "can_manage_privacy": queries.has_privacy_permission(reader),
             "can_write": reader.policy.can_write,
             "today": timezone.localdate(),
+            "preferences_url": links.preferences_url(contact) if reader.policy.can_write else "",
         },
     )
 

@@ -15,11 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.core.errors import NotFound, PermissionDenied
+from clientela.core.ids import is_uuid
+from clientela.core.models import Event
 from clientela.core.validation import one_by_public_id
 from clientela.core.visibility import visible
 from clientela.parties import queries as parties_queries
@@ -72,8 +74,23 @@ def policies() -> QuerySet[PolicyVersion]:
     return PolicyVersion.objects.all()
 
 
-def policy_get(public_id: Any) -> PolicyVersion:
-    return one_by_public_id(PolicyVersion.objects.all(), public_id, _("no such policy version"))
+def purpose_named(value: Any) -> Purpose | None:
+    """An active purpose by its public id or its code (what the API, the pages and the channels
+    accept); None for none named or none such."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, Purpose):
+        return value
+    text = str(value).strip()
+    found = Purpose.objects.filter(public_id=text).first() if is_uuid(text) else purpose_by_code(text)
+    return found if found is not None and found.active else None
+
+
+def history(record: Any, *, newest_first: bool = False) -> QuerySet[Event]:
+    """A privacy record's events (its history: a consent's changes, a request's steps); the
+    caller read the record through its scoped query."""
+    events = Event.objects.filter(record_type=record._meta.label_lower, record_id=record.public_id)
+    return events.select_related("actor").order_by("-id" if newest_first else "id")
 
 
 # --- consents and objections -----------------------------------------------------------------
@@ -263,12 +280,36 @@ def retention_candidates(rule: RetentionRule, now: dt.datetime | None = None) ->
     raise NotFound(_("no such record type"))
 
 
-def last_activity(contact: Contact) -> dt.datetime | None:
-    from django.apps import apps
+# --- the person's own pages (reached through a signed link, no reader) -------------------------------
 
-    activity = apps.get_model("activities", "Activity")
-    latest = activity.objects.filter(Q(contact=contact)).aggregate(latest=Max("occurred_at"))["latest"]
-    return max(filter(None, (latest, contact.updated_at)), default=None)
+
+def consent_to_confirm(public_id: Any) -> Consent | None:
+    return Consent.objects.select_related("purpose").filter(public_id=public_id).first() if is_uuid(public_id) else None
+
+
+def contact_of_link(public_id: Any) -> Contact | None:
+    return Contact.objects.filter(public_id=public_id).first() if is_uuid(public_id) else None
+
+
+def consent_purposes_granted(contact: Contact) -> set[int]:
+    """The purposes the contact's consents in force are for."""
+    today = timezone.localdate()
+    return {c.purpose_id for c in Consent.objects.filter(contact=contact, status="granted") if c.in_force(today)}
+
+
+# --- the worker -------------------------------------------------------------------------------------------
+
+
+def consent_for_worker(consent_id: int) -> Consent | None:
+    return Consent.objects.select_related("contact", "purpose").filter(pk=consent_id).first()
+
+
+def retention_rules_active() -> QuerySet[RetentionRule]:
+    return RetentionRule.objects.filter(active=True).select_related("owner")
+
+
+def retention_rule_for_worker(rule_id: int) -> RetentionRule:
+    return RetentionRule.objects.get(pk=rule_id)
 
 
 # --- the audit of sensitive reads ---------------------------------------------------------------------

@@ -19,13 +19,11 @@ from clientela.privacy.models import (
     CaptureSource,
     Consent,
     ConsentStatus,
-    ContactChannel,
     LegalBasis,
     PolicyVersion,
     PrivacyRequest,
     Purpose,
     PurposeKind,
-    RequestType,
     Restriction,
     RestrictionKind,
     RetentionRule,
@@ -250,7 +248,3 @@ def decide(
                 return Decision(True)
         return Decision(False, _("has not consented to %(purpose)s") % {"purpose": purpose.name})
     return Decision(True)
-
-
-CHANNELS = tuple(ContactChannel.values)
-REQUEST_TYPES = tuple(RequestType.values)

@@ -8,32 +8,19 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import connection
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from clientela.accounts.models import User
+from clientela.accounts import queries as account_queries
 from clientela.core.mailing import deliver, new_message_id
-from clientela.privacy import actions, storage
-from clientela.privacy.models import Consent, ConsentStatus, RetentionRule
+from clientela.privacy import actions, links, queries, storage
+from clientela.privacy.models import Consent, ConsentStatus
 
 logger = logging.getLogger(__name__)
-CONFIRM_SALT = "clientela.privacy.consent-confirm"
-PREFERENCES_SALT = "clientela.privacy.preferences"
-CONFIRM_DAYS = 30
 RETENTION_EVERY = dt.timedelta(hours=24)
-
-
-def confirmation_token(consent: Consent) -> str:
-    return signing.dumps({"c": str(consent.public_id)}, salt=CONFIRM_SALT, compress=True)
-
-
-def preferences_token(contact_public_id: str) -> str:
-    return signing.dumps({"p": contact_public_id}, salt=PREFERENCES_SALT, compress=True)
 
 
 def queue_confirmation(consent: Consent) -> None:
@@ -43,22 +30,20 @@ def queue_confirmation(consent: Consent) -> None:
 @task()
 def send_consent_confirmation(consent_id: int) -> str:
     """E-mail the person the link that confirms their consent (double opt-in)."""
-    consent = Consent.objects.select_related("contact", "purpose").filter(pk=consent_id).first()
+    consent = queries.consent_for_worker(consent_id)
     if consent is None or consent.status != ConsentStatus.PENDING:
         return "nothing to confirm"
     address = consent.contact.primary_email
     if not address:
         return "the contact has no e-mail address"
-    link = settings.CLIENTELA_SITE_URL.rstrip("/") + reverse(
-        "privacy_public:confirm", args=[confirmation_token(consent)]
-    )
+    link = links.confirmation_url(consent)
     with translation.override(consent.contact.language or settings.LANGUAGE_CODE):
         subject = _("Please confirm: %(purpose)s") % {"purpose": consent.purpose.name}
         body = _(
             "You agreed that we may contact you for: %(purpose)s.\n\n"
             "Please confirm it by opening this link within %(days)s days:\n%(link)s\n\n"
             "If it was not you, ignore this message: nothing changes."
-        ) % {"purpose": consent.purpose.name, "days": CONFIRM_DAYS, "link": link}
+        ) % {"purpose": consent.purpose.name, "days": links.CONFIRM_DAYS, "link": link}
     delivery = deliver(EmailMessage(subject, body, to=[address]), message_id=new_message_id())
     if not delivery.sent and not delivery.permanent:
         raise RuntimeError(delivery.error)  # the job fails and is shown; the consent stays pending
@@ -82,10 +67,10 @@ def apply_retention_rules() -> str | None:
     """A housekeeping check: every active rule not applied in the last day, as its owner."""
     now = timezone.now()
     done = []
-    for rule in RetentionRule.objects.filter(active=True).select_related("owner"):
+    for rule in queries.retention_rules_active():
         if rule.last_run_at and now - rule.last_run_at < RETENTION_EVERY:
             continue
-        owner = rule.owner or User.objects.filter(is_active=True, role="admin").order_by("pk").first()
+        owner = rule.owner or account_queries.first_administrator()
         if owner is None:
             continue
         run = actions.retention_apply(actor=owner, rule=rule)
@@ -95,6 +80,6 @@ def apply_retention_rules() -> str | None:
 
 @task()
 def apply_retention_rule(rule_id: int, user_id: int) -> str:
-    rule = RetentionRule.objects.get(pk=rule_id)
-    run = actions.retention_apply(actor=User.objects.get(pk=user_id), rule=rule)
+    rule = queries.retention_rule_for_worker(rule_id)
+    run = actions.retention_apply(actor=account_queries.user_for_worker(user_id), rule=rule)
     return f"{run.done} of {run.found}"

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clientela.core.errors import ActionError, Conflict, NotFound, PermissionDenied, Refused, ValidationFailed
-from clientela.core.models import Event
 from clientela.parties.profile import change_entries
 from clientela.privacy import actions, queries
 from clientela.privacy.models import (
@@ -151,7 +150,7 @@ def consent_history(request: HttpRequest, public_id: str) -> HttpResponse:
         consent = queries.consent_get(request.user, public_id)
     except NotFound:
         raise Http404(_("no such consent")) from None
-    events = list(Event.objects.filter(record_type="privacy.consent", record_id=consent.public_id).order_by("-id"))
+    events = list(queries.history(consent, newest_first=True))
     return render(
         request,
         "privacy/consent_history.html",
@@ -217,7 +216,7 @@ def request_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         except ActionError as error:
             _report(request, error)
         return HttpResponseRedirect(reverse("privacy:request_detail", args=[item.public_id]))
-    events = list(Event.objects.filter(record_type="privacy.privacyrequest", record_id=item.public_id).order_by("-id"))
+    events = list(queries.history(item, newest_first=True))
     context = {
         "item": item,
         "history": change_entries(request.user, item, events, []),

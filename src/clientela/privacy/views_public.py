@@ -5,7 +5,6 @@ consent's evidence."""
 
 from __future__ import annotations
 
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,12 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clientela.accounts.throttle import client_address
-from clientela.parties.models import Contact
-from clientela.privacy import actions, queries
-from clientela.privacy.models import Consent, ConsentStatus, LegalBasis
-from clientela.privacy.tasks import CONFIRM_DAYS, CONFIRM_SALT, PREFERENCES_SALT
-
-PREFERENCES_DAYS = 365
+from clientela.privacy import actions, links, queries
+from clientela.privacy.models import ConsentStatus, LegalBasis
 
 
 def _evidence(request: HttpRequest, what: str) -> str:
@@ -29,11 +24,8 @@ def _evidence(request: HttpRequest, what: str) -> str:
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners that follow links confirm nothing); POST confirms."""
-    try:
-        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_DAYS * 86400)
-    except signing.BadSignature:
-        raise Http404(_("This link is not valid or has expired.")) from None
-    consent = Consent.objects.select_related("purpose").filter(public_id=data.get("c")).first()
+    data = links.read(token, salt=links.CONFIRM_SALT, days=links.CONFIRM_DAYS)
+    consent = queries.consent_to_confirm(data.get("c")) if data else None
     if consent is None:
         raise Http404(_("This link is not valid or has expired."))
     if request.method == "POST" and consent.status == ConsentStatus.PENDING:
@@ -43,11 +35,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        data = signing.loads(token, salt=PREFERENCES_SALT, max_age=PREFERENCES_DAYS * 86400)
-    except signing.BadSignature:
-        raise Http404(_("This link is not valid or has expired.")) from None
-    contact = Contact.objects.filter(public_id=data.get("p")).first()
+    data = links.read(token, salt=links.PREFERENCES_SALT, days=links.PREFERENCES_DAYS)
+    contact = queries.contact_of_link(data.get("p")) if data else None
     if contact is None:
         raise Http404(_("This link is not valid or has expired."))
     offered = [p for p in queries.purposes(active_only=True) if p.legal_basis == LegalBasis.CONSENT]
@@ -61,10 +50,6 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
             form="preferences",
         )
         saved = True
-    granted = {
-        c.purpose_id
-        for c in Consent.objects.filter(contact=contact, status=ConsentStatus.GRANTED)
-        if c.in_force(timezone.localdate())
-    }
+    granted = queries.consent_purposes_granted(contact)
     rows = [(purpose, purpose.pk in granted) for purpose in offered]
     return render(request, "privacy/public_preferences.html", {"rows": rows, "saved": saved, "token": token})

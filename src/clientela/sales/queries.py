@@ -630,3 +630,12 @@ def latest_rates() -> list[ExchangeRate]:
     for row in latest:
         wanted |= Q(currency=row["currency"], day=row["day"])
     return list(ExchangeRate.objects.filter(wanted).order_by("currency")) if latest else []
+
+
+def invoices_for_analysis(currency: str = "") -> QuerySet[Invoice]:
+    """Every invoice and credit note not cancelled, oldest first, with its customer (for the
+    analytics tools' transaction file: `clientela export_transactions`)."""
+    found = Invoice.objects.exclude(status="cancelled").select_related("contact", "organization")
+    if currency:
+        found = found.filter(currency=currency.upper())
+    return found.order_by("issued_on", "id")

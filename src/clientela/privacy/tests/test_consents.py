@@ -13,8 +13,8 @@ from clientela.channels.tests.smtp_kit import run_worker, smtp_server  # noqa: F
 from clientela.core.errors import ValidationFailed
 from clientela.core.models import Event
 from clientela.privacy import actions
+from clientela.privacy.links import preferences_token
 from clientela.privacy.models import Consent
-from clientela.privacy.tasks import preferences_token
 from clientela.testing import factories
 from clientela.testing.api import ApiClient
 
@@ -110,6 +110,10 @@ def test_the_person_withdraws_on_their_preferences_page(cast, newsletter, anna):
         values={"status": "granted", "confirmed_at": "2026-11-01T10:00:00Z"},
     )  # fmt: skip
     page = reverse("privacy_public:preferences", args=[preferences_token(str(anna.public_id))])
+    owner = Client()
+    owner.force_login(cast.sales_north)
+    panel = owner.get(reverse("parties:contact_detail", args=[anna.public_id])).content.decode()
+    assert 'data-testid="preferences-link"' in panel  # where the company finds the person's link
     browser = Client()
     shown = browser.get(page)
     assert shown.status_code == 200 and b"Newsletter" in shown.content and b"checked" in shown.content

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clientela.accounts.models import User
+from clientela.accounts import queries as account_queries
 from clientela.core.errors import PermissionDenied, ValidationFailed
 from clientela.privacy import actions
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", required=True, help="the user the consents are recorded by")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = User.objects.filter(username=options["username"], is_active=True).first()
+        actor = account_queries.active_user_named(options["username"])
         if actor is None:
             raise CommandError(f"no active user {options['username']!r}")
         try:

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clientela.accounts.models import User
+from clientela.accounts import queries as account_queries
 from clientela.privacy import actions
 
 
@@ -31,12 +31,8 @@ class Command(BaseCommand):
         path = Path(options["log"])
         if not path.exists():
             raise CommandError(f"no erasure log at {path}")
-        users = User.objects.filter(is_active=True)
-        actor = (
-            users.filter(username=options["username"]).first()
-            if options["username"]
-            else users.filter(role="admin").order_by("pk").first() or users.filter(is_superuser=True).first()
-        )
+        name = options["username"]
+        actor = account_queries.active_user_named(name) if name else account_queries.first_administrator()
         if actor is None or not getattr(actor.policy, "can_manage_privacy", False):
             raise CommandError("name an active user with the privacy permission (--as USERNAME)")
         done = actions.erasures_reapply(actor=actor, path=path)

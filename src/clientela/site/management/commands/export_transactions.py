@@ -15,7 +15,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clientela.privacy import queries as privacy_queries
-from clientela.sales.models import Invoice, InvoiceKind
+from clientela.sales import queries as sales_queries
+from clientela.sales.models import InvoiceKind
 
 
 class Command(BaseCommand):
@@ -28,14 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--currency", default="", help="only invoices in this currency (ISO 4217)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        invoices = Invoice.objects.exclude(status="cancelled").select_related("contact", "organization")
-        if options["currency"]:
-            invoices = invoices.filter(currency=options["currency"].upper())
+        invoices = sales_queries.invoices_for_analysis(options["currency"])
         by_contact = options["by"] == "contact"
         contact_ids = set(invoices.exclude(contact=None).values_list("contact_id", flat=True))
         left_out = privacy_queries.profiling_refused_all(contact_ids)
         rows, skipped = [], 0
-        for invoice in invoices.order_by("issued_on", "id").iterator(chunk_size=2000):
+        for invoice in invoices.iterator(chunk_size=2000):
             if invoice.contact_id in left_out:
                 skipped += 1  # a person who objected: not even under their organization
                 continue
