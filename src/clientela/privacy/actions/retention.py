@@ -8,16 +8,25 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from clientela.activities import actions as activity_actions
 from clientela.core import records
 from clientela.core.visibility import require_delete
+from clientela.parties import actions as parties_actions
 from clientela.privacy.actions.erasure import contact_erase
 from clientela.privacy.models import RetentionAction, RetentionRule, RetentionRun
 from clientela.privacy.queries import require_privacy, retention_candidates
 from clientela.privacy.rules import clean_retention_rule, months_before
+from clientela.sales import actions as sales_actions
 
 if TYPE_CHECKING:
     from clientela.accounts.models import User
 
+# Each record type goes to the trash through its own app's action (its permission check, its event).
+_TRASH: dict[str, Any] = {
+    "sales.lead": lambda actor, record: sales_actions.lead_trash(actor=actor, lead=record),
+    "parties.contact": lambda actor, record: parties_actions.contact_trash(actor=actor, contact=record),
+    "activities.activity": lambda actor, record: activity_actions.activity_trash(actor=actor, activity=record),
+}
 # At most this many records per rule and run: the rest wait for the next run.
 BATCH = 500
 
@@ -55,7 +64,7 @@ def retention_apply(*, actor: User, rule: RetentionRule) -> RetentionRun:
                 if rule.action == RetentionAction.ERASE:
                     contact_erase(actor=actor, contact=record)
                 else:
-                    records.trash_record(record, actor=actor, action=f"{record._meta.model_name}.retention_trash")
+                    _TRASH[rule.record_type](actor, record)
             handled.append(str(record.public_id))
         except Exception as failure:
             error = f"{record.public_id}: {failure}"[:1000]

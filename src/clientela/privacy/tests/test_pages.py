@@ -137,6 +137,9 @@ def test_a_retention_rule_previews_what_it_reaches_and_logs_what_it_did(cast):
     assert (run.found, run.done, run.records) == (1, 1, [str(old.public_id)])
     assert Lead.all_objects.get(pk=old.pk).deleted_at is not None and Lead.objects.filter(pk=fresh.pk).exists()
     assert RetentionRun.objects.filter(rule=made).count() == 1
+    from clientela.core.models import Event
+
+    assert Event.objects.filter(record_id=old.public_id, action="lead.trash").count() == 1  # the lead's own action
     wrong = admin.post(reverse("privacy:retention"), {"name": "X", "record_type": "sales.lead", "months": "0",
                                                       "action": "erase"})  # fmt: skip
     assert wrong.status_code == 422
